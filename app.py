@@ -1,0 +1,65 @@
+"""Streakpot's application factory: wiring only. `flask --app app` finds create_app()."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from habits import config as settings
+from habits.logging_setup import configure_logging
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app. ``overrides`` wins over every other source; its ``INSTANCE_PATH`` key
+    (tests use it) moves instance/ (demo database, generated secrets, photos) elsewhere."""
+    instance_path = (overrides or {}).get("INSTANCE_PATH")
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    load_settings(app, overrides)
+    configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
+    init_extensions(app)
+    register_edges(app)
+    from habits.scheduler import start_in_process
+
+    start_in_process(app)
+    return app
+
+
+def load_settings(app: Flask, overrides: dict | None) -> None:
+    app.config.from_object(settings.Config)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("STREAKPOT")
+    app.config.update(overrides or {})
+    settings.fill_demo_secrets(app.config, app.instance_path)
+    settings.validate_config(app.config)
+
+
+def init_extensions(app: Flask) -> None:
+    from habits import models  # noqa: F401  (every table on the metadata before anything binds)
+    from habits.database import prepare_engine
+    from habits.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        prepare_engine(db.engine)
+    migrate.init_app(app, db, directory=str(_root() / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app)
+    limiter.init_app(app)
+
+
+def register_edges(app: Flask) -> None:
+    from habits.api import init_api
+    from habits.cli import register_commands
+    from habits.problems import register_error_handlers
+    from habits.web import init_web
+
+    register_error_handlers(app)
+    init_api(app)
+    init_web(app)
+    register_commands(app)
+
+
+def _root():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent

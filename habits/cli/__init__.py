@@ -1,0 +1,9 @@
+"""`flask --app app …` commands for operators. Each group lives in its own module."""
+
+from __future__ import annotations
+
+
+def register_commands(app) -> None:
+    from habits.cli.demo import seed_demo_command
+
+    app.cli.add_command(seed_demo_command)

@@ -1,0 +1,104 @@
+"""Settings: demo-ready defaults, then instance/config.py, then STREAKPOT_* variables, then overrides.
+
+Every setting can come from the environment as ``STREAKPOT_<NAME>`` (values are parsed as JSON
+when they can be, so ``STREAKPOT_TESTING=true`` is a bool). A setting that production needs and
+is missing stops start-up with a sentence naming it (``validate_config``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message names it and says how to fix it."""
+
+
+class Config:
+    #: "demo" (default: generates what it lacks), "production" (requires every secret), "test"
+    STREAKPOT_ENV = "demo"
+    #: a relative SQLite path lands in instance/ (Flask-SQLAlchemy resolves it there)
+    SQLALCHEMY_DATABASE_URI = "sqlite:///streakpot.db"
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
+    SECRET_KEY: str | None = None
+    PAYMENTS_MODE = "offline"  # "offline" | "stripe"
+    STRIPE_SECRET_KEY: str | None = None
+    STRIPE_WEBHOOK_SECRET: str | None = None
+    STRIPE_API_BASE: str | None = None  # localstripe in tests
+    SCHEDULER_MODE = "in-process"  # "in-process" | "off" (then run `flask scheduler run`)
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = True
+    SETTLEMENT_REVIEW_MINUTES = 10
+    OUTAGE_MINUTES = 10
+    #: request bodies above this are refused with 413 (photos are the largest thing we take)
+    MAX_CONTENT_LENGTH = 6 * 1024 * 1024
+    PHOTO_MAX_BYTES = 5 * 1024 * 1024
+    API_TOKEN_TTL_DAYS = 30
+    LOG_LEVEL = "INFO"
+    LOG_FORMAT = "json"  # "json" | "text"
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    SUPPORTED_LOCALES = ["en", "zh_Hans"]
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    # flask-smorest: the OpenAPI document lives at /api/v1/openapi.json
+    API_TITLE = "Streakpot"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+
+ALLOWED = {
+    "STREAKPOT_ENV": {"demo", "production", "test"},
+    "PAYMENTS_MODE": {"offline", "stripe"},
+    "SCHEDULER_MODE": {"in-process", "off"},
+}
+
+
+def _instance_secret(instance_path: str, name: str, make) -> str:
+    """Read a generated secret from instance/, creating it once (never committed: instance/ is ignored)."""
+    folder = Path(instance_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    if not path.exists():
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def fill_demo_secrets(config: dict, instance_path: str) -> None:
+    """Outside production, generate the secrets the demo needs into instance/ once."""
+    if config["STREAKPOT_ENV"] == "production":
+        return
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _instance_secret(instance_path, "secret_key", lambda: secrets.token_hex(32))
+    if config["PAYMENTS_MODE"] == "offline" and not config.get("STRIPE_WEBHOOK_SECRET"):
+        config["STRIPE_WEBHOOK_SECRET"] = _instance_secret(
+            instance_path, "offline_webhook_secret", lambda: "whsec_" + secrets.token_hex(24)
+        )
+
+
+def validate_config(config: dict) -> None:
+    """Stop start-up with one clear sentence for the first setting that is missing or wrong."""
+    for name, allowed in ALLOWED.items():
+        if config.get(name) not in allowed:
+            choices = ", ".join(sorted(allowed))
+            raise ConfigError(f"STREAKPOT_{name} must be one of {choices}; it is {config.get(name)!r}.")
+    if not config.get("SECRET_KEY"):
+        raise ConfigError(
+            "STREAKPOT_SECRET_KEY is missing: production needs a long random secret "
+            "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)."
+        )
+    if config["PAYMENTS_MODE"] == "stripe":
+        for name in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"):
+            if not config.get(name):
+                raise ConfigError(f"STREAKPOT_{name} is missing: PAYMENTS_MODE=stripe needs it.")
+    if not config.get("STRIPE_WEBHOOK_SECRET"):
+        raise ConfigError(
+            "STREAKPOT_STRIPE_WEBHOOK_SECRET is missing: webhooks cannot be verified without it."
+        )
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        raise ConfigError("STREAKPOT_SQLALCHEMY_DATABASE_URI is missing.")

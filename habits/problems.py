@@ -1,0 +1,93 @@
+"""RFC 9457 problem documents: the one error shape every JSON client of ours sees."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Response, json, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+PROBLEM_TYPE_BASE = "https://streakpot.example/problems/"
+JSON_PREFIXES = ("/api/", "/webhooks/", "/healthz")
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str | None = None,
+    *,
+    errors: dict | None = None,
+    type_: str | None = None,
+    headers: dict | None = None,
+    **extra,
+) -> Response:
+    body = {"type": type_ or "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def wants_json() -> bool:
+    if request.path.startswith(JSON_PREFIXES):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def field_errors(exc: HTTPException) -> dict | None:
+    """Flatten webargs' {"json": {"field": [...]}} into {"field": [...]}."""
+    messages = (getattr(exc, "data", None) or {}).get("messages")
+    if not messages:
+        return None
+    flat: dict = {}
+    for location, fields in messages.items():
+        if isinstance(fields, dict):
+            flat.update(fields)
+        else:
+            flat[location] = fields
+    return flat
+
+
+TITLES_FOR_FIELD_ERRORS = {400: "Malformed request", 422: "Invalid input"}
+
+
+def http_problem(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    errors = field_errors(exc)
+    title = TITLES_FOR_FIELD_ERRORS.get(status, exc.name) if errors else exc.name
+    detail = exc.description if not errors else None
+    if errors and status == 400:
+        detail = "The request body is not valid JSON." if "json" in errors else None
+    headers = {}
+    if exc.response is not None and exc.response.headers.get("Retry-After"):
+        headers["Retry-After"] = exc.response.headers["Retry-After"]
+    if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
+        headers["Allow"] = ", ".join(exc.valid_methods)
+    return problem(status, title, detail, errors=errors, headers=headers)
+
+
+def handle_http_exception(exc: HTTPException):
+    if wants_json():
+        return http_problem(exc)
+    return render_template("errors/error.html", error=exc), exc.code or 500
+
+
+def handle_unexpected(exc: Exception):
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    error = InternalServerError()
+    if wants_json():
+        return http_problem(error)
+    return render_template("errors/error.html", error=error), 500
+
+
+def register_error_handlers(app) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,1 @@
+"""Ledger tables (accounts, transactions, postings) arrive with the ledger issue."""

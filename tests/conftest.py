@@ -1,0 +1,126 @@
+"""Fixtures every test stands on.
+
+- The database is real: a temporary SQLite file by default, PostgreSQL when TEST_DATABASE_URL is
+  set (a fresh, empty database: `.ci/run` creates one per run and drops it after).
+- Each test runs inside one outer transaction on one connection and is rolled back at the end.
+  App code that commits only releases a SAVEPOINT, so commits, IntegrityError recovery and
+  rollbacks behave as in production (SQLAlchemy's "join a session into an external transaction").
+  Flask-SQLAlchemy's own session ignores a session-level bind (STYLE.md 4.12), so ``db.session``
+  is replaced by a plain scoped session on that connection for the test.
+- A request's teardown rolls back what it did not commit, as in production: test set-up that a
+  request must see should be committed (the factories do).
+- Tests that need real, separate transactions (concurrency, locking) are marked ``postgres`` and
+  use ``pg_engine``; they run only on PostgreSQL and clean up by truncating.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from app import create_app
+from habits.database import prepare_engine
+from habits.extensions import db, limiter
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+ON_POSTGRES = bool(TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"))
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgres: needs PostgreSQL (real concurrent transactions)")
+    config.addinivalue_line("markers", "browser: drives Debian's chromium through Playwright")
+    config.addinivalue_line("markers", "slow: takes more than a few seconds")
+
+
+def pytest_collection_modifyitems(config, items):
+    if ON_POSTGRES:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set TEST_DATABASE_URL")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    if TEST_DATABASE_URL:
+        return TEST_DATABASE_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'streakpot-test.db'}"
+
+
+def test_settings(database_url: str, instance_path) -> dict:
+    return {
+        "TESTING": True,
+        "STREAKPOT_ENV": "test",
+        "INSTANCE_PATH": str(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "STRIPE_WEBHOOK_SECRET": "whsec_test_secret",
+        "SCHEDULER_MODE": "off",
+        "LOG_FORMAT": "text",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+test_settings.__test__ = False  # a helper, not a test
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    app = create_app(test_settings(database_url, tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def session(app):
+    """A session on one connection whose outer transaction is rolled back after the test."""
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        scoped = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+        # Flask-SQLAlchemy's teardown calls remove(); keep the session (and the test's objects)
+        # alive, but drop uncommitted work exactly as closing a real request session would.
+        scoped.remove = lambda: scoped.rollback()
+        original = db.session
+        db.session = scoped
+        try:
+            yield scoped
+        finally:
+            db.session = original
+            scoped.close()
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, session):
+    return app.test_client()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(app):
+    with app.app_context():
+        limiter.reset()
+    yield
+
+
+@pytest.fixture
+def pg_engine(app):
+    """Real, separately committing connections (PostgreSQL only); tables truncated afterwards."""
+    if not ON_POSTGRES:
+        pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL")
+    engine = create_engine(TEST_DATABASE_URL, pool_size=10)
+    prepare_engine(engine)
+    yield engine
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()

@@ -1,0 +1,73 @@
+"""A wrong or missing setting stops start-up with a sentence that names it."""
+
+import pytest
+
+from app import create_app
+from habits.config import ConfigError
+from tests.conftest import test_settings
+
+
+@pytest.fixture
+def settings(database_url, tmp_path):
+    return test_settings(database_url, tmp_path)
+
+
+def test_stripe_mode_without_secret_key_names_the_missing_setting(settings):
+    settings.update(PAYMENTS_MODE="stripe", STRIPE_SECRET_KEY=None)
+    with pytest.raises(ConfigError, match="STREAKPOT_STRIPE_SECRET_KEY is missing: PAYMENTS_MODE=stripe"):
+        create_app(settings)
+
+
+def test_stripe_mode_without_webhook_secret_names_it(settings):
+    settings.update(PAYMENTS_MODE="stripe", STRIPE_SECRET_KEY="sk_test_x", STRIPE_WEBHOOK_SECRET=None)
+    settings["STREAKPOT_ENV"] = "production"
+    with pytest.raises(ConfigError, match="STREAKPOT_STRIPE_WEBHOOK_SECRET is missing"):
+        create_app(settings)
+
+
+def test_production_without_secret_key_refuses_to_start(settings):
+    settings.update(STREAKPOT_ENV="production", SECRET_KEY=None)
+    with pytest.raises(ConfigError, match="STREAKPOT_SECRET_KEY is missing"):
+        create_app(settings)
+
+
+def test_unknown_mode_is_named_with_its_choices(settings):
+    settings.update(SCHEDULER_MODE="sometimes")
+    with pytest.raises(ConfigError, match="STREAKPOT_SCHEDULER_MODE must be one of in-process, off"):
+        create_app(settings)
+
+
+def test_environment_variables_override_defaults(settings, monkeypatch):
+    del settings["SCHEDULER_MODE"]
+    monkeypatch.setenv("STREAKPOT_SCHEDULER_MODE", "off")
+    monkeypatch.setenv("STREAKPOT_OUTAGE_MINUTES", "25")
+    app = create_app(settings)
+    assert app.config["SCHEDULER_MODE"] == "off"
+    assert app.config["OUTAGE_MINUTES"] == 25
+
+
+def test_demo_generates_its_secrets_once_into_instance(settings, tmp_path):
+    settings.update(STREAKPOT_ENV="demo", SECRET_KEY=None, STRIPE_WEBHOOK_SECRET=None)
+    first = create_app(dict(settings)).config
+    second = create_app(dict(settings)).config
+    assert len(first["SECRET_KEY"]) == 64 and first["SECRET_KEY"] == second["SECRET_KEY"]
+    assert first["STRIPE_WEBHOOK_SECRET"].startswith("whsec_")
+    assert (tmp_path / "secret_key").read_text().strip() == first["SECRET_KEY"]
+
+
+def test_start_up_failure_from_the_command_line_is_one_clear_sentence(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, STREAKPOT_PAYMENTS_MODE="stripe", STREAKPOT_SQLALCHEMY_DATABASE_URI="sqlite://")
+    env.pop("STREAKPOT_STRIPE_SECRET_KEY", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "routes"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "STREAKPOT_STRIPE_SECRET_KEY is missing: PAYMENTS_MODE=stripe needs it." in result.stderr

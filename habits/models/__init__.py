@@ -3,5 +3,17 @@
 Add each new model module here (one module per aggregate).
 """
 
+from habits.models.challenge import Challenge, ChallengeStatus, ExcusedDay, Split  # noqa: F401
+from habits.models.checkin import CheckIn, CheckInSource, RestDay  # noqa: F401
+from habits.models.community import (  # noqa: F401
+    ORGANIZING_ROLES,
+    Community,
+    CommunityMembership,
+    MembershipStatus,
+    Role,
+    Theme,
+)
+from habits.models.enrollment import Enrollment  # noqa: F401
+from habits.models.member import ApiToken, Member  # noqa: F401
 from habits.models.system import Heartbeat  # noqa: F401
 from ledger import models as ledger_models  # noqa: F401  (ledger tables share the metadata)

@@ -1,0 +1,81 @@
+"""Communities: a standing group around one habit theme, with roles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Boolean, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from habits.models.member import ID
+from ledger.base import Base, UTCDateTime
+
+
+class Theme(StrEnum):
+    EARLY_RISE = "early-rise"
+    RUNNING = "running"
+    READING = "reading"
+    CUSTOM = "custom"
+
+
+class Role(StrEnum):
+    ORGANIZER = "organizer"
+    CO_ORGANIZER = "co-organizer"
+    CORE_MEMBER = "core-member"
+    MEMBER = "member"
+
+
+#: roles that may launch challenges, void check-ins, excuse days and accept appeals
+ORGANIZING_ROLES = frozenset({Role.ORGANIZER, Role.CO_ORGANIZER})
+
+
+def enum_column(enum_cls, length: int = 32):
+    """Store a StrEnum by its value, as a plain string column (no native DB enum to migrate)."""
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        length=length,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class Community(Base):
+    __tablename__ = "communities"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    theme: Mapped[Theme] = mapped_column(enum_column(Theme))
+    description: Mapped[str] = mapped_column(Text, default="")
+    rules_text: Mapped[str] = mapped_column(Text, default="")
+    #: when set, joining needs this code (an invitation); None means open to anyone
+    invite_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: the registration form the organizer defines: a list of questions (city, goal, ...)
+    join_questions: Mapped[list] = mapped_column(JSON, default=list)
+    #: joining waits for an organizer's approval
+    requires_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    organizer_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MembershipStatus(StrEnum):
+    ACTIVE = "active"
+    PENDING = "pending"  # waiting for approval
+    LEFT = "left"
+
+
+class CommunityMembership(Base):
+    __tablename__ = "community_memberships"
+    __table_args__ = (UniqueConstraint("community_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.MEMBER)
+    status: Mapped[MembershipStatus] = mapped_column(
+        enum_column(MembershipStatus), default=MembershipStatus.ACTIVE
+    )
+    #: answers to the community's join_questions, in order
+    answers: Mapped[list] = mapped_column(JSON, default=list)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,58 @@
+"""Enrollments: one member in one challenge, and the status machine of SPEC.md."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from habits.domain.lifecycle import EnrollmentStatus
+from habits.models.community import enum_column
+from habits.models.member import ID
+from ledger.base import Base, UTCDateTime
+
+
+class Enrollment(Base):
+    __tablename__ = "enrollments"
+    __table_args__ = (
+        UniqueConstraint("challenge_id", "member_id"),
+        CheckConstraint("misses >= 0", name="misses_non_negative"),
+        # the settlement sweep reads a challenge's enrollments by status
+        Index("ix_enrollments_challenge_status", "challenge_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    status: Mapped[EnrollmentStatus] = mapped_column(
+        enum_column(EnrollmentStatus), default=EnrollmentStatus.PENDING_PAYMENT
+    )
+    misses: Mapped[int] = mapped_column(Integer, default=0)
+    #: the challenge's deposit and currency when this member joined (rules freeze at day 0)
+    deposit_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    rest_days_used: Mapped[int] = mapped_column(Integer, default=0)
+    paid_from_wallet: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: the Stripe PaymentIntent for the deposit (None when paid from the wallet)
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255), nullable=True, unique=True)
+    #: why the last payment attempt failed, shown to the member
+    payment_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    #: ledger accounts, denormalised so settling a day is one set-based statement
+    held_account_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    wallet_account_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: when the member asked to quit (withdrawn), settled at the next day
+    withdrew_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: the day index on which the enrollment was eliminated, completed or withdrawn-settled
+    ended_day_index: Mapped[int | None] = mapped_column(Integer, nullable=True)

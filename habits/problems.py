@@ -80,6 +80,13 @@ def handle_http_exception(exc: HTTPException):
     return render_template("errors/error.html", error=exc), exc.code or 500
 
 
+def handle_habits_error(exc):
+    """A service refused (HabitsError): 404/403/409/422 with what the member needs to know."""
+    if wants_json():
+        return problem(exc.status, exc.title, exc.detail, errors=exc.errors, **exc.extra)
+    return render_template("errors/error.html", error=exc, status=exc.status), exc.status
+
+
 def handle_unexpected(exc: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
     error = InternalServerError()
@@ -89,5 +96,8 @@ def handle_unexpected(exc: Exception):
 
 
 def register_error_handlers(app) -> None:
+    from habits.services.errors import HabitsError
+
+    app.register_error_handler(HabitsError, handle_habits_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

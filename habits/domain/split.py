@@ -1,0 +1,93 @@
+"""The platform fee and how the rest of a day's pot is split among its winners.
+
+SPEC, "Settling day k":
+
+    Otherwise the fee ``F = P * fee_bps // 10000`` goes to the platform's fee revenue, and
+    ``R = P - F`` is split:
+
+    - ``equal`` (default): each winner gets ``R // |W|``; the remainder ``R % |W|`` goes one
+      unit each to the first winners in order of check-in instant, then enrollment id (the
+      earliest riser gets the extra cent).
+    - ``random`` (the "lucky draw" some services use): a random split that is reproducible.
+      The settlement records a seed; anyone holding the seed and the winner list can
+      recompute every amount. The amounts are integers, each >= 1 where R >= |W|, and they
+      sum to R exactly.
+
+Callers pass the count of winners already in SPEC order (check-in instant, then enrollment
+id); the i-th amount returned belongs to the i-th winner. The random split is defined in
+docs/settlement.md, "The random split, step by step"; this code and that text must agree.
+It uses SHA-256 rather than the ``random`` module, whose algorithms are not a published spec.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+BPS_PER_WHOLE = 10_000
+
+
+def fee_for(pot_minor: int, fee_bps: int) -> int:
+    """The platform fee on a pot: ``pot_minor * fee_bps // 10000`` (rounded down)."""
+    if pot_minor < 0:
+        raise ValueError(f"pot cannot be negative, got {pot_minor}")
+    if not 0 <= fee_bps <= BPS_PER_WHOLE:
+        raise ValueError(f"fee_bps must be within 0 ... 10000, got {fee_bps}")
+    return pot_minor * fee_bps // BPS_PER_WHOLE
+
+
+def split_equal(amount_minor: int, count: int) -> list[int]:
+    """``amount_minor // count`` each; the first ``amount_minor % count`` get one unit more."""
+    _check(amount_minor, count)
+    share, extra = divmod(amount_minor, count)
+    return [share + 1] * extra + [share] * (count - extra)
+
+
+def random_weights(count: int, seed: str) -> list[int]:
+    """Winner i's weight: the first 8 bytes of SHA-256 of ``f"{seed}:{i}"`` (UTF-8), big-endian, + 1."""
+    # +1 so that no weight is 0 (a 1-in-2**64 chance, but then no one can say "it never happens").
+    return [
+        int.from_bytes(hashlib.sha256(f"{seed}:{i}".encode()).digest()[:8], "big") + 1 for i in range(count)
+    ]
+
+
+def split_random(amount_minor: int, count: int, seed: str) -> list[int]:
+    """A reproducible lucky-draw split of ``amount_minor`` among ``count`` ordered winners.
+
+    1. Each winner starts with 1 unit if ``amount_minor >= count``, else with 0.
+    2. The rest is shared in proportion to :func:`random_weights`, rounded down.
+    3. Units still left go one each to the largest rounding remainders, lower index first on ties.
+
+    The result sums to ``amount_minor`` exactly and depends only on (amount, count, seed).
+    """
+    _check(amount_minor, count)
+    if not isinstance(seed, str) or not seed:
+        raise ValueError("a random split needs a non-empty seed")
+    weights = random_weights(count, seed)
+    total_weight = sum(weights)
+    floor_each = 1 if amount_minor >= count else 0
+    rest = amount_minor - floor_each * count
+    amounts: list[int] = []
+    remainders: list[int] = []
+    for weight in weights:
+        # Exact integer arithmetic: rest * weight / total_weight, quotient and remainder.
+        units, remainder = divmod(rest * weight, total_weight)
+        amounts.append(floor_each + units)
+        remainders.append(remainder)
+    leftover = amount_minor - sum(amounts)
+    by_largest_remainder = sorted(range(count), key=lambda i: (-remainders[i], i))
+    for i in by_largest_remainder[:leftover]:
+        amounts[i] += 1
+    return amounts
+
+
+def new_seed() -> str:
+    """A fresh seed for a random split: 32 hex characters, to be stored with the settlement."""
+    return secrets.token_hex(16)
+
+
+def _check(amount_minor: int, count: int) -> None:
+    if count < 1:
+        raise ValueError(f"there must be at least one winner, got {count}")
+    if amount_minor < 0:
+        raise ValueError(f"the amount to split cannot be negative, got {amount_minor}")

@@ -62,6 +62,8 @@ def test_settings(database_url: str, instance_path) -> dict:
         "SCHEDULER_MODE": "off",
         "LOG_FORMAT": "text",
         "LOG_LEVEL": "WARNING",
+        # a real (scrypt) hash per registration would slow the API tests for nothing
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
 
 

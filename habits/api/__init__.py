@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from flask_smorest import Api
+import http
 
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+
+from habits.api.schemas.common import ProblemSchema
 from habits.problems import handle_http_exception
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 
 class StreakpotApi(Api):
@@ -14,17 +20,37 @@ class StreakpotApi(Api):
     between a problem document and the friendly HTML page for browsers.
     """
 
+    ERROR_SCHEMA = ProblemSchema
+
     def handle_http_exception(self, error):
         return handle_http_exception(error)
+
+    def _register_responses(self):
+        """Document every error response as what we send: a problem+json document."""
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+                prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
+            else:
+                prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Problem document (RFC 9457)", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
 
 def blueprints() -> list:
     """Every API blueprint (flask_smorest.Blueprint), in the order of the OpenAPI document."""
-    return []
+    from habits.api.auth import auth_bp
+    from habits.api.members import members_bp
+
+    return [auth_bp, members_bp]
 
 
 def init_api(app) -> StreakpotApi:
     from habits.api.health import health_bp
+    from habits.api.security import add_www_authenticate
     from habits.extensions import csrf
 
     # One Api per app (not a module global): the tests build several apps in one process.
@@ -35,4 +61,5 @@ def init_api(app) -> StreakpotApi:
         # API clients authenticate with bearer tokens, not cookies: CSRF does not apply.
         csrf.exempt(blueprint)
     app.register_blueprint(health_bp)
+    app.after_request(add_www_authenticate)
     return api

@@ -1,0 +1,1 @@
+"""Marshmallow schemas of the API: ``<Thing>Schema`` out, ``<Thing>CreateSchema``/``UpdateSchema`` in."""

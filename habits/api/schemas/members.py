@@ -1,0 +1,87 @@
+"""Members, registration and tokens."""
+
+from __future__ import annotations
+
+import functools
+import zoneinfo
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from habits.api.schemas.common import UTCInstant
+
+LOCALES = ("en", "zh_Hans")
+PASSWORD_LENGTH = validate.Length(min=8, max=256)
+
+
+@functools.cache
+def known_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_timezone(value: str) -> None:
+    """An IANA zone name the tz database knows (never a file path or 'localtime')."""
+    if value not in known_zones():
+        raise ValidationError(f"{value!r} is not an IANA time zone, e.g. 'Asia/Shanghai' or 'UTC'.")
+
+
+def non_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("Must not be blank.")
+
+
+class EmailAddress(fields.Email):
+    """An email, trimmed and lower-cased before it is checked (phones add spaces and capitals)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            value = value.strip().lower()
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class MemberSchema(Schema):
+    """The member's own profile (email included: only the member sees it)."""
+
+    id = fields.Integer(required=True)
+    email = fields.String(required=True)
+    display_name = fields.String(required=True)
+    timezone = fields.String(required=True)
+    locale = fields.String(required=True)
+    created_at = UTCInstant(required=True)
+
+
+class PublicMemberSchema(Schema):
+    """What other members see of a member."""
+
+    id = fields.Integer(required=True)
+    display_name = fields.String(required=True)
+
+
+class RegisterSchema(Schema):
+    email = EmailAddress(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, validate=PASSWORD_LENGTH, load_only=True)
+    display_name = fields.String(required=True, validate=[validate.Length(min=1, max=80), non_blank])
+    timezone = fields.String(load_default="UTC", validate=validate_timezone)
+    locale = fields.String(load_default="en", validate=validate.OneOf(LOCALES))
+
+
+class MemberUpdateSchema(Schema):
+    display_name = fields.String(validate=[validate.Length(min=1, max=80), non_blank])
+    timezone = fields.String(validate=validate_timezone)
+    locale = fields.String(validate=validate.OneOf(LOCALES))
+
+
+class PasswordChangeSchema(Schema):
+    current_password = fields.String(required=True, validate=validate.Length(max=256))
+    new_password = fields.String(required=True, validate=PASSWORD_LENGTH)
+
+
+class TokenCreateSchema(Schema):
+    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=256))
+    #: a label for the token ("phone", "script"), shown in nothing but the database
+    name = fields.String(load_default="api", validate=validate.Length(min=1, max=80))
+
+
+class TokenSchema(Schema):
+    token = fields.String(required=True)
+    expires_at = UTCInstant(required=True)

@@ -1,0 +1,123 @@
+"""Members: registration, password login and the profile."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from habits.models import Member
+from habits.services.errors import HabitsError, InvalidInput
+from habits.services.tokens import DEFAULT_TTL_DAYS, IssuedToken, issue_token, revoke_all_tokens
+
+#: Werkzeug's default (scrypt); tests pass a cheap pbkdf2 through PASSWORD_HASH_METHOD
+DEFAULT_PASSWORD_METHOD = "scrypt"
+PROFILE_FIELDS = ("display_name", "timezone", "locale")
+
+
+class EmailTaken(HabitsError):
+    title = "Email already registered"
+
+
+class InvalidCredentials(HabitsError):
+    status = 401
+    title = "Unauthorized"
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def register_member(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    timezone: str = "UTC",
+    locale: str = "en",
+    now: datetime,
+    password_method: str = DEFAULT_PASSWORD_METHOD,
+) -> Member:
+    """Create a member. Raises EmailTaken (409) when the address is already registered."""
+    email = normalize_email(email)
+    member = Member(
+        email=email,
+        password_hash=generate_password_hash(password, method=password_method),
+        display_name=display_name.strip(),
+        timezone=timezone,
+        locale=locale,
+        created_at=now,
+    )
+    try:
+        # The unique key decides, also when two registrations race.
+        with session.begin_nested():
+            session.add(member)
+    except IntegrityError:
+        raise EmailTaken(
+            "An account with this email already exists; log in instead.",
+            errors={"email": ["This email is already registered."]},
+        )
+    return member
+
+
+# Checked when the email is unknown, so a wrong email costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not a password", method="pbkdf2:sha256:1000")
+
+
+def check_credentials(session: Session, *, email: str, password: str, now: datetime) -> Member | None:
+    """The member with this email and password, or None (same answer for either mistake)."""
+    member = session.scalar(select(Member).where(Member.email == normalize_email(email)))
+    if member is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return member if check_password_hash(member.password_hash, password) else None
+
+
+def log_in(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    now: datetime,
+    ttl_days: int = DEFAULT_TTL_DAYS,
+    name: str = "api",
+) -> IssuedToken:
+    """Issue an API token for the right email and password; InvalidCredentials (401) otherwise."""
+    member = check_credentials(session, email=email, password=password, now=now)
+    if member is None:
+        raise InvalidCredentials("The email or the password is not right.")
+    return issue_token(session, member, now=now, ttl_days=ttl_days, name=name)
+
+
+def update_profile(session: Session, member: Member, *, changes: dict, now: datetime) -> Member:
+    """Change display name, time zone or locale (fields validated by the edge)."""
+    for name in PROFILE_FIELDS:
+        if name in changes:
+            value = changes[name]
+            setattr(member, name, value.strip() if name == "display_name" else value)
+    session.flush()
+    return member
+
+
+def change_password(
+    session: Session,
+    member: Member,
+    *,
+    current_password: str,
+    new_password: str,
+    now: datetime,
+    password_method: str = DEFAULT_PASSWORD_METHOD,
+) -> Member:
+    """Set a new password after checking the current one; every API token is revoked."""
+    if not check_password_hash(member.password_hash, current_password):
+        raise InvalidInput(
+            "The current password is not right.",
+            errors={"current_password": ["The current password is not right."]},
+        )
+    member.password_hash = generate_password_hash(new_password, method=password_method)
+    revoke_all_tokens(session, member, now=now)
+    return member

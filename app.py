@@ -50,6 +50,7 @@ def init_extensions(app: Flask) -> None:
 def register_edges(app: Flask) -> None:
     from habits.api import init_api
     from habits.cli import register_commands
+    from habits.payments import init_payments
     from habits.problems import register_error_handlers
     from habits.web import init_web
 
@@ -57,6 +58,7 @@ def register_edges(app: Flask) -> None:
     init_api(app)
     init_web(app)
     register_commands(app)
+    init_payments(app)
 
 
 def _root():

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from habits.services.errors import HabitsError
+
 
 @dataclass(frozen=True)
 class DepositIntent:
@@ -24,11 +26,36 @@ class RefundResult:
     status: str  # "pending" | "succeeded" | "failed"
 
 
+class GatewayUnavailable(HabitsError):
+    """The processor could not be reached or failed; nothing was decided, trying again is safe."""
+
+    status = 503
+    title = "Payment processor unavailable"
+
+
+class RefundRefused(Exception):
+    """The processor refused a refund for good (already refunded, disputed, too old...)."""
+
+
 class PaymentGateway(Protocol):
     def create_deposit_intent(
         self, *, enrollment_id: int, member_id: int, amount_minor: int, currency: str
     ) -> DepositIntent:
-        """Create (idempotently, key ``deposit:{enrollment_id}``) the PaymentIntent for a deposit."""
+        """Create (idempotently, key ``deposit:{enrollment_id}``) the PaymentIntent for a deposit.
 
-    def refund(self, *, payment_intent_id: str, amount_minor: int, idempotency_key: str) -> RefundResult:
-        """Refund part or all of a captured deposit charge back to the card."""
+        Raises GatewayUnavailable when the processor cannot answer."""
+
+    def deposit_intent(self, payment_intent_id: str) -> DepositIntent:
+        """The intent created earlier (to show its client secret again)."""
+
+    def refund(
+        self, *, payment_intent_id: str, amount_minor: int, idempotency_key: str, currency: str | None = None
+    ) -> RefundResult:
+        """Refund part or all of a captured deposit charge back to the card.
+
+        The same ``idempotency_key`` never refunds twice. Raises RefundRefused when the processor
+        refuses for good, GatewayUnavailable when it could not answer (retry with the same key)."""
+
+    def after_commit(self, session, *, now) -> list:
+        """Called by an edge once it committed: the offline gateway delivers the signed events it
+        queued (a refund's completion) through the webhook path; Stripe's gateway does nothing."""

@@ -1,0 +1,194 @@
+"""POST /webhooks/stripe: verify, store by event id, dispatch, and answer so Stripe retries only
+what needs it.
+
+1. The raw body is verified against the endpoint secret (``STRIPE_WEBHOOK_SECRET``; several,
+   comma-separated, during a rotation) with Stripe's own code and its 300 s tolerance: a bad,
+   missing or stale signature is a 400 and touches nothing.
+2. The event is stored in the inbox (``stripe_events``) under its id. The primary key makes a
+   replay a 200 that changes nothing, and on PostgreSQL it also serializes two deliveries of
+   the same event arriving at once: the second waits for the first to commit.
+3. The handler runs inside a savepoint in the same transaction as the inbox row. When it fails,
+   only the savepoint is rolled back: the row is committed with the error and the webhook
+   answers non-2xx, so the failure stays visible and Stripe's retry runs it again (dj-stripe
+   keeps its trigger row for the same reason).
+
+The offline payment mode feeds its signed events through ``process_webhook`` too, so the demo
+runs exactly this code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import stripe
+from flask import Blueprint, current_app, jsonify, request
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from habits.models.payment import RETRYABLE_EVENT_STATUSES, EventStatus, StripeEvent
+from habits.payments.handlers import EVENT_HANDLERS, EventNotReady, EventRejected, HandlerContext
+from habits.problems import problem
+from habits.services.ports import PaymentGateway
+
+log = logging.getLogger(__name__)
+
+#: Stripe's default: a signature older than this is refused (replay protection)
+TOLERANCE_SECONDS = 300
+
+webhooks_bp = Blueprint("webhooks", __name__)
+
+
+@dataclass(frozen=True)
+class WebhookOutcome:
+    status_code: int
+    title: str
+    detail: str | None = None
+    event_id: str | None = None
+    event_status: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def response(self):
+        if self.status_code < 300:
+            body = {"received": True, "event_id": self.event_id, "status": self.event_status}
+            return jsonify(body), self.status_code
+        extra = {"event_id": self.event_id} if self.event_id else {}
+        return problem(self.status_code, self.title, self.detail, **extra)
+
+
+class BadEvent(Exception):
+    """The request is not a verifiable Stripe event (answered 400)."""
+
+
+def webhook_secrets(config) -> list[str]:
+    raw = config.get("STRIPE_WEBHOOK_SECRET") or ""
+    return [secret.strip() for secret in raw.split(",") if secret.strip()]
+
+
+def verify_event(payload: bytes, signature: str | None, secrets: list[str]) -> dict:
+    """The event as JSON, once its signature checks out; BadEvent otherwise."""
+    if not signature:
+        raise BadEvent("No Stripe-Signature header.")
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadEvent("The body is not UTF-8.")
+    last_error = "No webhook secret is configured."
+    for secret in secrets:
+        try:
+            stripe.WebhookSignature.verify_header(text, signature, secret, TOLERANCE_SECONDS)
+            break
+        except stripe.SignatureVerificationError as error:
+            last_error = str(error.user_message or error)
+    else:
+        raise BadEvent(f"Signature verification failed: {last_error}")
+    try:
+        event = json.loads(text)
+    except ValueError:
+        raise BadEvent("The body is not JSON.")
+    if not (
+        isinstance(event, dict)
+        and isinstance(event.get("id"), str)
+        and 0 < len(event["id"]) <= 255
+        and isinstance(event.get("type"), str)
+        and 0 < len(event["type"]) <= 100
+        and isinstance(event.get("created"), int)
+        and isinstance(event.get("data"), dict)
+    ):
+        raise BadEvent("The body is not a Stripe event.")
+    return event
+
+
+def process_webhook(
+    session: Session,
+    payload: bytes,
+    signature: str | None,
+    *,
+    secrets: list[str],
+    now: datetime,
+    gateway: PaymentGateway | None = None,
+) -> WebhookOutcome:
+    """Verify, store and handle one delivery; commits. The one path every event takes."""
+    try:
+        event = verify_event(payload, signature, secrets)
+    except BadEvent as bad:
+        return WebhookOutcome(400, "Bad webhook", str(bad))
+    try:
+        return _handle(session, event, now=now, gateway=gateway)
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _claim(session: Session, event: dict, now: datetime) -> StripeEvent:
+    """The inbox row for ``event``, locked: inserted now, or the one an earlier delivery left."""
+    row = session.get(StripeEvent, event["id"], with_for_update=True)
+    if row is not None:
+        return row
+    row = StripeEvent(
+        id=event["id"],
+        type=event["type"],
+        created_at=datetime.fromtimestamp(event["created"], UTC),
+        received_at=now,
+        livemode=bool(event.get("livemode")),
+        payload=event,
+        status=EventStatus.PROCESSING,
+        attempts=0,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        # Another delivery inserted it first (and, on PostgreSQL, has committed by now).
+        row = session.get(StripeEvent, event["id"], with_for_update=True, populate_existing=True)
+    return row
+
+
+def _handle(session: Session, event: dict, *, now: datetime, gateway) -> WebhookOutcome:
+    row = _claim(session, event, now)
+    if row.status not in RETRYABLE_EVENT_STATUSES:
+        session.commit()
+        return WebhookOutcome(200, "Already received", event_id=row.id, event_status="duplicate")
+    handler = EVENT_HANDLERS.get(row.type)
+    row.attempts += 1
+    row.processed_at = now
+    if handler is None:
+        row.status, row.error = EventStatus.IGNORED, None
+        session.commit()
+        return WebhookOutcome(200, "Ignored", event_id=row.id, event_status=row.status.value)
+    code, title = 200, "Processed"
+    try:
+        with session.begin_nested():
+            handler(HandlerContext(session=session, now=now, gateway=gateway), event)
+        row.status, row.error = EventStatus.PROCESSED, None
+    except EventNotReady as waiting:
+        row.status, row.error = EventStatus.WAITING, str(waiting)
+        code, title = 409, "Event arrived before what it refers to; retry later"
+    except EventRejected as rejected:
+        log.warning("stripe event %s (%s) rejected: %s", row.id, row.type, rejected)
+        row.status, row.error = EventStatus.REJECTED, str(rejected)
+    except Exception as error:
+        log.exception("stripe event %s (%s) failed", row.id, row.type)
+        row.status, row.error = EventStatus.FAILED, f"{type(error).__name__}: {error}"[:4000]
+        code, title = 500, "Event handling failed; it is kept and will run again on retry"
+    session.commit()
+    return WebhookOutcome(code, title, row.error, event_id=row.id, event_status=row.status.value)
+
+
+@webhooks_bp.route("/webhooks/stripe", methods=["POST"])
+def stripe_webhook():
+    """Stripe's signed events. The signature is the authentication: no session, no CSRF."""
+    from habits.extensions import db
+    from habits.payments import current_gateway
+
+    outcome = process_webhook(
+        db.session,
+        request.get_data(cache=False),
+        request.headers.get("Stripe-Signature"),
+        secrets=webhook_secrets(current_app.config),
+        now=datetime.now(UTC),
+        gateway=current_gateway(),
+    )
+    return outcome.response()

@@ -1,0 +1,301 @@
+"""Deposits: asking for one (a PaymentIntent, or the wallet), and recording the money when it arrives.
+
+SPEC: "The enrollment becomes ``active`` only when a verified ``payment_intent.succeeded``
+webhook (right amount, currency and enrollment) arrives. [...] A member may pay a deposit from
+their wallet instead, when it holds enough. [...] money that arrives for [a cancelled
+enrollment] later goes to the member's wallet."
+
+Ledger transactions written here (postings signed from the asset side, debit positive):
+
+=============================  ====================================  ============================
+key                            legs                                  when
+=============================  ====================================  ============================
+``deposit:{enrollment}``       processor_cash +D, held -D            a matching card payment
+``deposit:{enrollment}``       wallet +D, held -D                    paid from the wallet
+``stripe-late:{pi}``           processor_cash +A, wallet -A          a payment nothing can take
+=============================  ====================================  ============================
+
+A payment is recorded once per PaymentIntent (``payments.payment_intent_id`` is unique), so a
+second delivery, or a second event type about the same payment, changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import ledger
+from habits import accounts
+from habits.domain.lifecycle import EnrollmentEvent, EnrollmentStatus, next_status
+from habits.models import Challenge, Enrollment
+from habits.models.payment import Payment, PaymentUse
+from habits.services.errors import HabitsError, NotFound
+from habits.services.ports import DepositIntent, PaymentGateway
+from habits.services.wallets import NotEnoughInWallet, available_minor, lock_wallet
+
+
+class DepositNotDue(HabitsError):
+    """The enrollment is not waiting for a deposit (already paid, cancelled, withdrawn...)."""
+
+    title = "No deposit is due"
+
+
+class EnrollmentClosed(HabitsError):
+    title = "Enrollment has closed"
+
+
+class PaymentNotReady(Exception):
+    """A webhook refers to a payment we have not recorded yet: retry later (out-of-order delivery)."""
+
+
+class PaymentUnmatched(Exception):
+    """A verified payment names no enrollment we know: kept for a human and for reconciliation."""
+
+
+def start_deposit(
+    session: Session,
+    enrollment: Enrollment,
+    *,
+    gateway: PaymentGateway,
+    pay_from_wallet: bool,
+    now: datetime,
+) -> DepositIntent | None:
+    """Ask for ``enrollment``'s deposit.
+
+    With ``pay_from_wallet`` the deposit moves wallet -> held at once (key ``deposit:{id}``), the
+    enrollment becomes active and None is returned; NotEnoughInWallet (409, with
+    ``available_minor``) when the wallet is short. Otherwise a PaymentIntent is created through
+    ``gateway`` (idempotency key ``deposit:{id}``), its id stored on the enrollment, and returned
+    for the client to confirm; asking again returns the same intent.
+    """
+    _lock(session, enrollment)
+    if enrollment.status != EnrollmentStatus.PENDING_PAYMENT:
+        raise DepositNotDue(
+            f"This enrollment is {enrollment.status.value}: no deposit is due.",
+            enrollment_status=enrollment.status.value,
+        )
+    challenge = session.get(Challenge, enrollment.challenge_id)
+    if now >= challenge.day_zero_opens_at:
+        raise EnrollmentClosed(
+            "Enrollment closed when day 0's window opened.",
+            closed_at=challenge.day_zero_opens_at.isoformat().replace("+00:00", "Z"),
+        )
+    ensure_enrollment_accounts(session, enrollment)
+    if pay_from_wallet:
+        pay_deposit_from_wallet(session, enrollment, now=now)
+        return None
+    if enrollment.payment_intent_id:
+        return gateway.deposit_intent(enrollment.payment_intent_id)
+    intent = gateway.create_deposit_intent(
+        enrollment_id=enrollment.id,
+        member_id=enrollment.member_id,
+        amount_minor=enrollment.deposit_minor,
+        currency=enrollment.currency,
+    )
+    enrollment.payment_intent_id = intent.payment_intent_id
+    session.flush()
+    return intent
+
+
+def pay_deposit_from_wallet(session: Session, enrollment: Enrollment, *, now: datetime) -> None:
+    """Move the deposit wallet -> held and activate; NotEnoughInWallet when the wallet is short."""
+    wallet = lock_wallet(session, enrollment.member_id, enrollment.currency)
+    available = available_minor(session, enrollment.member_id, enrollment.currency)
+    if available < enrollment.deposit_minor:
+        raise NotEnoughInWallet.for_amounts(
+            available=available, required=enrollment.deposit_minor, currency=enrollment.currency
+        )
+    held = accounts.open_account(session, accounts.held_deposit(enrollment.id, enrollment.currency))
+    ledger.post(
+        session,
+        key=accounts.deposit_key(enrollment.id),
+        currency=enrollment.currency,
+        legs=[ledger.Leg(wallet, enrollment.deposit_minor), ledger.Leg(held, -enrollment.deposit_minor)],
+        memo=f"deposit for enrollment {enrollment.id}, paid from the wallet",
+        occurred_at=now,
+    )
+    enrollment.paid_from_wallet = True
+    _activate(enrollment, now=now)
+    session.flush()
+
+
+@dataclass(frozen=True)
+class ReceivedPayment:
+    """A succeeded PaymentIntent as a verified event describes it."""
+
+    payment_intent_id: str
+    charge_id: str | None
+    amount_minor: int
+    #: upper case
+    currency: str
+    #: ``metadata.enrollment_id``; None when absent or not a number
+    enrollment_id: int | None
+    #: Stripe's clock when it succeeded (the event's ``created``)
+    paid_at: datetime
+    event_id: str
+
+
+def record_payment(session: Session, received: ReceivedPayment, *, now: datetime) -> Payment:
+    """Book a confirmed payment exactly once: it funds the deposit when the enrollment can take it,
+    otherwise the member's wallet (with the reason kept on the payment and the enrollment).
+
+    Idempotent by PaymentIntent id. Raises PaymentUnmatched when no enrollment can be found.
+    """
+    existing = payment_by_intent(session, received.payment_intent_id)
+    if existing is not None:
+        return existing
+    enrollment = None
+    if received.enrollment_id is not None:
+        enrollment = session.get(Enrollment, received.enrollment_id, with_for_update=True)
+    if enrollment is None:
+        enrollment = session.scalar(
+            select(Enrollment)
+            .where(Enrollment.payment_intent_id == received.payment_intent_id)
+            .with_for_update()
+        )
+    if enrollment is None:
+        raise PaymentUnmatched(
+            f"payment {received.payment_intent_id} names enrollment {received.enrollment_id!r}, "
+            "which does not exist"
+        )
+    # a concurrent delivery of another event for the same payment may have won the lock first
+    existing = payment_by_intent(session, received.payment_intent_id)
+    if existing is not None:
+        return existing
+    ensure_enrollment_accounts(session, enrollment)
+    challenge = session.get(Challenge, enrollment.challenge_id)
+    reason = why_not_payable(enrollment, challenge, received)
+    cash = accounts.open_account(session, accounts.processor_cash(received.currency))
+    if reason is None:
+        key = accounts.deposit_key(enrollment.id)
+        held = accounts.open_account(session, accounts.held_deposit(enrollment.id, enrollment.currency))
+        ledger.post(
+            session,
+            key=key,
+            currency=received.currency,
+            legs=[ledger.Leg(cash, received.amount_minor), ledger.Leg(held, -received.amount_minor)],
+            memo=f"deposit for enrollment {enrollment.id} ({received.payment_intent_id})",
+            occurred_at=now,
+        )
+        _activate(enrollment, now=now)
+        used_for = PaymentUse.DEPOSIT
+    else:
+        key = late_payment_key(received.payment_intent_id)
+        wallet = accounts.open_account(session, accounts.wallet(enrollment.member_id, received.currency))
+        ledger.post(
+            session,
+            key=key,
+            currency=received.currency,
+            legs=[ledger.Leg(cash, received.amount_minor), ledger.Leg(wallet, -received.amount_minor)],
+            memo=f"payment {received.payment_intent_id} kept in the wallet: {reason}",
+            occurred_at=now,
+        )
+        if enrollment.payment_intent_id == received.payment_intent_id:
+            enrollment.payment_error = f"Your payment arrived but {reason}; it is in your wallet."[:500]
+        used_for = PaymentUse.WALLET
+    payment = Payment(
+        payment_intent_id=received.payment_intent_id,
+        charge_id=received.charge_id,
+        enrollment_id=enrollment.id,
+        member_id=enrollment.member_id,
+        amount_minor=received.amount_minor,
+        currency=received.currency,
+        used_for=used_for,
+        ledger_key=key,
+        note=reason,
+        event_id=received.event_id,
+        paid_at=received.paid_at,
+        recorded_at=now,
+    )
+    session.add(payment)
+    session.flush()
+    return payment
+
+
+def why_not_payable(enrollment: Enrollment, challenge: Challenge, received: ReceivedPayment) -> str | None:
+    """None when ``received`` is exactly the deposit ``enrollment`` is waiting for, else why not."""
+    if enrollment.payment_intent_id != received.payment_intent_id:
+        return "it is not the payment this enrollment asked for"
+    if enrollment.status != EnrollmentStatus.PENDING_PAYMENT:
+        return f"the enrollment was already {enrollment.status.value}"
+    if received.currency != enrollment.currency:
+        return f"it was in {received.currency}, the deposit is in {enrollment.currency}"
+    if received.amount_minor != enrollment.deposit_minor:
+        return f"it was {received.amount_minor} minor units, the deposit is {enrollment.deposit_minor}"
+    # SPEC: an enrollment takes part if its deposit was confirmed before day 0's window opens.
+    if received.paid_at >= challenge.day_zero_opens_at:
+        return "enrollment had closed when day 0's window opened"
+    return None
+
+
+def record_payment_failure(
+    session: Session, *, payment_intent_id: str, reason: str, now: datetime
+) -> Enrollment | None:
+    """A card attempt failed: the enrollment stays pending, with the reason shown to the member.
+
+    A failure that arrives after the payment succeeded (out of order) changes nothing.
+    """
+    enrollment = session.scalar(
+        select(Enrollment).where(Enrollment.payment_intent_id == payment_intent_id).with_for_update()
+    )
+    if enrollment is None or enrollment.status != EnrollmentStatus.PENDING_PAYMENT:
+        return enrollment
+    if payment_by_intent(session, payment_intent_id) is not None:
+        return enrollment
+    enrollment.payment_error = reason[:500]
+    session.flush()
+    return enrollment
+
+
+def payment_by_intent(session: Session, payment_intent_id: str) -> Payment | None:
+    return session.scalar(select(Payment).where(Payment.payment_intent_id == payment_intent_id))
+
+
+def payment_by_charge(session: Session, *, payment_intent_id: str | None, charge_id: str | None):
+    """The payment a refund or dispute points at (by PaymentIntent, else by charge)."""
+    if payment_intent_id:
+        found = payment_by_intent(session, payment_intent_id)
+        if found is not None:
+            return found
+    if charge_id:
+        return session.scalar(select(Payment).where(Payment.charge_id == charge_id))
+    return None
+
+
+def late_payment_key(payment_intent_id: str) -> str:
+    return f"stripe-late:{payment_intent_id}"
+
+
+def ensure_enrollment_accounts(session: Session, enrollment: Enrollment) -> None:
+    """Open the enrollment's held and wallet accounts once and remember their ids on it."""
+    if enrollment.held_account_id is None:
+        held = accounts.open_account(session, accounts.held_deposit(enrollment.id, enrollment.currency))
+        enrollment.held_account_id = held.id
+    if enrollment.wallet_account_id is None:
+        wallet = accounts.open_account(session, accounts.wallet(enrollment.member_id, enrollment.currency))
+        enrollment.wallet_account_id = wallet.id
+
+
+def enrollment_for_intent(session: Session, payment_intent_id: str) -> Enrollment:
+    enrollment = session.scalar(select(Enrollment).where(Enrollment.payment_intent_id == payment_intent_id))
+    if enrollment is None:
+        raise NotFound("No deposit with this payment intent.")
+    return enrollment
+
+
+def _activate(enrollment: Enrollment, *, now: datetime) -> None:
+    target = next_status(enrollment.status, EnrollmentEvent.PAYMENT_CONFIRMED)
+    if target is None:  # callers checked; a repeat is ignored, never an error
+        return
+    enrollment.status = target
+    enrollment.activated_at = now
+    enrollment.payment_error = None
+
+
+def _lock(session: Session, enrollment: Enrollment) -> None:
+    """Serialize payment work on one enrollment (a wallet payment racing a webhook)."""
+    if enrollment.id is not None:
+        session.refresh(enrollment, with_for_update=True)

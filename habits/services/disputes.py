@@ -1,0 +1,156 @@
+"""Card disputes: freeze the disputed deposit, then release it or let it go with the card network.
+
+SPEC: "``charge.dispute.created`` suspends the enrollment and freezes its held deposit."
+Decisions (lifecycle.py has the statuses): a dispute won unfreezes and restores ``active``; a
+dispute lost means the frozen money left processor cash, and the enrollment is ``eliminated``.
+
+=========================  ==========================================  ===========================
+key                        legs                                        when
+=========================  ==========================================  ===========================
+``dispute:{dp}:freeze``    held +f (or wallet +f), frozen -f          opened
+``dispute:{dp}:won``       frozen +f, held -f (or wallet -f)          closed, won
+``dispute:{dp}:lost``      frozen +f, processor_cash -f               closed, lost
+=========================  ==========================================  ===========================
+
+f is what the dispute could freeze when it opened: the held deposit (at most the disputed
+amount), or, for a payment that went to the wallet, what the wallet held of it. One dispute
+row per ``dp_...`` id makes the second ``created`` a no-op, and a ``closed`` that arrives
+first opens the dispute itself, so every delivery order ends in the same balances.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import ledger
+from habits import accounts
+from habits.domain.lifecycle import EnrollmentEvent, next_status
+from habits.models import Enrollment
+from habits.models.payment import Dispute, DisputeStatus, PaymentUse
+from habits.services.deposits import PaymentNotReady, payment_by_charge
+from habits.services.wallets import account_available, lock_wallet
+
+#: Stripe's closed statuses that give the money back to us (an inquiry closed without a chargeback)
+WON_STATUSES = frozenset({"won", "warning_closed"})
+LOST_STATUSES = frozenset({"lost"})
+
+
+@dataclass(frozen=True)
+class DisputeNews:
+    """A dispute as a verified event describes it."""
+
+    dispute_id: str
+    payment_intent_id: str | None
+    charge_id: str | None
+    amount_minor: int
+    currency: str
+    status: str
+    reason: str | None = None
+
+
+def open_dispute(session: Session, news: DisputeNews, *, now: datetime) -> Dispute:
+    """Record the dispute once: freeze the deposit (or the wallet money it paid) and suspend.
+
+    Raises PaymentNotReady when the disputed payment is not recorded yet (Stripe retries)."""
+    existing = session.scalar(select(Dispute).where(Dispute.dispute_id == news.dispute_id).with_for_update())
+    if existing is not None:
+        return existing
+    payment = payment_by_charge(session, payment_intent_id=news.payment_intent_id, charge_id=news.charge_id)
+    if payment is None:
+        raise PaymentNotReady(
+            f"dispute {news.dispute_id} is about {news.payment_intent_id or news.charge_id}, "
+            "which is not recorded yet"
+        )
+    enrollment = session.get(Enrollment, payment.enrollment_id, with_for_update=True)
+    source, frozen_from = _source(session, payment, enrollment)
+    frozen_amount = min(news.amount_minor, account_available(session, source))
+    frozen = accounts.open_account(session, accounts.frozen_deposit(enrollment.id, payment.currency))
+    if frozen_amount > 0:
+        ledger.post(
+            session,
+            key=f"dispute:{news.dispute_id}:freeze",
+            currency=payment.currency,
+            legs=[ledger.Leg(source, frozen_amount), ledger.Leg(frozen, -frozen_amount)],
+            memo=f"dispute {news.dispute_id} on {payment.payment_intent_id}: {frozen_from} frozen",
+            occurred_at=now,
+        )
+    if frozen_from == "held":
+        _move(enrollment, EnrollmentEvent.DISPUTE_OPENED)
+    dispute = Dispute(
+        dispute_id=news.dispute_id,
+        payment_id=payment.id,
+        enrollment_id=enrollment.id,
+        amount_minor=news.amount_minor,
+        currency=payment.currency,
+        frozen_minor=frozen_amount,
+        frozen_from=frozen_from,
+        status=DisputeStatus.OPEN,
+        reason=(news.reason or None) and news.reason[:100],
+        opened_at=now,
+    )
+    session.add(dispute)
+    session.flush()
+    return dispute
+
+
+def close_dispute(session: Session, news: DisputeNews, *, now: datetime) -> Dispute:
+    """Settle the dispute once: won -> unfreeze (back to active), lost -> the money leaves."""
+    dispute = open_dispute(session, news, now=now)
+    if dispute.status != DisputeStatus.OPEN:
+        return dispute
+    if news.status not in WON_STATUSES | LOST_STATUSES:
+        return dispute  # still under review: nothing to settle yet
+    payment_currency = dispute.currency
+    enrollment = session.get(Enrollment, dispute.enrollment_id, with_for_update=True)
+    frozen = accounts.open_account(session, accounts.frozen_deposit(enrollment.id, payment_currency))
+    f = dispute.frozen_minor
+    if news.status in WON_STATUSES:
+        if dispute.frozen_from == "held":
+            back = accounts.open_account(session, accounts.held_deposit(enrollment.id, payment_currency))
+        else:
+            back = lock_wallet(session, enrollment.member_id, payment_currency)
+        if f > 0:
+            ledger.post(
+                session,
+                key=f"dispute:{dispute.dispute_id}:won",
+                currency=payment_currency,
+                legs=[ledger.Leg(frozen, f), ledger.Leg(back, -f)],
+                memo=f"dispute {dispute.dispute_id} won: unfrozen",
+                occurred_at=now,
+            )
+        dispute.status = DisputeStatus.WON
+        if dispute.frozen_from == "held":
+            _move(enrollment, EnrollmentEvent.DISPUTE_WON)
+    else:
+        cash = accounts.open_account(session, accounts.processor_cash(payment_currency))
+        if f > 0:
+            ledger.post(
+                session,
+                key=f"dispute:{dispute.dispute_id}:lost",
+                currency=payment_currency,
+                legs=[ledger.Leg(frozen, f), ledger.Leg(cash, -f)],
+                memo=f"dispute {dispute.dispute_id} lost: the frozen deposit left processor cash",
+                occurred_at=now,
+            )
+        dispute.status = DisputeStatus.LOST
+        if dispute.frozen_from == "held":
+            _move(enrollment, EnrollmentEvent.DISPUTE_LOST)
+    dispute.closed_at = now
+    session.flush()
+    return dispute
+
+
+def _source(session: Session, payment, enrollment: Enrollment):
+    if payment.used_for == PaymentUse.DEPOSIT:
+        return accounts.open_account(session, accounts.held_deposit(enrollment.id, payment.currency)), "held"
+    return lock_wallet(session, enrollment.member_id, payment.currency), "wallet"
+
+
+def _move(enrollment: Enrollment, event: EnrollmentEvent) -> None:
+    target = next_status(enrollment.status, event)
+    if target is not None:  # an ignored transition (repeat, out of order) changes nothing
+        enrollment.status = target

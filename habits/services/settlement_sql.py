@@ -1,0 +1,439 @@
+"""The set-based statements behind settlement: one day's outcomes and the ledger legs they make.
+
+A day is settled from a temporary table, ``settle_outcomes``: one row per enrollment that takes
+part in the day, with its outcome (``kind``), the amount that leaves its held deposit, and, for
+winners, its rank in SPEC order (check-in instant, then enrollment id). It is filled by ONE
+INSERT ... SELECT over enrollments, check-ins and rest days; every ledger transaction of the day
+is then an INSERT ... SELECT from it (``ledger.post_from_select``) and every status change one
+UPDATE ... WHERE id IN (SELECT ... FROM it). The table lives inside the day's transaction and is
+dropped at its end, so it never outlives the day (and a rollback takes it away too).
+
+Everything here is SQLAlchemy Core that runs on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    MetaData,
+    String,
+    Table,
+    and_,
+    case,
+    cast,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.orm import Session
+
+import ledger
+from habits.domain.lifecycle import EnrollmentStatus
+from habits.models import CheckIn, Enrollment, RestDay
+from ledger.base import UTCDateTime
+
+S = EnrollmentStatus
+
+# Outcomes of one enrollment on one day (the ``kind`` column).
+SUCCESS = "success"
+REST = "rest"
+EXCUSED = "excused"
+MISSED = "missed"
+ELIMINATED = "eliminated"
+WITHDRAWN = "withdrawn"
+KINDS = (SUCCESS, REST, EXCUSED, MISSED, ELIMINATED, WITHDRAWN)
+
+_scratch = MetaData()
+OUTCOMES = Table(
+    "settle_outcomes",
+    _scratch,
+    Column("enrollment_id", BigInteger, primary_key=True),
+    Column("held_account_id", BigInteger),
+    Column("wallet_account_id", BigInteger),
+    Column("kind", String(16), nullable=False),
+    #: what leaves the held deposit today: s_k, or the whole balance when eliminated or quitting
+    Column("amount", BigInteger, nullable=False),
+    #: the held balance before the day (only filled where needed: eliminations, quits, last day)
+    Column("held_minor", BigInteger),
+    Column("checked_in_at", UTCDateTime()),
+    #: winners only: 1-based position in SPEC order (check-in instant, then enrollment id)
+    Column("win_rank", BigInteger),
+    prefixes=["TEMPORARY"],
+)
+#: the random split's shares by winner rank (computed in Python from the seed, bulk-inserted)
+SHARES = Table(
+    "settle_shares",
+    _scratch,
+    Column("win_rank", BigInteger, primary_key=True),
+    Column("share", BigInteger, nullable=False),
+    prefixes=["TEMPORARY"],
+)
+
+
+# --- the ledger, as tables ---------------------------------------------------------------------
+
+
+def postings():
+    return ledger.Posting.__table__
+
+
+def transactions():
+    return ledger.Transaction.__table__
+
+
+def balance_expr(account_id_column):
+    """A scalar subquery: the balance of a liability account (positive when we owe it)."""
+    p = postings()
+    return (
+        select(func.coalesce(-func.sum(p.c.amount_minor), 0))
+        .where(p.c.account_id == account_id_column)
+        .scalar_subquery()
+    )
+
+
+def balance(session: Session, account_id: int) -> int:
+    """A liability account's balance (positive when we owe it), summed from its postings."""
+    return int(session.scalar(select(balance_expr(literal(account_id, BigInteger)))))
+
+
+def post_from_select(session: Session, *, key: str, currency: str, memo: str, occurred_at, legs) -> None:
+    """One balanced ledger transaction whose postings are the rows (account_id, amount_minor)."""
+    ledger.post_from_select(
+        session, key=key, currency=currency, memo=memo, occurred_at=occurred_at, legs=legs
+    )
+
+
+def _legs(*selects):
+    """The union of (account_id, amount_minor) selects, as one Select the ledger can insert from."""
+    rows = union_all(*selects).subquery("legs")
+    return select(rows.c.account_id, rows.c.amount_minor)
+
+
+# --- day 0 -------------------------------------------------------------------------------------
+
+
+def late_deposit_enrollments(challenge_id: int, opens_at):
+    """Active enrollments whose deposit transaction is dated at or after day 0's opening."""
+    e, t = Enrollment.__table__, transactions()
+    deposit_key = literal("deposit:") + cast(e.c.id, String)
+    return select(e.c.id).where(
+        e.c.challenge_id == challenge_id,
+        e.c.status == S.ACTIVE,
+        select(t.c.id).where(t.c.key == deposit_key, t.c.occurred_at >= opens_at).exists(),
+    )
+
+
+def early_quit_enrollments(challenge_id: int, opens_at):
+    """Enrollments withdrawn before day 0's opening (their deposit is returned in full)."""
+    e = Enrollment.__table__
+    return select(e.c.id).where(
+        e.c.challenge_id == challenge_id,
+        e.c.status == S.WITHDRAWN,
+        or_(e.c.withdrew_at.is_(None), e.c.withdrew_at < opens_at),
+    )
+
+
+def held_to_wallet_legs(enrollment_ids):
+    """Legs moving each selected enrollment's whole (positive) held balance to its wallet."""
+    e = Enrollment.__table__
+    held = balance_expr(e.c.held_account_id)
+    rows = (
+        select(e.c.held_account_id, e.c.wallet_account_id, held.label("amount"))
+        .where(e.c.id.in_(enrollment_ids))
+        .subquery("held")
+    )
+    positive = rows.c.amount > 0
+    return _legs(
+        select(rows.c.held_account_id.label("account_id"), rows.c.amount.label("amount_minor")).where(
+            positive
+        ),
+        select(rows.c.wallet_account_id, -rows.c.amount).where(positive),
+    )
+
+
+def pot_to_account_legs(pot_id: int, account_id: int, amount: int):
+    return _legs(
+        select(
+            literal(pot_id, BigInteger).label("account_id"), literal(amount, BigInteger).label("amount_minor")
+        ),
+        select(literal(account_id, BigInteger), literal(-amount, BigInteger)),
+    )
+
+
+# --- one day -----------------------------------------------------------------------------------
+
+
+@dataclass
+class DayStats:
+    counts: dict[str, int]
+    amounts: dict[str, int]
+    missing_accounts: int
+
+    def count(self, kind: str) -> int:
+        return self.counts.get(kind, 0)
+
+    def amount(self, kind: str) -> int:
+        return self.amounts.get(kind, 0)
+
+
+class DayWork:
+    """The outcomes of one (challenge, day), in a temporary table for the day's transaction."""
+
+    def __init__(self, session: Session, challenge, k: int, *, stake: int, excused: bool, last_day: bool):
+        self.session = session
+        self.challenge = challenge
+        self.k = k
+        self.stake = stake
+        self.excused = excused
+        self.last_day = last_day
+        self.o = OUTCOMES
+
+    # -- building --
+
+    def build(self) -> None:
+        """Create and fill ``settle_outcomes``: who takes part today, and what happened to them."""
+        bind = self.session.connection()
+        for table in (SHARES, OUTCOMES):
+            table.drop(bind, checkfirst=True)
+            table.create(bind)
+        e, c, r = Enrollment.__table__, CheckIn.__table__, RestDay.__table__
+        ch = self.challenge
+        valid_checkin = and_(
+            c.c.enrollment_id == e.c.id,
+            c.c.day_index == self.k,
+            c.c.voided_at.is_(None),
+            c.c.counts_for_money.is_(True),
+        )
+        rest = and_(r.c.enrollment_id == e.c.id, r.c.day_index == self.k)
+        if self.excused:
+            # SPEC: on an excused day every active enrollment is treated as on a rest day.
+            kind = case((e.c.status == S.WITHDRAWN, literal(WITHDRAWN)), else_=literal(EXCUSED))
+        else:
+            kind = case(
+                (e.c.status == S.WITHDRAWN, literal(WITHDRAWN)),
+                (r.c.id.is_not(None), literal(REST)),
+                (c.c.id.is_not(None), literal(SUCCESS)),
+                # misses + 1 > max_misses: this miss eliminates
+                (e.c.misses >= ch.max_misses, literal(ELIMINATED)),
+                else_=literal(MISSED),
+            )
+        kind = kind.label("kind")
+        quitter = and_(
+            e.c.status == S.WITHDRAWN,
+            e.c.ended_day_index.is_(None),
+            e.c.withdrew_at >= ch.day_zero_opens_at,
+        )
+        base = (
+            select(
+                e.c.id.label("enrollment_id"),
+                e.c.held_account_id,
+                e.c.wallet_account_id,
+                kind,
+                c.c.checked_in_at,
+            )
+            .select_from(e.outerjoin(c, valid_checkin).outerjoin(r, rest))
+            .where(e.c.challenge_id == ch.id, or_(e.c.status == S.ACTIVE, quitter))
+            .subquery("base")
+        )
+        is_winner = base.c.kind == SUCCESS
+        rank = func.row_number().over(
+            partition_by=is_winner, order_by=(base.c.checked_in_at, base.c.enrollment_id)
+        )
+        rows = select(
+            base.c.enrollment_id,
+            base.c.held_account_id,
+            base.c.wallet_account_id,
+            base.c.kind,
+            literal(self.stake, BigInteger),
+            base.c.checked_in_at,
+            case((is_winner, rank), else_=null()),
+        )
+        self.session.execute(
+            insert(OUTCOMES).from_select(
+                [
+                    "enrollment_id",
+                    "held_account_id",
+                    "wallet_account_id",
+                    "kind",
+                    "amount",
+                    "checked_in_at",
+                    "win_rank",
+                ],
+                rows,
+            )  # fmt: skip
+        )
+        # Eliminations and quits forfeit the whole remaining held deposit; on the last day every
+        # enrollment's balance is needed to give back what is left (days skipped while suspended).
+        o = OUTCOMES
+        fill = update(o).values(held_minor=balance_expr(o.c.held_account_id))
+        if not self.last_day:
+            fill = fill.where(o.c.kind.in_((ELIMINATED, WITHDRAWN)))
+        self.session.execute(fill)
+        self.session.execute(
+            update(o).where(o.c.kind.in_((ELIMINATED, WITHDRAWN))).values(amount=o.c.held_minor)
+        )
+
+    def drop(self) -> None:
+        bind = self.session.connection()
+        for table in (SHARES, OUTCOMES):
+            table.drop(bind, checkfirst=True)
+
+    def stats(self) -> DayStats:
+        o = self.o
+        rows = self.session.execute(
+            select(
+                o.c.kind,
+                func.count(),
+                func.coalesce(func.sum(o.c.amount), 0),
+                func.sum(
+                    case((or_(o.c.held_account_id.is_(None), o.c.wallet_account_id.is_(None)), 1), else_=0)
+                ),
+            ).group_by(o.c.kind)
+        ).all()
+        return DayStats(
+            counts={kind: int(n) for kind, n, _, _ in rows},
+            amounts={kind: int(amount) for kind, _, amount, _ in rows},
+            missing_accounts=sum(int(missing or 0) for *_, missing in rows),
+        )
+
+    # -- ledger legs --
+
+    def to_wallet_legs(self, kind: str):
+        o = self.o
+        where = (o.c.kind == kind, o.c.amount > 0)
+        return _legs(
+            select(o.c.held_account_id.label("account_id"), o.c.amount.label("amount_minor")).where(*where),
+            select(o.c.wallet_account_id, -o.c.amount).where(*where),
+        )
+
+    def to_pot_legs(self, kind: str, pot_id: int):
+        o = self.o
+        where = (o.c.kind == kind, o.c.amount > 0)
+        return _legs(
+            select(o.c.held_account_id.label("account_id"), o.c.amount.label("amount_minor")).where(*where),
+            select(literal(pot_id, BigInteger), -func.sum(o.c.amount)).where(*where),
+        )
+
+    def _split_head(self, pot_id: int, fee_id: int, pot_minor: int, fee_minor: int):
+        head = [
+            select(
+                literal(pot_id, BigInteger).label("account_id"),
+                literal(pot_minor, BigInteger).label("amount_minor"),
+            )
+        ]
+        if fee_minor:
+            head.append(select(literal(fee_id, BigInteger), literal(-fee_minor, BigInteger)))
+        return head
+
+    def equal_split_legs(self, pot_id: int, fee_id: int, pot_minor: int, fee_minor: int, prize: int):
+        """SPEC's equal split: ``R // |W|`` each, one more unit to the first ``R % |W|`` winners."""
+        o = self.o
+        winners = self.session.scalar(select(func.count()).where(o.c.kind == SUCCESS))
+        each, extra = divmod(prize, winners)
+        share = (literal(each, BigInteger) + case((o.c.win_rank <= extra, 1), else_=0)).label("share")
+        shares = select(o.c.wallet_account_id, share).where(o.c.kind == SUCCESS).subquery("shares")
+        return _legs(
+            *self._split_head(pot_id, fee_id, pot_minor, fee_minor),
+            select(shares.c.wallet_account_id, -shares.c.share).where(shares.c.share > 0),
+        )
+
+    def load_shares(self, amounts: list[int]) -> None:
+        """Store a split computed in Python (amount i belongs to the winner of rank i + 1)."""
+        batch = 50_000
+        for start in range(0, len(amounts), batch):
+            self.session.execute(
+                insert(SHARES),
+                [
+                    {"win_rank": start + i + 1, "share": a}
+                    for i, a in enumerate(amounts[start : start + batch])
+                ],
+            )
+
+    def split_legs_from_shares(self, pot_id: int, fee_id: int, pot_minor: int, fee_minor: int):
+        o, s = self.o, SHARES
+        return _legs(
+            *self._split_head(pot_id, fee_id, pot_minor, fee_minor),
+            select(o.c.wallet_account_id, -s.c.share)
+            .select_from(o.join(s, s.c.win_rank == o.c.win_rank))
+            .where(o.c.kind == SUCCESS, s.c.share > 0),
+        )
+
+    # -- enrollments --
+
+    def update_enrollments(self) -> None:
+        """Misses counted, eliminations and settled quits recorded (set-based)."""
+        e, o = Enrollment.__table__, self.o
+
+        def ids(*kinds):
+            return select(o.c.enrollment_id).where(o.c.kind.in_(kinds))
+
+        self.session.execute(update(e).where(e.c.id.in_(ids(MISSED))).values(misses=e.c.misses + 1))
+        self.session.execute(
+            update(e)
+            .where(e.c.id.in_(ids(ELIMINATED)))
+            .values(misses=e.c.misses + 1, status=S.ELIMINATED, ended_day_index=self.k)
+        )
+        self.session.execute(update(e).where(e.c.id.in_(ids(WITHDRAWN))).values(ended_day_index=self.k))
+
+    # -- the last day --
+
+    def _finishers(self):
+        o = self.o
+        return o.c.kind.in_((SUCCESS, REST, EXCUSED, MISSED))
+
+    def leftover_amount(self) -> int:
+        o = self.o
+        left = o.c.held_minor - o.c.amount
+        return int(
+            self.session.scalar(select(func.coalesce(func.sum(left), 0)).where(self._finishers(), left > 0))
+        )
+
+    def leftover_legs(self):
+        o = self.o
+        left = o.c.held_minor - o.c.amount
+        where = (self._finishers(), left > 0)
+        return _legs(
+            select(o.c.held_account_id.label("account_id"), left.label("amount_minor")).where(*where),
+            select(o.c.wallet_account_id, -left).where(*where),
+        )
+
+    def complete_enrollments(self) -> int:
+        e, o = Enrollment.__table__, self.o
+        finishers = select(o.c.enrollment_id).where(self._finishers())
+        result = self.session.execute(
+            update(e)
+            .where(e.c.id.in_(finishers), e.c.status == S.ACTIVE)
+            .values(status=S.COMPLETED, ended_day_index=self.k)
+        )
+        return result.rowcount
+
+    def final_split_legs(self, pot_id: int, amount: int):
+        """The last pot, split equally among finishers; remainder units by enrollment id."""
+        o = self.o
+        count = self.session.scalar(select(func.count()).where(self._finishers()))
+        each, extra = divmod(amount, count)
+        ranked = (
+            select(
+                o.c.wallet_account_id,
+                func.row_number().over(order_by=o.c.enrollment_id).label("position"),
+            )
+            .where(self._finishers())
+            .subquery("ranked")
+        )
+        share = literal(each, BigInteger) + case((ranked.c.position <= extra, 1), else_=0)
+        shares = select(ranked.c.wallet_account_id, share.label("share")).subquery("shares")
+        return _legs(
+            select(
+                literal(pot_id, BigInteger).label("account_id"),
+                literal(amount, BigInteger).label("amount_minor"),
+            ),
+            select(shares.c.wallet_account_id, -shares.c.share).where(shares.c.share > 0),
+        )

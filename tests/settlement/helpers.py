@@ -1,0 +1,37 @@
+"""Helpers for settlement scenarios: run the sweep as the scheduler would, read money back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+import ledger
+from habits.services import audit
+from habits.services.receipts import enrollment_money
+from habits.services.settlement import SweepResult, settle_due_days
+
+
+def sweep(session: Session, now: datetime) -> SweepResult:
+    """One sweep at ``now``, committing each unit as the scheduler does."""
+    result = settle_due_days(session, now=now, commit=session.commit)
+    assert not result.failed, result.failed
+    return result
+
+
+def money(session: Session, enrollment) -> dict:
+    session.refresh(enrollment)
+    return enrollment_money(session, enrollment)
+
+
+def balance_of(session: Session, account_id: int) -> int:
+    """A liability account's balance (positive when we owe it)."""
+    from habits.services.settlement_sql import balance
+
+    return balance(session, account_id)
+
+
+def assert_books_clean(session: Session) -> None:
+    """`ledger verify` with the habits checks: no violation at all."""
+    violations = ledger.invariants.verify(session, audit.HABITS_CHECKS)
+    assert violations == [], violations

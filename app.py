@@ -17,8 +17,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
     init_extensions(app)
     register_edges(app)
-    from habits.scheduler import start_in_process
+    from habits.scheduler import scheduler_cli, start_in_process
 
+    app.cli.add_command(scheduler_cli)
     start_in_process(app)
     return app
 

@@ -1,14 +1,101 @@
 """The only module that imports APScheduler: the job list and where the scheduler runs.
 
-The settlement sweep arrives with the settlement issue; until then the scheduler only beats.
+Correctness never comes from the scheduler (PAYMENTS.md section 4): the settlement sweep is
+catch-up by construction and exactly-once by database keys and row locks, so a missed, doubled
+or late run is harmless. The scheduler only decides *when* the sweep runs:
+
+- ``SCHEDULER_MODE="in-process"`` (the demo): ``create_app`` starts a BackgroundScheduler once;
+  never under tests, never in the debug reloader's watcher process, never twice in a process.
+- ``SCHEDULER_MODE="off"`` for web workers in production, with ``flask --app app scheduler run``
+  (a BlockingScheduler) as its own process. Several such processes may run (a deploy overlap):
+  they share the work through ``FOR UPDATE SKIP LOCKED`` and the heartbeat is one row a minute.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import click
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask.cli import with_appcontext
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    #: a textual ``module:function`` reference (APScheduler's advice for serialisable jobs)
+    func: str
+    seconds: int
+    kwargs: dict = field(default_factory=dict)
+
+
+JOBS = [
+    # Writes the heartbeat for this minute, then opens and settles everything that is due.
+    Job(id="settle-due-days", func="habits.scheduler:run_settle_due_days", seconds=60),
+]
+
+#: every job runs at start-up too, is never run twice at once, and a late run still runs (once)
+JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+
+_in_process: BackgroundScheduler | None = None
+
+
+def run_settle_due_days(app) -> dict:
+    """The sweep as a job: heartbeat, sweep (one commit per unit), then record what it settled."""
+    from habits.extensions import db
+    from habits.services.health import record_heartbeat
+    from habits.services.settlement import settle_due_days
+
+    now = datetime.now(UTC)
+    with app.app_context():
+        session = db.session
+        try:
+            try:
+                record_heartbeat(session, now=now)
+                session.commit()
+            except Exception:
+                # A failed heartbeat must not stop settlement; the outage rule errs toward members.
+                session.rollback()
+                log.exception("heartbeat write failed")
+            result = settle_due_days(session, now=now, commit=session.commit)
+            if result.settled:
+                record_heartbeat(session, now=now, settled_days=len(result.settled))
+                session.commit()
+            if result.settled or result.opened or result.cancelled or result.failed:
+                log.info(
+                    "sweep: opened %s, cancelled %s, settled %s, failed %s",
+                    result.opened, result.cancelled, result.settled, result.failed,
+                )  # fmt: skip
+            return {"settled": len(result.settled), "failed": len(result.failed)}
+        finally:
+            session.remove()
+
+
+def add_jobs(scheduler, app) -> None:
+    now = datetime.now(UTC)
+    for job in JOBS:
+        scheduler.add_job(
+            job.func,
+            trigger="interval",
+            seconds=job.seconds,
+            id=job.id,
+            args=[app],
+            kwargs=job.kwargs,
+            next_run_time=now,
+            replace_existing=True,
+        )
+
+
+def build_scheduler(app, scheduler_class=BackgroundScheduler):
+    scheduler = scheduler_class(timezone=UTC, job_defaults=JOB_DEFAULTS)
+    add_jobs(scheduler, app)
+    return scheduler
 
 
 def should_start_in_process(app) -> bool:
@@ -19,6 +106,36 @@ def should_start_in_process(app) -> bool:
     return not (app.debug and os.environ.get("WERKZEUG_RUN_MAIN") != "true")
 
 
-def start_in_process(app) -> None:
-    if should_start_in_process(app):
-        log.info("in-process scheduler: nothing scheduled yet")
+def start_in_process(app) -> BackgroundScheduler | None:
+    """Start the demo's background scheduler, at most once per process."""
+    global _in_process
+    if not should_start_in_process(app):
+        return None
+    if _in_process is not None:
+        log.warning("in-process scheduler already running in this process; not starting another")
+        return _in_process
+    _in_process = build_scheduler(app, BackgroundScheduler)
+    _in_process.start()
+    app.extensions["streakpot_scheduler"] = _in_process
+    log.info("in-process scheduler started: %s", ", ".join(job.id for job in JOBS))
+    return _in_process
+
+
+@click.group("scheduler")
+def scheduler_cli() -> None:
+    """The scheduler process for production (web workers run with STREAKPOT_SCHEDULER_MODE=off)."""
+
+
+@scheduler_cli.command("run")
+@with_appcontext
+def run_command() -> None:
+    """Run the jobs in the foreground until stopped (Ctrl-C or SIGTERM)."""
+    from flask import current_app
+
+    app = current_app._get_current_object()
+    scheduler = build_scheduler(app, BlockingScheduler)
+    click.echo(f"scheduler running: {', '.join(f'{j.id} every {j.seconds}s' for j in JOBS)}")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass

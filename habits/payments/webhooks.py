@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -84,6 +85,10 @@ def verify_event(payload: bytes, signature: str | None, secrets: list[str]) -> d
             last_error = str(error.user_message or error)
     else:
         raise BadEvent(f"Signature verification failed: {last_error}")
+    # Stripe's check only refuses old timestamps; a signed one far in the future would stay
+    # replayable for as long, so it is refused too (clock skew gets the same tolerance).
+    if _signed_at(signature) > time.time() + TOLERANCE_SECONDS:
+        raise BadEvent("Signature timestamp is in the future.")
     try:
         event = json.loads(text)
     except ValueError:
@@ -99,6 +104,14 @@ def verify_event(payload: bytes, signature: str | None, secrets: list[str]) -> d
     ):
         raise BadEvent("The body is not a Stripe event.")
     return event
+
+
+def _signed_at(signature: str) -> int:
+    for part in signature.split(","):
+        name, _, value = part.strip().partition("=")
+        if name == "t" and value.isdigit():
+            return int(value)
+    return 0
 
 
 def process_webhook(

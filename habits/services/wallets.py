@@ -224,6 +224,21 @@ def refunds_to_send(session: Session, *, withdrawal_id: int | None = None) -> li
     return list(session.scalars(query))
 
 
+def send_withdrawal_refunds(
+    session: Session, withdrawal_id: int, *, gateway: PaymentGateway, now: datetime
+) -> list[Refund]:
+    """Send the refunds of one withdrawal (after the withdrawal itself was committed)."""
+    return send_refunds(
+        session, refunds_to_send(session, withdrawal_id=withdrawal_id), gateway=gateway, now=now
+    )
+
+
+def send_due_refunds(session: Session, *, gateway: PaymentGateway, now: datetime) -> list[Refund]:
+    """Send every refund still requested (the processor was unreachable, or we crashed before
+    sending): the sweep that makes a withdrawal reach the card eventually, never twice."""
+    return send_refunds(session, refunds_to_send(session), gateway=gateway, now=now)
+
+
 def send_refunds(
     session: Session, refunds: list[Refund], *, gateway: PaymentGateway, now: datetime
 ) -> list[Refund]:
@@ -415,15 +430,87 @@ def _record_outside_refund(session: Session, update: RefundUpdate, *, now: datet
     return refund
 
 
+# -- what the member sees ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WalletEntry:
+    at: datetime
+    currency: str
+    #: from the member's side: positive when money came into the wallet
+    amount_minor: int
+    memo: str
+    key: str
+
+
+@dataclass(frozen=True)
+class WalletView:
+    balances: list[dict]
+    entries: list[WalletEntry]
+    total: int
+    page: int
+    per_page: int
+    withdrawals: list[Withdrawal]
+
+
+def wallet_view(
+    session: Session, member: Member, *, page: int = 1, per_page: int = 20, now: datetime
+) -> WalletView:
+    """The member's balances per currency (from the ledger) and their wallet entries, newest first."""
+    wallets = list(
+        session.scalars(
+            select(ledger.Account)
+            .where(ledger.Account.code.like(f"wallet:member:{member.id}:%"))
+            .order_by(ledger.Account.currency)
+        )
+    )
+    balances = [{"currency": a.currency, "available_minor": account_available(session, a)} for a in wallets]
+    ids = [a.id for a in wallets]
+    base = (
+        select(ledger.Transaction, ledger.Posting.amount_minor)
+        .join(ledger.Posting, ledger.Posting.transaction_id == ledger.Transaction.id)
+        .where(ledger.Posting.account_id.in_(ids))
+    )
+    total = session.scalar(select(func.count()).select_from(base.subquery())) if ids else 0
+    rows = (
+        session.execute(
+            base.order_by(ledger.Transaction.occurred_at.desc(), ledger.Transaction.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+        if ids
+        else []
+    )
+    entries = [WalletEntry(tx.occurred_at, tx.currency, -int(amount), tx.memo, tx.key) for tx, amount in rows]
+    withdrawals = list(
+        session.scalars(
+            select(Withdrawal)
+            .where(Withdrawal.member_id == member.id)
+            .order_by(Withdrawal.id.desc())
+            .limit(20)
+        )
+    )
+    return WalletView(balances, entries, int(total or 0), page, per_page, withdrawals)
+
+
+def withdrawal_refunds(session: Session, withdrawal: Withdrawal) -> list[Refund]:
+    return list(
+        session.scalars(select(Refund).where(Refund.withdrawal_id == withdrawal.id).order_by(Refund.id))
+    )
+
+
 # -- the habits-level check -----------------------------------------------------------------
 
 
-def check_processor_cash(session: Session) -> list[str]:
+def check_processor_cash(session: Session) -> list:
     """Processor cash = confirmed payments - completed refunds - lost disputes, per currency.
 
     Recomputed from the payment, refund and dispute records and compared with the ledger's
-    ``processor_cash:{CCY}`` balance; returns one sentence per currency that disagrees.
+    ``processor_cash:{CCY}`` balance; one ``ledger.invariants.Violation`` per currency that
+    disagrees. (``flask payments reconcile`` compares the same records with the processor.)
     """
+    from ledger.invariants import Violation
+
     expected: dict[str, int] = {}
     for currency, total in session.execute(
         select(Payment.currency, func.sum(Payment.amount_minor)).group_by(Payment.currency)
@@ -451,7 +538,11 @@ def check_processor_cash(session: Session) -> list[str]:
         want, have = expected.get(currency, 0), actual.get(currency, 0)
         if want != have:
             problems.append(
-                f"processor cash {currency} is {have} in the ledger, but confirmed payments - completed "
-                f"refunds - lost disputes = {want}"
+                Violation(
+                    "processor_cash",
+                    f"processor cash {currency} is {have} in the ledger, but confirmed payments - "
+                    f"completed refunds - lost disputes = {want}",
+                    f"processor_cash:{currency}",
+                )
             )
     return problems

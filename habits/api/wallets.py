@@ -1,0 +1,145 @@
+"""/api/v1/me/wallet and /api/v1/me/withdrawals: what the platform owes the member, and taking it out.
+
+A withdrawal is two commits: first the booking (wallet -> refunds pending, one refund per
+charge), then the refunds sent to the processor with their own idempotency keys. A crash between
+the two leaves refunds ``requested``, which ``flask payments send-refunds`` sends later, never
+twice. In the offline mode the gateway then delivers each refund's completion through the
+webhook path before the answer is written.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from habits.api.edge import commit, read, request_now
+from habits.api.schemas.common import MAX_PER_PAGE, UTCInstant
+from habits.api.security import auth_required, current_member
+from habits.extensions import db
+from habits.services import wallets
+
+GATEWAY = "streakpot.gateway"
+
+wallets_bp = Blueprint("wallets", __name__, url_prefix="/api/v1/me", description="Wallet and withdrawals")
+
+
+class CurrencyField(fields.String):
+    """ISO 4217, three letters; accepted in any case, answered in upper case."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Regexp(r"^[A-Za-z]{3}$", error="Not an ISO 4217 code."), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).upper()
+
+
+class BalanceSchema(Schema):
+    currency = fields.String(required=True)
+    available_minor = fields.Integer(required=True)
+
+
+class WalletEntrySchema(Schema):
+    at = UTCInstant(required=True)
+    currency = fields.String(required=True)
+    #: positive when money came into the wallet, negative when it left
+    amount_minor = fields.Integer(required=True)
+    memo = fields.String(required=True)
+    key = fields.String(required=True)
+
+
+class RefundSchema(Schema):
+    id = fields.Integer(required=True)
+    refund_id = fields.String(allow_none=True)
+    amount_minor = fields.Integer(required=True)
+    currency = fields.String(required=True)
+    #: requested, pending, succeeded or failed
+    status = fields.Function(lambda refund: refund.status.value, required=True)
+    failure_reason = fields.String(allow_none=True)
+
+
+class WithdrawalSchema(Schema):
+    id = fields.Integer(required=True)
+    currency = fields.String(required=True)
+    requested_minor = fields.Integer(required=True)
+    #: sent back to cards, as refunds of earlier deposit charges (newest first)
+    refunded_minor = fields.Integer(required=True)
+    #: what no charge could take back: it stays in the wallet
+    kept_minor = fields.Integer(required=True)
+    #: why the kept part stays, or null
+    note = fields.String(allow_none=True)
+    created_at = UTCInstant(required=True)
+    refunds = fields.List(fields.Nested(RefundSchema), required=True)
+
+
+class WalletSchema(Schema):
+    balances = fields.List(fields.Nested(BalanceSchema), required=True)
+    entries = fields.List(fields.Nested(WalletEntrySchema), required=True)
+    #: number of entries over all pages
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    withdrawals = fields.List(fields.Nested(WithdrawalSchema), required=True)
+
+
+class WalletArgsSchema(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+
+
+class WithdrawalCreateSchema(Schema):
+    amount_minor = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10**12))
+    currency = CurrencyField(required=True)
+
+
+def _as_dict(withdrawal) -> dict:
+    return {
+        "id": withdrawal.id,
+        "currency": withdrawal.currency,
+        "requested_minor": withdrawal.requested_minor,
+        "refunded_minor": withdrawal.refunded_minor,
+        "kept_minor": withdrawal.kept_minor,
+        "note": withdrawal.note,
+        "created_at": withdrawal.created_at,
+        "refunds": wallets.withdrawal_refunds(db.session, withdrawal),
+    }
+
+
+@wallets_bp.route("/wallet", methods=["GET"])
+@auth_required
+@wallets_bp.arguments(WalletArgsSchema, location="query")
+@wallets_bp.response(200, WalletSchema)
+def get_wallet(args):
+    """Balances per currency and the wallet's entries (newest first), all from the ledger."""
+    view = read(wallets.wallet_view, current_member(), page=args["page"], per_page=args["per_page"])
+    return {
+        "balances": view.balances,
+        "entries": view.entries,
+        "total": view.total,
+        "page": view.page,
+        "per_page": view.per_page,
+        "withdrawals": [_as_dict(w) for w in view.withdrawals],
+    }
+
+
+@wallets_bp.route("/withdrawals", methods=["POST"])
+@auth_required
+@wallets_bp.arguments(WithdrawalCreateSchema)
+@wallets_bp.response(201, WithdrawalSchema)
+@wallets_bp.alt_response(409, response="CONFLICT")
+def create_withdrawal(data):
+    """Refund wallet money to the cards it came from (newest deposit charge first).
+
+    What no charge can take back (winnings, deposits already refunded) stays in the wallet and
+    ``note`` says why; 409 when the wallet holds less than asked, or when nothing can go back."""
+    gateway = current_app.extensions[GATEWAY]
+    withdrawal = commit(
+        wallets.request_withdrawal,
+        current_member(),
+        amount_minor=data["amount_minor"],
+        currency=data["currency"],
+    )
+    commit(wallets.send_withdrawal_refunds, withdrawal.id, gateway=gateway)
+    gateway.after_commit(db.session, now=request_now())
+    db.session.refresh(withdrawal)
+    return _as_dict(withdrawal)

@@ -1,0 +1,32 @@
+"""`flask payments reconcile`: compare the processor's payments and refunds with the ledger.
+
+The gateway comes from ``app.extensions`` (the CLI may not import stripe, even indirectly).
+"""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from habits.extensions import db
+from habits.payments.reconcile import reconcile_app
+
+payments_cli = AppGroup("payments", help="Payments: reconciliation with the processor.")
+
+
+@payments_cli.command("reconcile")
+def reconcile_command() -> None:
+    """List every difference between the processor (Stripe's API, or the stored events in the
+    offline mode) and our payment records and ledger; exit 1 when there is any."""
+    mode = current_app.config["PAYMENTS_MODE"]
+    differences = reconcile_app(db.session, current_app.extensions["streakpot.gateway"], mode)
+    db.session.rollback()
+    source = "Stripe" if mode == "stripe" else "the stored webhook events"
+    if not differences:
+        click.echo(f"reconciled with {source}: no differences")
+        return
+    click.echo(f"{len(differences)} difference(s) with {source}:")
+    for difference in differences:
+        click.echo(f"- {difference}")
+    raise SystemExit(1)

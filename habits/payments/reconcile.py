@@ -1,0 +1,213 @@
+"""Reconciliation: what the processor reports against what our records and ledger say.
+
+Stripe retries a webhook for three days at most, and a handler can be wrong, so nothing proves
+the books but a comparison with the processor itself. Both directions are checked (Stripe
+Ledger's completeness):
+
+- every payment the processor confirmed is recorded once, for the same amount and currency, and
+  its ledger transaction brought exactly that into processor cash; and every payment we
+  recorded is one the processor confirmed;
+- every refund the processor completed is completed here, with its ledger transaction, and
+  every refund completed here is completed there;
+- every movement of processor cash in the ledger is explained by one of those (or a lost
+  dispute), and per currency processor cash = payments - refunds - lost disputes.
+
+In the stripe mode the processor's view is listed from its API (PaymentIntents and Refunds);
+in the offline mode the stored, verified events are the processor's word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import ledger
+from habits.models.payment import Dispute, DisputeStatus, Payment, Refund, RefundStatus, StripeEvent
+from habits.services.wallets import processor_refund_status
+
+
+@dataclass(frozen=True)
+class Difference:
+    kind: str
+    reference: str
+    processor: str | None = None
+    ours: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.reference} (processor: {self.processor or '-'}; ours: {self.ours or '-'})"
+
+
+@dataclass
+class ProcessorView:
+    #: PaymentIntent id -> (amount, currency) of every succeeded payment
+    payments: dict[str, tuple[int, str]] = field(default_factory=dict)
+    #: refund id -> (amount, currency, status: pending|succeeded|failed)
+    refunds: dict[str, tuple[int, str, str]] = field(default_factory=dict)
+
+
+def view_from_gateway(gateway) -> ProcessorView:
+    """What Stripe (or localstripe) lists: succeeded PaymentIntents and every refund."""
+    view = ProcessorView()
+    for payment in gateway.succeeded_payments():
+        view.payments[payment.payment_intent_id] = (payment.amount_minor, payment.currency)
+    for refund in gateway.refunds():
+        status = processor_refund_status(refund.status).value
+        view.refunds[refund.refund_id] = (refund.amount_minor, refund.currency, status)
+    return view
+
+
+_REFUND_ORDER = {"pending": 0, "requested": 0, "succeeded": 1, "failed": 2}
+
+
+def view_from_events(session: Session) -> ProcessorView:
+    """The offline mode's processor: the verified events we stored, whatever became of them."""
+    view = ProcessorView()
+    for event in session.scalars(select(StripeEvent).order_by(StripeEvent.created_at, StripeEvent.id)):
+        obj = (event.payload.get("data") or {}).get("object") or {}
+        if event.type == "payment_intent.succeeded":
+            amount = obj.get("amount_received") or obj.get("amount")
+            view.payments[obj.get("id")] = (amount, str(obj.get("currency", "")).upper())
+        elif event.type in ("refund.created", "refund.updated", "refund.failed", "charge.refund.updated"):
+            _see_refund(view, obj)
+        elif event.type == "charge.refunded":
+            for refund in (obj.get("refunds") or {}).get("data") or []:
+                _see_refund(view, refund)
+    return view
+
+
+def _see_refund(view: ProcessorView, refund: dict) -> None:
+    status = processor_refund_status(refund.get("status")).value
+    known = view.refunds.get(refund.get("id"))
+    if known is None or _REFUND_ORDER[status] > _REFUND_ORDER[known[2]]:
+        view.refunds[refund.get("id")] = (
+            refund.get("amount"),
+            str(refund.get("currency", "")).upper(),
+            status,
+        )
+
+
+def cash_movements(session: Session) -> dict[str, tuple[int, str]]:
+    """Ledger transaction key -> (net amount into processor cash, currency)."""
+    rows = session.execute(
+        select(ledger.Transaction.key, ledger.Posting.amount_minor, ledger.Account.currency)
+        .join(ledger.Posting, ledger.Posting.transaction_id == ledger.Transaction.id)
+        .join(ledger.Account, ledger.Account.id == ledger.Posting.account_id)
+        .where(ledger.Account.code.like("processor_cash:%"))
+    )
+    movements: dict[str, tuple[int, str]] = {}
+    for key, amount, currency in rows:
+        total, _ = movements.get(key, (0, currency))
+        movements[key] = (total + int(amount), currency)
+    return movements
+
+
+def reconcile(session: Session, view: ProcessorView) -> list[Difference]:
+    """Every difference between ``view`` and our records and ledger (empty: the books agree)."""
+    differences: list[Difference] = []
+    cash = cash_movements(session)
+    explained: set[str] = set()
+
+    payments = {p.payment_intent_id: p for p in session.scalars(select(Payment))}
+    for pi, (amount, currency) in sorted(view.payments.items()):
+        payment = payments.get(pi)
+        if payment is None:
+            differences.append(Difference("payment not recorded", pi, f"{amount} {currency}", None))
+            continue
+        if (payment.amount_minor, payment.currency) != (amount, currency):
+            differences.append(
+                Difference(
+                    "payment amount differs",
+                    pi,
+                    f"{amount} {currency}",
+                    f"{payment.amount_minor} {payment.currency}",
+                )
+            )
+    for pi, payment in sorted(payments.items()):
+        ours = f"{payment.amount_minor} {payment.currency}"
+        if pi not in view.payments:
+            differences.append(Difference("payment unknown to the processor", pi, None, ours))
+        explained.add(payment.ledger_key)
+        booked = cash.get(payment.ledger_key)
+        if booked != (payment.amount_minor, payment.currency):
+            shown = f"{booked[0]} {booked[1]}" if booked else "no ledger transaction"
+            differences.append(
+                Difference(f"payment not in processor cash ({payment.ledger_key})", pi, ours, shown)
+            )
+
+    refunds = {r.refund_id: r for r in session.scalars(select(Refund).where(Refund.refund_id.is_not(None)))}
+    for re_id, (amount, currency, status) in sorted(view.refunds.items()):
+        refund = refunds.get(re_id)
+        if status == "succeeded" and (refund is None or refund.status != RefundStatus.SUCCEEDED):
+            ours = refund.status.value if refund else "not recorded"
+            differences.append(
+                Difference("refund completed but not booked", re_id, f"{amount} {currency}", ours)
+            )
+        elif refund is not None and refund.amount_minor != amount:
+            differences.append(
+                Difference("refund amount differs", re_id, f"{amount} {currency}", str(refund.amount_minor))
+            )
+    for re_id, refund in sorted(refunds.items()):
+        if refund.status == RefundStatus.SUCCEEDED:
+            seen = view.refunds.get(re_id)
+            if seen is None or seen[2] != "succeeded":
+                differences.append(
+                    Difference(
+                        "refund booked but not completed at the processor",
+                        re_id,
+                        seen[2] if seen else "unknown",
+                        f"{refund.amount_minor} {refund.currency}",
+                    )
+                )
+            key = f"refund:{re_id}"
+            explained.add(key)
+            if cash.get(key) != (-refund.amount_minor, refund.currency):
+                differences.append(
+                    Difference("refund not out of processor cash", re_id, None, str(cash.get(key)))
+                )
+        if refund.status == RefundStatus.FAILED:
+            explained.update({f"refund:{re_id}", f"refund-reversed:{re_id}"})
+
+    lost_by_currency: dict[str, int] = {}
+    for dispute in session.scalars(select(Dispute).where(Dispute.status == DisputeStatus.LOST)):
+        explained.add(f"dispute:{dispute.dispute_id}:lost")
+        lost_by_currency[dispute.currency] = lost_by_currency.get(dispute.currency, 0) + dispute.frozen_minor
+
+    for key, (amount, currency) in sorted(cash.items()):
+        if key not in explained and amount != 0:
+            differences.append(
+                Difference("processor cash moved with no processor record", key, None, f"{amount} {currency}")
+            )
+
+    differences.extend(_totals(session, view, cash, lost_by_currency))
+    return differences
+
+
+def _totals(session, view: ProcessorView, cash, lost_by_currency) -> Iterable[Difference]:
+    expected: dict[str, int] = {}
+    for amount, currency in view.payments.values():
+        expected[currency] = expected.get(currency, 0) + int(amount or 0)
+    for amount, currency, status in view.refunds.values():
+        if status == "succeeded":
+            expected[currency] = expected.get(currency, 0) - int(amount or 0)
+    for currency, amount in lost_by_currency.items():
+        expected[currency] = expected.get(currency, 0) - amount
+    actual: dict[str, int] = {}
+    for amount, currency in cash.values():
+        actual[currency] = actual.get(currency, 0) + amount
+    for currency in sorted(set(expected) | set(actual)):
+        if expected.get(currency, 0) != actual.get(currency, 0):
+            yield Difference(
+                "processor cash total differs",
+                currency,
+                f"{expected.get(currency, 0)} (payments - refunds - lost disputes)",
+                str(actual.get(currency, 0)),
+            )
+
+
+def reconcile_app(session: Session, gateway, mode: str) -> list[Difference]:
+    """The comparison the CLI runs: Stripe's API in the stripe mode, stored events offline."""
+    view = view_from_gateway(gateway) if mode == "stripe" else view_from_events(session)
+    return reconcile(session, view)

@@ -44,8 +44,9 @@ def blueprints() -> list:
     """Every API blueprint (flask_smorest.Blueprint), in the order of the OpenAPI document."""
     from habits.api.auth import auth_bp
     from habits.api.members import members_bp
+    from habits.api.settlements import settlements_bp
 
-    return [auth_bp, members_bp]
+    return [auth_bp, members_bp, settlements_bp]
 
 
 def init_api(app) -> StreakpotApi:

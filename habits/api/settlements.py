@@ -1,0 +1,233 @@
+"""Settlement routes: a day's statement, a member's receipts, rest days, excuses and appeals."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from habits.api.edge import commit
+from habits.api.schemas.common import PageArgsSchema, UTCInstant, page_schema
+from habits.api.security import auth_required, current_member
+from habits.extensions import db
+from habits.models import Challenge, Enrollment, Member, Split
+from habits.services import daymarks, receipts
+from habits.services.errors import NotFound
+from habits.services.receipts import LINE_KINDS
+
+settlements_bp = Blueprint("settlements", __name__, url_prefix="/api/v1", description="Settlement")
+
+MAX_REASON = daymarks.MAX_REASON
+#: a statement page may be longer than other lists: a day of a big challenge has many lines
+MAX_LINES_PER_PAGE = 1000
+
+
+# --- schemas -------------------------------------------------------------------------------------
+
+
+class StatementArgsSchema(PageArgsSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000_000))
+    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=MAX_LINES_PER_PAGE))
+
+
+class StatementLineSchema(Schema):
+    enrollment_id = fields.Integer(required=True)
+    #: returned, rest_day, excused, missed, eliminated, withdrawn, leftover, won, final_share
+    kind = fields.String(required=True, validate=validate.OneOf([kind for kind, _ in LINE_KINDS.values()]))
+    #: always positive: what moved for this enrollment
+    amount_minor = fields.Integer(required=True)
+
+
+class DayStatementSchema(Schema):
+    challenge_id = fields.Integer(required=True)
+    day_index = fields.Integer(required=True)
+    #: settled, or excused (every stake came back and the pot carried)
+    status = fields.String(required=True, validate=validate.OneOf(["settled", "excused"]))
+    excuse_reason = fields.String(allow_none=True)
+    currency = fields.String(required=True)
+    stake_minor = fields.Integer(required=True)
+    carried_in_minor = fields.Integer(required=True)
+    forfeited_minor = fields.Integer(required=True)
+    #: SPEC's P: carried in + forfeited
+    pot_minor = fields.Integer(required=True)
+    fee_minor = fields.Integer(required=True)
+    #: SPEC's R as paid to the day's winners
+    split_minor = fields.Integer(required=True)
+    carried_minor = fields.Integer(required=True)
+    final_split_minor = fields.Integer(required=True)
+    unclaimed_minor = fields.Integer(required=True)
+    returned_minor = fields.Integer(required=True)
+    split = fields.String(required=True, validate=validate.OneOf([s.value for s in Split]))
+    #: random split only: with the ordered winners it recomputes every share
+    seed = fields.String()
+    winners = fields.Integer(required=True)
+    last_day = fields.Boolean(required=True)
+    settled_at = UTCInstant(required=True)
+    lines = fields.List(fields.Nested(StatementLineSchema), required=True)
+    #: lines in the whole statement (this response holds one page of them)
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+
+
+class ReceiptSchema(Schema):
+    day_index = fields.Integer(required=True)
+    status = fields.String(allow_none=True)
+    #: what happened to the member that day: returned, rest_day, excused, missed, eliminated, withdrawn
+    kind = fields.String(allow_none=True)
+    returned_minor = fields.Integer(required=True)
+    forfeited_minor = fields.Integer(required=True)
+    won_minor = fields.Integer(required=True)
+    settled_at = UTCInstant(allow_none=True)
+
+
+ReceiptPageSchema = page_schema(ReceiptSchema, "ReceiptPage")
+
+
+class ReceiptsSchema(ReceiptPageSchema):
+    enrollment_id = fields.Integer(required=True)
+    currency = fields.String(required=True)
+    deposit_minor = fields.Integer(required=True)
+    held_minor = fields.Integer(required=True)
+    returned_minor = fields.Integer(required=True)
+    forfeited_minor = fields.Integer(required=True)
+    won_minor = fields.Integer(required=True)
+    frozen_minor = fields.Integer(required=True)
+
+
+class ReasonSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=MAX_REASON))
+
+
+class ExcusedDaySchema(Schema):
+    challenge_id = fields.Integer(required=True)
+    day_index = fields.Integer(required=True)
+    reason = fields.String(required=True)
+    excused_by_id = fields.Integer(allow_none=True)
+    created_at = UTCInstant(required=True)
+
+
+class AppealCreateSchema(ReasonSchema):
+    enrollment_id = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class AppealSchema(Schema):
+    id = fields.Integer(required=True)
+    enrollment_id = fields.Integer(required=True)
+    day_index = fields.Integer(required=True)
+    checked_in_at = UTCInstant(required=True)
+    source = fields.String(required=True)
+    appeal_reason = fields.String(required=True)
+    recorded_by_id = fields.Integer(required=True)
+
+
+class RestDayCreateSchema(Schema):
+    day_index = fields.Integer(required=True, validate=validate.Range(min=0, max=365))
+
+
+class RestDaySchema(Schema):
+    enrollment_id = fields.Integer(required=True)
+    day_index = fields.Integer(required=True)
+    declared_at = UTCInstant(required=True)
+    rest_days_used = fields.Integer(required=True)
+    rest_days_allowed = fields.Integer(required=True)
+
+
+def _own_enrollment(enrollment_id: int, member: Member) -> Enrollment:
+    """The member's own enrollment; 404 alike for a missing one and for anyone else's."""
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    if enrollment is None or enrollment.member_id != member.id:
+        raise NotFound(f"You have no enrollment {enrollment_id}.")
+    return enrollment
+
+
+# --- routes --------------------------------------------------------------------------------------
+
+
+@settlements_bp.route("/challenges/<int:challenge_id>/days/<int:day_index>/settlement", methods=["GET"])
+@auth_required
+@settlements_bp.arguments(StatementArgsSchema, location="query")
+@settlements_bp.response(200, DayStatementSchema)
+@settlements_bp.alt_response(404, response="NOT_FOUND")
+def get_day_settlement(args, challenge_id, day_index):
+    """Day k's settlement statement: the pot, fee, split and carry, and a page of lines from the
+    ledger (one per movement of an enrollment's money). 404 until the day is settled."""
+    if db.session.get(Challenge, challenge_id) is None:
+        raise NotFound(f"There is no challenge {challenge_id}.")
+    return receipts.day_statement(
+        db.session, challenge_id, day_index, page=args["page"], per_page=args["per_page"]
+    )
+
+
+@settlements_bp.route("/enrollments/<int:enrollment_id>/receipts", methods=["GET"])
+@auth_required
+@settlements_bp.arguments(PageArgsSchema, location="query")
+@settlements_bp.response(200, ReceiptsSchema)
+@settlements_bp.alt_response(404, response="NOT_FOUND")
+def get_receipts(args, enrollment_id):
+    """The member's own receipts: per settled day, what came back, what was forfeited, the share won."""
+    enrollment = _own_enrollment(enrollment_id, current_member())
+    body = receipts.enrollment_receipts(db.session, enrollment, page=args["page"], per_page=args["per_page"])
+    body.update(receipts.enrollment_money(db.session, enrollment), enrollment_id=enrollment.id)
+    return body
+
+
+@settlements_bp.route("/enrollments/<int:enrollment_id>/rest-days", methods=["POST"])
+@auth_required
+@settlements_bp.arguments(RestDayCreateSchema)
+@settlements_bp.response(201, RestDaySchema)
+@settlements_bp.alt_response(404, response="NOT_FOUND")
+@settlements_bp.alt_response(409, response="CONFLICT")
+@settlements_bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+def declare_rest_day(data, enrollment_id):
+    """Declare day k a rest day, before its window opens, within the challenge's allowance."""
+    rest = commit(
+        daymarks.declare_rest_day, enrollment_id, member=current_member(), day_index=data["day_index"]
+    )
+    enrollment = _own_enrollment(enrollment_id, current_member())
+    challenge = db.session.get(Challenge, enrollment.challenge_id)
+    return {
+        "enrollment_id": rest.enrollment_id,
+        "day_index": rest.day_index,
+        "declared_at": rest.declared_at,
+        "rest_days_used": enrollment.rest_days_used,
+        "rest_days_allowed": challenge.rest_days,
+    }
+
+
+@settlements_bp.route("/challenges/<int:challenge_id>/days/<int:day_index>/excuse", methods=["POST"])
+@auth_required
+@settlements_bp.arguments(ReasonSchema)
+@settlements_bp.response(201, ExcusedDaySchema)
+@settlements_bp.alt_response(403, response="FORBIDDEN")
+@settlements_bp.alt_response(404, response="NOT_FOUND")
+@settlements_bp.alt_response(409, response="CONFLICT")
+@settlements_bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+def excuse_day(data, challenge_id, day_index):
+    """Organizers: excuse day k, with a reason, until it is due. Nothing is forfeited that day."""
+    return commit(
+        daymarks.excuse_day,
+        challenge_id,
+        organizer=current_member(),
+        day_index=day_index,
+        reason=data["reason"],
+    )
+
+
+@settlements_bp.route("/challenges/<int:challenge_id>/days/<int:day_index>/checkins", methods=["POST"])
+@auth_required
+@settlements_bp.arguments(AppealCreateSchema)
+@settlements_bp.response(201, AppealSchema)
+@settlements_bp.alt_response(403, response="FORBIDDEN")
+@settlements_bp.alt_response(404, response="NOT_FOUND")
+@settlements_bp.alt_response(409, response="CONFLICT")
+@settlements_bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+def accept_appeal(data, challenge_id, day_index):
+    """Organizers: accept a member's appeal and record their check-in for day k, until it is due."""
+    return commit(
+        daymarks.accept_appeal,
+        challenge_id,
+        organizer=current_member(),
+        day_index=day_index,
+        enrollment_id=data["enrollment_id"],
+        reason=data["reason"],
+    )

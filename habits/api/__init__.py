@@ -43,10 +43,24 @@ class StreakpotApi(Api):
 def blueprints() -> list:
     """Every API blueprint (flask_smorest.Blueprint), in the order of the OpenAPI document."""
     from habits.api.auth import auth_bp
+    from habits.api.challenges import challenges_bp
+    from habits.api.checkins import checkins_bp
+    from habits.api.communities import communities_bp
+    from habits.api.enrollments import enrollments_bp
     from habits.api.members import members_bp
+    from habits.api.payments import payments_bp
     from habits.api.settlements import settlements_bp
 
-    return [auth_bp, members_bp, settlements_bp]
+    return [
+        auth_bp,
+        members_bp,
+        communities_bp,
+        challenges_bp,
+        enrollments_bp,
+        checkins_bp,
+        payments_bp,
+        settlements_bp,
+    ]
 
 
 def init_api(app) -> StreakpotApi:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from habits.models import ApiToken, Member
+from habits.services.errors import HabitsError
 
 DEFAULT_TTL_DAYS = 30
 #: bytes of randomness in a token (43 URL-safe characters)
@@ -92,3 +93,10 @@ def revoke_all_tokens(session: Session, member: Member, *, now: datetime) -> int
         row.revoked_at = now
     session.flush()
     return len(rows)
+
+
+class Unauthenticated(HabitsError):
+    """No live token (unknown, expired or revoked): 401."""
+
+    status = 401
+    title = "Unauthorized"

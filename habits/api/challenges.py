@@ -1,0 +1,60 @@
+"""/api/v1/challenges/{id}: rules, status, counts and pot; changing the rules; the leaderboard."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from habits.api.edge import commit
+from habits.api.schemas.challenges import ChallengeSchema, ChallengeUpdateSchema
+from habits.api.security import auth_required, current_member
+from habits.domain.calendar import format_hhmm
+from habits.extensions import db
+from habits.models import Challenge, Member
+from habits.services import challenges
+
+challenges_bp = Blueprint("challenges", __name__, url_prefix="/api/v1/challenges", description="Challenges")
+
+
+def challenge_views(items: list[Challenge], viewer: Member) -> list[dict]:
+    mine = challenges.enrollment_ids_of(db.session, viewer.id, [challenge.id for challenge in items])
+    views = []
+    for challenge in items:
+        view = {
+            name: getattr(challenge, name) for name in ChallengeSchema().fields if hasattr(challenge, name)
+        }
+        view.update(
+            window_open=format_hhmm(challenge.open_minute),
+            window_close=format_hhmm(challenge.close_minute),
+            counts=challenges.enrollment_counts(db.session, challenge),
+            pot_minor=challenges.pot_minor(db.session, challenge),
+            my_enrollment_id=mine.get(challenge.id),
+        )
+        views.append(view)
+    return views
+
+
+def challenge_view(challenge: Challenge, viewer: Member) -> dict:
+    return challenge_views([challenge], viewer)[0]
+
+
+@challenges_bp.route("/<int:challenge_id>", methods=["GET"])
+@auth_required
+@challenges_bp.response(200, ChallengeSchema)
+@challenges_bp.alt_response(404, response="NOT_FOUND")
+def get_challenge(challenge_id):
+    """A challenge's rules, status, enrollment counts and pot."""
+    return challenge_view(challenges.get_challenge(db.session, challenge_id), current_member())
+
+
+@challenges_bp.route("/<int:challenge_id>", methods=["PATCH"])
+@auth_required
+@challenges_bp.arguments(ChallengeUpdateSchema)
+@challenges_bp.response(200, ChallengeSchema)
+@challenges_bp.alt_response(403, response="FORBIDDEN")
+@challenges_bp.alt_response(404, response="NOT_FOUND")
+@challenges_bp.alt_response(409, response="CONFLICT")
+def update_challenge(changes, challenge_id):
+    """Change a challenge (organizers). Money rules freeze when day 0's window opens (409)."""
+    challenge = challenges.get_challenge(db.session, challenge_id)
+    commit(challenges.update_challenge, challenge, current_member(), changes=changes)
+    return challenge_view(challenge, current_member())

@@ -1,0 +1,221 @@
+"""Check-ins: the wake-up tap (JSON, or multipart with a photo), photos, voiding, feed, leaderboard.
+
+``POST /enrollments/{id}/checkins`` is the hot path of the wake-up spike: it authenticates
+inside the check-in's own single query (checkins.check_in_with_token) instead of through
+``auth_required``, so a tap costs one read and one insert.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app, request, send_file
+from flask_smorest import Blueprint, abort
+from marshmallow import ValidationError
+from werkzeug.exceptions import Unauthorized
+
+from habits.api.edge import commit, read
+from habits.api.ratelimits import checkin_limit
+from habits.api.schemas.common import PageArgsSchema
+from habits.api.schemas.enrollments import (
+    CheckInCreateSchema,
+    CheckInPageSchema,
+    CheckInPhotoFormSchema,
+    CheckInSchema,
+    FeedPageSchema,
+    LeaderboardSchema,
+    VoidSchema,
+)
+from habits.api.security import SECURITY, auth_required, bearer_token, current_member
+from habits.extensions import db
+from habits.models import CheckIn
+from habits.services import challenges, checkins, enrollments, leaderboard, photos
+from habits.services.tokens import hash_token
+
+checkins_bp = Blueprint("checkins", __name__, url_prefix="/api/v1", description="Check-ins")
+
+_json_body = CheckInCreateSchema()
+_form_body = CheckInPhotoFormSchema(partial=("photo",))
+
+CHECKIN_BODY = {
+    "required": False,
+    "content": {
+        "application/json": {"schema": CheckInCreateSchema},
+        "multipart/form-data": {"schema": CheckInPhotoFormSchema},
+    },
+}
+
+
+def photo_store() -> photos.PhotoStore:
+    return photos.PhotoStore(Path(current_app.instance_path) / "photos")
+
+
+def parse_evidence() -> checkins.Evidence:
+    """The check-in's evidence from a JSON body, or a multipart form with a photo.
+
+    Nothing is stored here: a photo is only read and recognised by its bytes.
+    """
+    if request.mimetype == "multipart/form-data":
+        files = request.files
+        unknown = [name for name in files if name != "photo"]
+        # Unknown files are reported like unknown fields (422), never stored.
+        form = {**request.form.to_dict(), **dict.fromkeys(unknown, "")}
+        data = _load(_form_body, form, "form")
+        upload = files.get("photo")
+        photo = None
+        if upload is not None:
+            max_bytes = current_app.config["PHOTO_MAX_BYTES"]
+            # Read one byte past the limit: enough to refuse, never the whole of a huge file.
+            photo = photos.accept_photo(upload.stream.read(max_bytes + 1), max_bytes=max_bytes)
+        return checkins.Evidence(note=data["note"], value=data["value"], photo=photo)
+    body = {}
+    if request.content_length or request.data:
+        body = request.get_json(force=True, silent=True)
+        if body is None:
+            abort(400, messages={"json": ["Invalid JSON body."]})
+    data = _load(_json_body, body, "json")
+    return checkins.Evidence(note=data["note"], value=data["value"])
+
+
+def _load(schema, data, location: str) -> dict:
+    try:
+        return schema.load(data)
+    except ValidationError as err:
+        abort(422, messages={location: err.messages})
+
+
+def view_of(checkin: CheckIn) -> dict:
+    return {
+        "id": checkin.id,
+        "enrollment_id": checkin.enrollment_id,
+        "challenge_id": checkin.challenge_id,
+        "day_index": checkin.day_index,
+        "checked_in_at": checkin.checked_in_at,
+        "note": checkin.note,
+        "value": checkin.value,
+        "has_photo": checkin.photo_path is not None,
+        "counts_for_money": checkin.counts_for_money,
+        "voided_at": checkin.voided_at,
+        "void_reason": checkin.void_reason,
+    }
+
+
+@checkins_bp.route("/enrollments/<int:enrollment_id>/checkins", methods=["POST"])
+@checkin_limit
+@checkins_bp.doc(security=SECURITY, requestBody=CHECKIN_BODY)
+@checkins_bp.response(201, CheckInSchema)
+@checkins_bp.alt_response(400, response="BAD_REQUEST")
+@checkins_bp.alt_response(401, response="UNAUTHORIZED")
+@checkins_bp.alt_response(404, response="NOT_FOUND")
+@checkins_bp.alt_response(409, response="CONFLICT")
+@checkins_bp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
+@checkins_bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+def create_checkin(enrollment_id):
+    """Check in now: the server's clock decides the day (409 with ``next_window_opens_at`` outside
+    every window). JSON ``{note?, value?}``, or a multipart form that adds ``photo``."""
+    token = bearer_token()
+    if token is None:
+        raise Unauthorized("This needs a valid API token: send 'Authorization: Bearer <token>'.")
+    evidence = parse_evidence()
+    return commit(
+        checkins.check_in_with_token,
+        token_hash=hash_token(token),
+        enrollment_id=enrollment_id,
+        evidence=evidence,
+        photo_store=photo_store() if evidence.photo else None,
+    )
+
+
+@checkins_bp.route("/enrollments/<int:enrollment_id>/checkins", methods=["GET"])
+@auth_required
+@checkins_bp.arguments(PageArgsSchema, location="query", as_kwargs=True)
+@checkins_bp.response(200, CheckInPageSchema)
+@checkins_bp.alt_response(404, response="NOT_FOUND")
+def list_checkins(enrollment_id, page, per_page):
+    """The member's own check-ins on this enrollment, by day."""
+    enrollment = enrollments.own_enrollment(db.session, enrollment_id, current_member())
+    items, total = checkins.own_check_ins(db.session, enrollment, page=page, per_page=per_page)
+    return {"items": [view_of(c) for c in items], "total": total, "page": page, "per_page": per_page}
+
+
+@checkins_bp.route("/checkins/<int:checkin_id>/photo", methods=["GET"])
+@auth_required
+@checkins_bp.doc(
+    responses={
+        "200": {
+            "description": "The photo, with the type recognised when it was stored",
+            "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in photos.TYPES},
+        }
+    }
+)
+@checkins_bp.alt_response(404, response="NOT_FOUND")
+def get_photo(checkin_id):
+    """A check-in's photo, for its member and the challenge's organizers only."""
+    checkin = checkins.visible_check_in(db.session, checkin_id, current_member())
+    if not checkin.photo_path or checkin.photo_content_type not in photos.TYPES:
+        abort(404, message="This check-in has no photo.")
+    try:
+        path = photo_store().path(checkin.photo_path)
+    except ValueError:
+        abort(404, message="This check-in has no photo.")
+    if not path.is_file():
+        abort(404, message="This check-in's photo is missing.")
+    response = send_file(path, mimetype=checkin.photo_content_type, conditional=False, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Disposition"] = "inline"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@checkins_bp.route("/checkins/<int:checkin_id>/void", methods=["POST"])
+@auth_required
+@checkins_bp.arguments(VoidSchema)
+@checkins_bp.response(200, CheckInSchema)
+@checkins_bp.alt_response(403, response="FORBIDDEN")
+@checkins_bp.alt_response(404, response="NOT_FOUND")
+@checkins_bp.alt_response(409, response="CONFLICT")
+def void_checkin(data, checkin_id):
+    """Void a check-in (organizers), with a reason, until its day is due: it counts as a miss."""
+    checkin = checkins.get_check_in(db.session, checkin_id)
+    return view_of(commit(checkins.void_check_in, checkin, current_member(), reason=data["reason"]))
+
+
+@checkins_bp.route("/challenges/<int:challenge_id>/checkins", methods=["GET"])
+@auth_required
+@checkins_bp.arguments(PageArgsSchema, location="query", as_kwargs=True)
+@checkins_bp.response(200, FeedPageSchema)
+@checkins_bp.alt_response(403, response="FORBIDDEN")
+@checkins_bp.alt_response(404, response="NOT_FOUND")
+def challenge_feed(challenge_id, page, per_page):
+    """Who showed up: the challenge's check-ins, latest first (members of the community)."""
+    challenge = challenges.get_challenge(db.session, challenge_id)
+    rows, total = checkins.challenge_feed(
+        db.session, challenge, current_member(), page=page, per_page=per_page
+    )
+    items = [{**view_of(checkin), "member": member} for checkin, member in rows]
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+@checkins_bp.route("/challenges/<int:challenge_id>/leaderboard", methods=["GET"])
+@auth_required
+@checkins_bp.arguments(PageArgsSchema, location="query", as_kwargs=True)
+@checkins_bp.response(200, LeaderboardSchema)
+@checkins_bp.alt_response(403, response="FORBIDDEN")
+@checkins_bp.alt_response(404, response="NOT_FOUND")
+def get_leaderboard(challenge_id, page, per_page):
+    """Standings: check-ins that count for money, then the current streak, then who joined first."""
+    challenge = challenges.get_challenge(db.session, challenge_id)
+    rows, total = read(leaderboard.standings, challenge, current_member(), page=page, per_page=per_page)
+    items = [
+        {
+            "rank": s.rank,
+            "enrollment_id": s.enrollment_id,
+            "member": {"id": s.member_id, "display_name": s.display_name},
+            "status": s.status,
+            "check_ins": s.check_ins,
+            "streak": s.streak,
+        }
+        for s in rows
+    ]
+    return {"items": items, "total": total, "page": page, "per_page": per_page}

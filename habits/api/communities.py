@@ -1,0 +1,206 @@
+"""/api/v1/communities: browse, create, join and leave; members and roles; launching challenges."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from habits.api.challenges import challenge_view, challenge_views
+from habits.api.edge import commit, read
+from habits.api.schemas.challenges import ChallengeCreateSchema, ChallengePageSchema, ChallengeSchema
+from habits.api.schemas.common import PageArgsSchema
+from habits.api.schemas.communities import (
+    CommunityCreateSchema,
+    CommunityListArgsSchema,
+    CommunityPageSchema,
+    CommunitySchema,
+    CommunityUpdateSchema,
+    JoinCommunitySchema,
+    MembershipPageSchema,
+    MembershipSchema,
+    MembershipUpdateSchema,
+)
+from habits.api.security import auth_required, current_member
+from habits.extensions import db
+from habits.models import ORGANIZING_ROLES, Community, CommunityMembership, Member, MembershipStatus, Role
+from habits.services import challenges, communities
+
+communities_bp = Blueprint(
+    "communities", __name__, url_prefix="/api/v1/communities", description="Communities and their members"
+)
+
+
+def community_views(items: list[Community], viewer: Member) -> list[dict]:
+    ids = [community.id for community in items]
+    counts = communities.member_counts(db.session, ids)
+    mine = communities.roles_of(db.session, viewer.id, ids)
+    views = []
+    for community in items:
+        membership = mine.get(community.id)
+        active = membership is not None and membership.status == MembershipStatus.ACTIVE
+        organizing = active and Role(membership.role) in ORGANIZING_ROLES
+        views.append(
+            {
+                "id": community.id,
+                "name": community.name,
+                "theme": community.theme,
+                "description": community.description,
+                "rules_text": community.rules_text,
+                "requires_invite_code": bool(community.invite_code),
+                "join_questions": community.join_questions or [],
+                "requires_approval": community.requires_approval,
+                "organizer_id": community.organizer_id,
+                "member_count": counts.get(community.id, 0),
+                "my_role": membership.role if active else None,
+                "my_status": membership.status if membership is not None else None,
+                "invite_code": community.invite_code if organizing else None,
+                "created_at": community.created_at,
+            }
+        )
+    return views
+
+
+def membership_view(membership: CommunityMembership, member: Member) -> dict:
+    return {
+        "community_id": membership.community_id,
+        "member": member,
+        "role": membership.role,
+        "status": membership.status,
+        "joined_at": membership.joined_at,
+    }
+
+
+@communities_bp.route("", methods=["GET"])
+@auth_required
+@communities_bp.arguments(CommunityListArgsSchema, location="query", as_kwargs=True)
+@communities_bp.arguments(PageArgsSchema, location="query", as_kwargs=True)
+@communities_bp.response(200, CommunityPageSchema)
+def list_communities(page, per_page, theme=None):
+    """Browse communities, oldest first."""
+    items, total = read(communities.list_communities, page=page, per_page=per_page, theme=theme)
+    return {
+        "items": community_views(items, current_member()),
+        "total": total,
+        "page": page,
+        "per_page": per_page,
+    }
+
+
+@communities_bp.route("", methods=["POST"])
+@auth_required
+@communities_bp.arguments(CommunityCreateSchema)
+@communities_bp.response(201, CommunitySchema)
+def create_community(data):
+    """Create a community; the caller is its organizer."""
+    community = commit(communities.create_community, current_member(), **data)
+    return community_views([community], current_member())[0]
+
+
+@communities_bp.route("/<int:community_id>", methods=["GET"])
+@auth_required
+@communities_bp.response(200, CommunitySchema)
+@communities_bp.alt_response(404, response="NOT_FOUND")
+def get_community(community_id):
+    """A community's description and entry rules."""
+    community = communities.get_community(db.session, community_id)
+    return community_views([community], current_member())[0]
+
+
+@communities_bp.route("/<int:community_id>", methods=["PATCH"])
+@auth_required
+@communities_bp.arguments(CommunityUpdateSchema)
+@communities_bp.response(200, CommunitySchema)
+@communities_bp.alt_response(403, response="FORBIDDEN")
+@communities_bp.alt_response(404, response="NOT_FOUND")
+def update_community(changes, community_id):
+    """Change the description and entry rules (organizer and co-organizers)."""
+    community = communities.get_community(db.session, community_id)
+    commit(communities.update_community, community, current_member(), changes=changes)
+    return community_views([community], current_member())[0]
+
+
+@communities_bp.route("/<int:community_id>/members", methods=["GET"])
+@auth_required
+@communities_bp.arguments(PageArgsSchema, location="query", as_kwargs=True)
+@communities_bp.response(200, MembershipPageSchema)
+@communities_bp.alt_response(403, response="FORBIDDEN")
+@communities_bp.alt_response(404, response="NOT_FOUND")
+def list_members(community_id, page, per_page):
+    """The community's members in join order (members only; pending ones for organizers)."""
+    community = communities.get_community(db.session, community_id)
+    rows, total = read(
+        communities.list_memberships, community, current_member(), page=page, per_page=per_page
+    )
+    items = [membership_view(membership, member) for membership, member in rows]
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+@communities_bp.route("/<int:community_id>/members", methods=["POST"])
+@auth_required
+@communities_bp.arguments(JoinCommunitySchema)
+@communities_bp.response(201, MembershipSchema)
+@communities_bp.alt_response(404, response="NOT_FOUND")
+@communities_bp.alt_response(409, response="CONFLICT")
+def join_community(data, community_id):
+    """Join the community, with its invite code and answers when it asks for them.
+
+    Joining again while a member changes nothing. A community that requires approval answers
+    with status ``pending`` until an organizer approves.
+    """
+    community = communities.get_community(db.session, community_id)
+    membership = commit(communities.join_community, community, current_member(), **data)
+    return membership_view(membership, current_member())
+
+
+@communities_bp.route("/<int:community_id>/members/<int:member_id>", methods=["PATCH"])
+@auth_required
+@communities_bp.arguments(MembershipUpdateSchema)
+@communities_bp.response(200, MembershipSchema)
+@communities_bp.alt_response(403, response="FORBIDDEN")
+@communities_bp.alt_response(404, response="NOT_FOUND")
+def update_membership(data, community_id, member_id):
+    """Give or take a role (the organizer makes co-organizers), or approve a pending member."""
+    community = communities.get_community(db.session, community_id)
+    membership = commit(communities.update_membership, community, current_member(), member_id, **data)
+    return membership_view(membership, db.session.get(Member, member_id))
+
+
+@communities_bp.route("/<int:community_id>/members/<int:member_id>", methods=["DELETE"])
+@auth_required
+@communities_bp.response(204)
+@communities_bp.alt_response(403, response="FORBIDDEN")
+@communities_bp.alt_response(404, response="NOT_FOUND")
+@communities_bp.alt_response(409, response="CONFLICT")
+def remove_member(community_id, member_id):
+    """Leave the community (your own id), or remove a member (organizers)."""
+    community = communities.get_community(db.session, community_id)
+    commit(communities.remove_member, community, current_member(), member_id)
+
+
+@communities_bp.route("/<int:community_id>/challenges", methods=["GET"])
+@auth_required
+@communities_bp.arguments(PageArgsSchema, location="query", as_kwargs=True)
+@communities_bp.response(200, ChallengePageSchema)
+@communities_bp.alt_response(404, response="NOT_FOUND")
+def list_challenges(community_id, page, per_page):
+    """The community's challenges, latest start first."""
+    community = communities.get_community(db.session, community_id)
+    items, total = read(challenges.list_challenges, community, page=page, per_page=per_page)
+    return {
+        "items": challenge_views(items, current_member()),
+        "total": total,
+        "page": page,
+        "per_page": per_page,
+    }
+
+
+@communities_bp.route("/<int:community_id>/challenges", methods=["POST"])
+@auth_required
+@communities_bp.arguments(ChallengeCreateSchema)
+@communities_bp.response(201, ChallengeSchema)
+@communities_bp.alt_response(403, response="FORBIDDEN")
+@communities_bp.alt_response(404, response="NOT_FOUND")
+def launch_challenge(rules, community_id):
+    """Launch a challenge (organizer and co-organizers) with the rules of SPEC.md."""
+    community = communities.get_community(db.session, community_id)
+    challenge = commit(challenges.launch_challenge, community, current_member(), rules=rules)
+    return challenge_view(challenge, current_member())

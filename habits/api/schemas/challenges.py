@@ -1,0 +1,95 @@
+"""Challenges: their rules (SPEC.md), status, counts and pot."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from habits.api.schemas.common import UTCInstant, page_schema
+from habits.api.schemas.members import non_blank, validate_timezone
+from habits.domain.calendar import MAX_DAYS, parse_hhmm
+from habits.models import ChallengeStatus, Split
+
+#: ten billion minor units: far above any deposit, far below BIGINT
+MAX_DEPOSIT_MINOR = 10_000_000_000
+
+
+def validate_hhmm(value: str) -> None:
+    try:
+        parse_hhmm(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def _rule_fields(required: bool) -> dict:
+    """The challenge rules as fields; the create schema requires what SPEC.md requires."""
+
+    def req(**kwargs):
+        return {"required": True, **kwargs} if required else kwargs
+
+    def opt(default, **kwargs):
+        return {"load_default": default, **kwargs} if required else kwargs
+
+    return {
+        "title": fields.String(**req(validate=[validate.Length(min=1, max=120), non_blank])),
+        "description": fields.String(**opt("", validate=validate.Length(max=5000))),
+        "timezone": fields.String(**req(validate=validate_timezone)),
+        "start_date": fields.Date(**req()),
+        "days": fields.Integer(**req(strict=True, validate=validate.Range(1, MAX_DAYS))),
+        "window_open": fields.String(**req(validate=validate_hhmm, metadata={"example": "05:00"})),
+        "window_close": fields.String(**req(validate=validate_hhmm, metadata={"example": "07:00"})),
+        "deposit_minor": fields.Integer(**req(strict=True, validate=validate.Range(1, MAX_DEPOSIT_MINOR))),
+        "currency": fields.String(**req(validate=validate.Regexp(r"^[A-Z]{3}$", error="ISO 4217, e.g. CNY"))),
+        "max_misses": fields.Integer(**opt(0, strict=True, validate=validate.Range(0, MAX_DAYS))),
+        "min_participants": fields.Integer(**opt(1, strict=True, validate=validate.Range(1, 1_000_000))),
+        "fee_bps": fields.Integer(**opt(0, strict=True, validate=validate.Range(0, 10_000))),
+        "split": fields.String(**opt(Split.EQUAL.value, validate=validate.OneOf([s.value for s in Split]))),
+        "review_minutes": fields.Integer(**opt(10, strict=True, validate=validate.Range(0, 1440))),
+        "rest_days": fields.Integer(**opt(0, strict=True, validate=validate.Range(0, MAX_DAYS))),
+        "outage_minutes": fields.Integer(**opt(10, strict=True, validate=validate.Range(1, 1440))),
+        "requires_photo": fields.Boolean(**opt(False)),
+        "requires_code_word": fields.Boolean(**opt(False)),
+        "value_label": fields.String(**opt(None, allow_none=True, validate=validate.Length(min=1, max=32))),
+    }
+
+
+ChallengeCreateSchema = Schema.from_dict(_rule_fields(required=True), name="ChallengeCreate")
+ChallengeUpdateSchema = Schema.from_dict(_rule_fields(required=False), name="ChallengeUpdate")
+
+
+class ChallengeSchema(Schema):
+    id = fields.Integer(required=True)
+    community_id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    description = fields.String(required=True)
+    timezone = fields.String(required=True)
+    start_date = fields.Date(required=True)
+    days = fields.Integer(required=True)
+    window_open = fields.String(required=True)
+    window_close = fields.String(required=True)
+    deposit_minor = fields.Integer(required=True)
+    currency = fields.String(required=True)
+    max_misses = fields.Integer(required=True)
+    min_participants = fields.Integer(required=True)
+    fee_bps = fields.Integer(required=True)
+    split = fields.String(required=True)
+    review_minutes = fields.Integer(required=True)
+    rest_days = fields.Integer(required=True)
+    outage_minutes = fields.Integer(required=True)
+    requires_photo = fields.Boolean(required=True)
+    requires_code_word = fields.Boolean(required=True)
+    value_label = fields.String(required=True, allow_none=True)
+    status = fields.String(required=True, validate=validate.OneOf([s.value for s in ChallengeStatus]))
+    #: when day 0's window opens: enrollment closes and the money rules freeze
+    day_zero_opens_at = UTCInstant(required=True)
+    settled_days = fields.Integer(required=True)
+    next_due_at = UTCInstant(required=True, allow_none=True)
+    created_at = UTCInstant(required=True)
+    #: enrollments per status
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    #: what the pot holds now (forfeits waiting to be split), in minor units
+    pot_minor = fields.Integer(required=True)
+    #: the caller's enrollment in this challenge, if any
+    my_enrollment_id = fields.Integer(required=True, allow_none=True)
+
+
+ChallengePageSchema = page_schema(ChallengeSchema, "ChallengePage")

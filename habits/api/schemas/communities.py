@@ -1,0 +1,85 @@
+"""Communities and memberships."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from habits.api.schemas.common import UTCInstant, page_schema
+from habits.api.schemas.members import PublicMemberSchema, non_blank
+from habits.models import MembershipStatus, Role, Theme
+
+THEMES = [theme.value for theme in Theme]
+ROLES = [role.value for role in Role]
+
+_name = [validate.Length(min=1, max=120), non_blank]
+_question = fields.String(validate=[validate.Length(min=1, max=200), non_blank])
+
+
+class CommunityCreateSchema(Schema):
+    name = fields.String(required=True, validate=_name)
+    theme = fields.String(required=True, validate=validate.OneOf(THEMES))
+    description = fields.String(load_default="", validate=validate.Length(max=5000))
+    #: the entry rules shown before joining
+    rules_text = fields.String(load_default="", validate=validate.Length(max=10000))
+    #: when set, joining needs this code (an invitation)
+    invite_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=4, max=64))
+    #: questions a member answers to join (city, goal, ...)
+    join_questions = fields.List(_question, load_default=list, validate=validate.Length(max=10))
+    requires_approval = fields.Boolean(load_default=False)
+
+
+class CommunityUpdateSchema(Schema):
+    name = fields.String(validate=_name)
+    description = fields.String(validate=validate.Length(max=5000))
+    rules_text = fields.String(validate=validate.Length(max=10000))
+    invite_code = fields.String(allow_none=True, validate=validate.Length(min=4, max=64))
+    join_questions = fields.List(_question, validate=validate.Length(max=10))
+    requires_approval = fields.Boolean()
+
+
+class CommunitySchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    theme = fields.String(required=True, validate=validate.OneOf(THEMES))
+    description = fields.String(required=True)
+    rules_text = fields.String(required=True)
+    requires_invite_code = fields.Boolean(required=True)
+    join_questions = fields.List(fields.String(), required=True)
+    requires_approval = fields.Boolean(required=True)
+    organizer_id = fields.Integer(required=True)
+    member_count = fields.Integer(required=True)
+    #: the caller's role and membership status, or null when they are not in it
+    my_role = fields.String(required=True, allow_none=True, validate=validate.OneOf(ROLES))
+    my_status = fields.String(required=True, allow_none=True)
+    #: shown to the organizer and co-organizers only (null for everyone else)
+    invite_code = fields.String(required=True, allow_none=True)
+    created_at = UTCInstant(required=True)
+
+
+CommunityPageSchema = page_schema(CommunitySchema, "CommunityPage")
+
+
+class CommunityListArgsSchema(Schema):
+    theme = fields.String(validate=validate.OneOf(THEMES))
+
+
+class JoinCommunitySchema(Schema):
+    invite_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    answers = fields.List(fields.String(validate=validate.Length(max=500)), load_default=list)
+
+
+class MembershipSchema(Schema):
+    community_id = fields.Integer(required=True)
+    member = fields.Nested(PublicMemberSchema, required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    status = fields.String(required=True, validate=validate.OneOf([s.value for s in MembershipStatus]))
+    joined_at = UTCInstant(required=True)
+
+
+MembershipPageSchema = page_schema(MembershipSchema, "MembershipPage")
+
+
+class MembershipUpdateSchema(Schema):
+    role = fields.String(validate=validate.OneOf([Role.CO_ORGANIZER, Role.CORE_MEMBER, Role.MEMBER]))
+    #: true approves a pending member
+    approve = fields.Boolean(load_default=False)

@@ -1,0 +1,123 @@
+"""Enrollments, joining (with the deposit's payment), today's status, and check-ins."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from habits.api.schemas.common import UTCInstant, page_schema
+from habits.api.schemas.members import PublicMemberSchema, non_blank
+from habits.domain.lifecycle import EnrollmentStatus
+
+STATUSES = [status.value for status in EnrollmentStatus]
+MAX_NOTE = 2000
+MAX_VALUE = 1_000_000
+
+
+class EnrollmentCreateSchema(Schema):
+    #: pay the deposit from the wallet (409 when it holds too little) instead of by card
+    pay_from_wallet = fields.Boolean(load_default=False)
+
+
+class PaymentSchema(Schema):
+    payment_intent_id = fields.String(required=True)
+    client_secret = fields.String(required=True)
+    #: offline payment mode only: POST here to pay as a test card would
+    offline_confirm_url = fields.String(allow_none=True)
+
+
+class EnrollmentSchema(Schema):
+    id = fields.Integer(required=True)
+    challenge_id = fields.Integer(required=True)
+    member_id = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    misses = fields.Integer(required=True)
+    deposit_minor = fields.Integer(required=True)
+    #: what the held deposit holds now (ledger)
+    held_minor = fields.Integer(required=True)
+    returned_minor = fields.Integer(required=True)
+    forfeited_minor = fields.Integer(required=True)
+    won_minor = fields.Integer(required=True)
+    currency = fields.String(required=True)
+    rest_days_used = fields.Integer(required=True)
+    payment_error = fields.String(required=True, allow_none=True)
+    joined_at = UTCInstant(required=True)
+    activated_at = UTCInstant(required=True, allow_none=True)
+    withdrew_at = UTCInstant(required=True, allow_none=True)
+
+
+class JoinedSchema(EnrollmentSchema):
+    #: null when the deposit was paid from the wallet
+    payment = fields.Nested(PaymentSchema, required=True, allow_none=True)
+
+
+EnrollmentPageSchema = page_schema(EnrollmentSchema, "EnrollmentPage")
+
+
+class TodaySchema(Schema):
+    enrollment_id = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    #: the day whose window is open now, else the next day to open (null after the last)
+    day_index = fields.Integer(required=True, allow_none=True)
+    window_open = fields.Boolean(required=True)
+    window_opens_at = UTCInstant(required=True, allow_none=True)
+    window_closes_at = UTCInstant(required=True, allow_none=True)
+    checked_in = fields.Boolean(required=True)
+    next_window_opens_at = UTCInstant(required=True, allow_none=True)
+    #: today's code word, only while the window is open and when the challenge asks for one
+    code_word = fields.String(required=True, allow_none=True)
+
+
+class CheckInCreateSchema(Schema):
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=MAX_NOTE))
+    value = fields.Float(
+        load_default=None, allow_none=True, allow_nan=False, validate=validate.Range(0, MAX_VALUE)
+    )
+
+
+class CheckInPhotoFormSchema(CheckInCreateSchema):
+    """The multipart form of a check-in with a photo (JPEG, PNG or WebP, by its bytes)."""
+
+    photo = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class CheckInSchema(Schema):
+    id = fields.Integer(required=True)
+    enrollment_id = fields.Integer(required=True)
+    challenge_id = fields.Integer(required=True)
+    day_index = fields.Integer(required=True)
+    #: the server's clock when it was recorded
+    checked_in_at = UTCInstant(required=True)
+    note = fields.String(required=True, allow_none=True)
+    value = fields.Float(required=True, allow_none=True)
+    has_photo = fields.Boolean(required=True)
+    #: false once eliminated or withdrawn: counts for streaks, never for money
+    counts_for_money = fields.Boolean(required=True)
+    voided_at = UTCInstant(allow_none=True)
+    void_reason = fields.String(allow_none=True)
+
+
+CheckInPageSchema = page_schema(CheckInSchema, "CheckInPage")
+
+
+class FeedItemSchema(CheckInSchema):
+    member = fields.Nested(PublicMemberSchema, required=True)
+
+
+FeedPageSchema = page_schema(FeedItemSchema, "FeedPage")
+
+
+class VoidSchema(Schema):
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=500), non_blank])
+
+
+class StandingSchema(Schema):
+    rank = fields.Integer(required=True)
+    enrollment_id = fields.Integer(required=True)
+    member = fields.Nested(PublicMemberSchema, required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    #: check-ins that count for money (voided ones excluded)
+    check_ins = fields.Integer(required=True)
+    streak = fields.Integer(required=True)
+
+
+LeaderboardSchema = page_schema(StandingSchema, "Leaderboard")

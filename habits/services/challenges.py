@@ -1,0 +1,275 @@
+"""Challenges: launching one with the rules of SPEC.md, reading it, and changing it.
+
+Rules that decide where money goes freeze when day 0's window opens (SPEC: enrollment closes
+then). Before that, the organizers may still move the dates and the window; the deposit,
+its currency and the number of days also freeze as soon as anyone has joined, because each
+enrollment carries the deposit it was asked for and the daily stakes are D // N.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from habits.domain.calendar import (
+    MAX_DAYS,
+    Schedule,
+    day_date,
+    day_zero_open,
+    due_at,
+    format_hhmm,
+    invalid_days,
+    parse_hhmm,
+)
+from habits.domain.lifecycle import EnrollmentStatus
+from habits.models import Challenge, ChallengeStatus, Community, Enrollment, Member, Split
+from habits.services.communities import require_organizing
+from habits.services.errors import HabitsError, InvalidInput, NotFound
+
+#: what settlement reads: frozen once day 0's window has opened
+MONEY_RULES = (
+    "timezone",
+    "start_date",
+    "days",
+    "window_open",
+    "window_close",
+    "deposit_minor",
+    "currency",
+    "max_misses",
+    "min_participants",
+    "fee_bps",
+    "split",
+    "review_minutes",
+    "rest_days",
+    "outage_minutes",
+    "requires_photo",
+    "requires_code_word",
+)
+#: frozen as soon as one enrollment that may hold money exists
+DEPOSIT_RULES = ("deposit_minor", "currency", "days")
+#: free to change at any time
+PLAIN_FIELDS = ("title", "description", "value_label")
+
+DEFAULTS = {
+    "description": "",
+    "max_misses": 0,
+    "min_participants": 1,
+    "fee_bps": 0,
+    "split": Split.EQUAL,
+    "review_minutes": 10,
+    "rest_days": 0,
+    "outage_minutes": 10,
+    "requires_photo": False,
+    "requires_code_word": False,
+    "value_label": None,
+}
+
+
+class ChallengeStarted(HabitsError):
+    title = "Challenge already started"
+
+
+def check_rules(values: dict, *, now: datetime) -> dict[str, list[str]]:
+    """Every error in a full set of challenge rules, by field (empty when they are valid).
+
+    The schema has checked each field alone; this checks them together: the window, deposit
+    against days, rest days against days, and the schedule in its zone (a window that does
+    not exist on some day because of a daylight-saving change, and a day 0 in the past).
+    """
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    open_minute = close_minute = None
+    try:
+        open_minute = parse_hhmm(values["window_open"])
+        if open_minute >= 1440:
+            add("window_open", "The window must open before 24:00.")
+    except ValueError as exc:
+        add("window_open", str(exc))
+    try:
+        close_minute = parse_hhmm(values["window_close"])
+    except ValueError as exc:
+        add("window_close", str(exc))
+    if open_minute is not None and close_minute is not None and open_minute >= close_minute:
+        add("window_close", "The window must close after it opens (24:00 is the end of the day).")
+    days = values["days"]
+    if not 1 <= days <= MAX_DAYS:
+        add("days", f"A challenge lasts 1 to {MAX_DAYS} days.")
+    if values["deposit_minor"] < days:
+        add("deposit_minor", f"The deposit must be at least one minor unit per day ({days}).")
+    if values.get("rest_days", 0) > days:
+        add("rest_days", "There cannot be more rest days than days.")
+    if values.get("min_participants", 1) < 1:
+        add("min_participants", "At least one participant.")
+    if errors:
+        return errors
+    try:
+        schedule = Schedule(values["timezone"], values["start_date"], days, open_minute, close_minute)
+    except ValueError as exc:
+        add("timezone", str(exc))
+        return errors
+    bad = invalid_days(schedule)
+    if bad:
+        dates = ", ".join(day_date(schedule, k).isoformat() for k in bad[:3])
+        more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+        message = (
+            f"The window {format_hhmm(open_minute)}-{format_hhmm(close_minute)} does not exist in "
+            f"{schedule.timezone} on {dates}{more} (a daylight-saving change): choose other times."
+        )
+        add("window_open", message)
+        add("window_close", message)
+        return errors
+    if day_zero_open(schedule) <= now:
+        add("start_date", "Day 0's window has already opened: choose a later start date or window.")
+    return errors
+
+
+def launch_challenge(
+    session: Session, community: Community, organizer: Member, *, rules: dict, now: datetime
+) -> Challenge:
+    """Launch a challenge in ``community`` (organizer or co-organizer only).
+
+    ``rules`` holds the schema's fields (window as "HH:MM"). Raises Forbidden (403) for anyone
+    else, InvalidInput (422) with every field error when the rules do not hold together.
+    """
+    require_organizing(session, community, organizer, "launch a challenge")
+    values = {**DEFAULTS, **rules}
+    errors = check_rules(values, now=now)
+    if errors:
+        raise InvalidInput("These challenge rules do not hold together.", errors=errors)
+    challenge = Challenge(
+        community_id=community.id,
+        code_word_secret=secrets.token_hex(32),
+        status=ChallengeStatus.ENROLLING,
+        settled_days=0,
+        created_by_id=organizer.id,
+        created_at=now,
+    )
+    _apply(challenge, values)
+    session.add(challenge)
+    session.flush()
+    return challenge
+
+
+def update_challenge(
+    session: Session, challenge: Challenge, organizer: Member, *, changes: dict, now: datetime
+) -> Challenge:
+    """Change a challenge's rules (organizer or co-organizer of its community).
+
+    Money rules are refused (409) once day 0's window has opened, and the deposit, currency and
+    number of days once anyone has joined; the title, description and value label stay free.
+    """
+    community = session.get(Community, challenge.community_id)
+    require_organizing(session, community, organizer, "change this challenge")
+    current = rules_of(challenge)
+    changed = {name for name, value in changes.items() if current.get(name) != value}
+    frozen_money = sorted(changed & set(MONEY_RULES))
+    if frozen_money and now >= challenge.day_zero_opens_at:
+        raise ChallengeStarted(
+            "Day 0's window has opened: the rules that decide where money goes can no longer change.",
+            errors={name: ["Frozen since day 0's window opened."] for name in frozen_money},
+        )
+    frozen_deposit = sorted(changed & set(DEPOSIT_RULES))
+    if frozen_deposit and _has_money_enrollments(session, challenge):
+        raise HabitsError(
+            "Members have joined at this deposit: the deposit, currency and days can no longer change.",
+            errors={name: ["Frozen since the first member joined."] for name in frozen_deposit},
+        )
+    if changed & set(MONEY_RULES):
+        values = {**current, **changes}
+        errors = check_rules(values, now=now)
+        if errors:
+            raise InvalidInput("These challenge rules do not hold together.", errors=errors)
+        _apply(challenge, values)
+    else:
+        for name in changed & set(PLAIN_FIELDS):
+            setattr(challenge, name, changes[name])
+    session.flush()
+    return challenge
+
+
+def rules_of(challenge: Challenge) -> dict:
+    """The challenge's rules in the shape of the schema (window as "HH:MM")."""
+    values = {name: getattr(challenge, name) for name in MONEY_RULES if not name.startswith("window_")}
+    values.update({name: getattr(challenge, name) for name in PLAIN_FIELDS})
+    values["window_open"] = format_hhmm(challenge.open_minute)
+    values["window_close"] = format_hhmm(challenge.close_minute)
+    return values
+
+
+def _apply(challenge: Challenge, values: dict) -> None:
+    for name, value in values.items():
+        if name in ("window_open", "window_close"):
+            continue
+        setattr(challenge, name, value)
+    challenge.open_minute = parse_hhmm(values["window_open"])
+    challenge.close_minute = parse_hhmm(values["window_close"])
+    schedule = challenge.schedule()
+    challenge.day_zero_opens_at = day_zero_open(schedule)
+    challenge.next_due_at = due_at(schedule, challenge.settled_days or 0, challenge.review_minutes)
+
+
+def _has_money_enrollments(session: Session, challenge: Challenge) -> bool:
+    gone = (EnrollmentStatus.WITHDRAWN, EnrollmentStatus.CANCELLED)
+    return bool(
+        session.scalar(
+            select(func.count())
+            .select_from(Enrollment)
+            .where(Enrollment.challenge_id == challenge.id, Enrollment.status.not_in(gone))
+        )
+    )
+
+
+def get_challenge(session: Session, challenge_id: int) -> Challenge:
+    challenge = session.get(Challenge, challenge_id)
+    if challenge is None:
+        raise NotFound(f"There is no challenge {challenge_id}.")
+    return challenge
+
+
+def list_challenges(
+    session: Session, community: Community, *, page: int, per_page: int, now: datetime | None = None
+) -> tuple[list[Challenge], int]:
+    """A community's challenges, newest start first (ties by id), and the total."""
+    query = select(Challenge).where(Challenge.community_id == community.id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = session.scalars(
+        query.order_by(Challenge.start_date.desc(), Challenge.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return list(items), total
+
+
+def enrollment_counts(session: Session, challenge: Challenge) -> dict[str, int]:
+    """How many enrollments the challenge has in each status (every status present, 0 included)."""
+    rows = session.execute(
+        select(Enrollment.status, func.count())
+        .where(Enrollment.challenge_id == challenge.id)
+        .group_by(Enrollment.status)
+    ).all()
+    counts = {status.value: 0 for status in EnrollmentStatus}
+    counts.update({EnrollmentStatus(status).value: count for status, count in rows})
+    return counts
+
+
+def pot_minor(session: Session, challenge: Challenge) -> int:
+    """What the challenge's pot holds now, from the ledger."""
+    return 0  # TODO(ledger): read the pot's balance once the ledger lands
+
+
+def enrollment_ids_of(session: Session, member_id: int, challenge_ids: list[int]) -> dict[int, int]:
+    """The member's enrollment id per challenge, among ``challenge_ids``."""
+    if not challenge_ids:
+        return {}
+    rows = session.execute(
+        select(Enrollment.challenge_id, Enrollment.id).where(
+            Enrollment.member_id == member_id, Enrollment.challenge_id.in_(challenge_ids)
+        )
+    ).all()
+    return dict(rows)

@@ -50,6 +50,7 @@ def blueprints() -> list:
     from habits.api.members import members_bp
     from habits.api.payments import payments_bp
     from habits.api.settlements import settlements_bp
+    from habits.api.wallets import wallets_bp
 
     return [
         auth_bp,
@@ -60,6 +61,7 @@ def blueprints() -> list:
         checkins_bp,
         payments_bp,
         settlements_bp,
+        wallets_bp,
     ]
 
 

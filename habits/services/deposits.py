@@ -297,5 +297,5 @@ def _activate(enrollment: Enrollment, *, now: datetime) -> None:
 
 def _lock(session: Session, enrollment: Enrollment) -> None:
     """Serialize payment work on one enrollment (a wallet payment racing a webhook)."""
-    if enrollment.id is not None:
-        session.refresh(enrollment, with_for_update=True)
+    session.flush()
+    session.refresh(enrollment, with_for_update=True)

@@ -30,3 +30,21 @@ def reconcile_command() -> None:
     for difference in differences:
         click.echo(f"- {difference}")
     raise SystemExit(1)
+
+
+@payments_cli.command("send-refunds")
+def send_refunds_command() -> None:
+    """Send every refund still ``requested`` (the processor was unreachable, or the process
+    stopped between booking a withdrawal and sending it). Each keeps its idempotency key, so
+    running this twice refunds nothing twice."""
+    from datetime import UTC, datetime
+
+    from habits.services.wallets import send_due_refunds
+
+    gateway = current_app.extensions["streakpot.gateway"]
+    now = datetime.now(UTC)
+    refunds = send_due_refunds(db.session, gateway=gateway, now=now)
+    db.session.commit()
+    gateway.after_commit(db.session, now=now)
+    sent = sum(1 for refund in refunds if refund.refund_id)
+    click.echo(f"{sent} of {len(refunds)} requested refund(s) sent")

@@ -257,7 +257,7 @@ def test_a_refund_the_processor_refuses_goes_back_to_the_wallet(session, client,
 
 
 def test_an_unreachable_processor_leaves_the_refund_requested_and_a_resend_sends_it_once(
-    session, client, gateway, monkeypatch
+    session, client, gateway, monkeypatch, app
 ):
     from habits.services.ports import GatewayUnavailable
 
@@ -274,10 +274,9 @@ def test_an_unreachable_processor_leaves_the_refund_requested_and_a_resend_sends
     assert pending_refunds(session, member.id, "CNY") == 3000
 
     monkeypatch.setattr(gateway, "refund", real_refund)
-    for _ in range(2):
-        wallets.send_due_refunds(session, gateway=gateway, now=now_utc())
-        session.commit()
-        gateway.after_commit(session, now=now_utc())
+    runner = app.test_cli_runner()
+    assert "1 of 1 requested refund(s) sent" in runner.invoke(args=["payments", "send-refunds"]).output
+    assert "0 of 0" in runner.invoke(args=["payments", "send-refunds"]).output
 
     assert wallets.withdrawal_refunds(session, withdrawal)[0].status == RefundStatus.SUCCEEDED
     assert cash(session, "CNY") == 0 and pending_refunds(session, member.id, "CNY") == 0

@@ -31,7 +31,13 @@ def balance_of(session: Session, account_id: int) -> int:
     return balance(session, account_id)
 
 
+#: every habits check but the processor-cash reconciliation: the factories fund deposits straight
+#: into the ledger, with no payment record for that check to compare with
+CHECKS = [check for check in audit.HABITS_CHECKS if check.__name__ != "check_processor_cash"]
+
+
 def assert_books_clean(session: Session) -> None:
     """`ledger verify` with the habits checks: no violation at all."""
-    violations = ledger.invariants.verify(session, audit.HABITS_CHECKS)
+    session.expire_all()
+    violations = ledger.invariants.verify(session, CHECKS)
     assert violations == [], violations

@@ -34,3 +34,5 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Alembic announces its plugins at INFO on every command; that is noise, not news.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

@@ -87,3 +87,14 @@ DROP_ALL = [
     "DROP FUNCTION IF EXISTS ledger_transactions_check_balanced()",
     "DROP FUNCTION IF EXISTS ledger_refuse_change()",
 ]
+
+
+def execute(connection, statements) -> None:
+    """Run DDL through the raw DBAPI cursor with no parameters, so the '%' of PL/pgSQL's RAISE
+    formats is not read as a placeholder (SQLAlchemy's exec_driver_sql passes a parameter tuple)."""
+    cursor = connection.connection.cursor()
+    try:
+        for statement in statements:
+            cursor.execute(statement)
+    finally:
+        cursor.close()

@@ -88,11 +88,9 @@ Transaction = LedgerTransaction
 
 
 def _run_on_postgres(statements):
-    # exec_driver_sql: the PL/pgSQL bodies hold '%' that DDL() would treat as format markers
     def run(_table, connection, **_kw):
         if connection.dialect.name == "postgresql":
-            for statement in statements:
-                connection.exec_driver_sql(statement)
+            ddl.execute(connection, statements)
 
     return run
 

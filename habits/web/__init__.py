@@ -1,22 +1,58 @@
-"""Mobile web pages (server-rendered Jinja, session cookie + CSRF)."""
+"""Mobile web pages (server-rendered Jinja, session cookie + CSRF), over the same services as the API.
+
+Every page module adds its routes to ``web_bp`` (endpoints ``web.<function>``). Pages parse a
+Flask-WTF form, call ONE service through ``habits.web.edge.attempt`` (which commits, or rolls
+back and flashes a friendly message on a HabitsError) and redirect; reads call services too.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, g
 
 web_bp = Blueprint("web", __name__)
 
 
-@web_bp.get("/")
-def home():
-    return render_template("home.html")
-
-
 def init_web(app) -> None:
-    from habits.extensions import login_manager
+    from flask_babel import refresh
+
+    from habits.extensions import db, login_manager
+    from habits.models import Member
+
+    # Route modules add to web_bp when imported; import them before registering it.
+    from habits.web import (  # noqa: F401
+        auth,
+        challenges,
+        checkin,
+        enrollments,
+        home,
+        i18n,
+        organizer,
+        wallet,
+    )
 
     @login_manager.user_loader
-    def _no_members_yet(_member_id):  # replaced when member accounts land
-        return None
+    def load_member(member_id: str):
+        try:
+            return db.session.get(Member, int(member_id))
+        except (TypeError, ValueError):
+            return None
 
+    login_manager.login_view = "web.login"
+    login_manager.login_message = i18n.LOGIN_NEEDED
+    login_manager.login_message_category = "info"
+
+    babel_config = app.extensions["babel"]
+    babel_config.locale_selector = i18n.select_locale
+    babel_config.timezone_selector = i18n.select_timezone
+
+    @app.before_request
+    def _fresh_request_state() -> None:
+        # A request normally gets a fresh app context (and ``g``); tests and scripts that push
+        # one around several requests would otherwise carry the last member, CSRF token and
+        # locale over to the next request.
+        g.pop("_login_user", None)
+        g.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+        refresh()
+
+    app.context_processor(i18n.template_helpers)
     app.register_blueprint(web_bp)

@@ -1,0 +1,222 @@
+"""Communities (browse, detail, join) and challenges (rules in plain words, stakes, join)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user, login_required
+
+from habits.domain.calendar import day_date, day_window
+from habits.domain.lifecycle import EnrollmentStatus
+from habits.domain.split import fee_for, split_equal
+from habits.domain.stakes import daily_stakes
+from habits.extensions import db
+from habits.models import Challenge, ChallengeStatus, Community, MembershipStatus
+from habits.services import challenges, checkins, communities, enrollments, wallets
+from habits.services.errors import HabitsError
+from habits.web import web_bp
+from habits.web.dashboard import pot_now, settled_days
+from habits.web.edge import attempt, gateway, me, request_now
+from habits.web.forms import EmptyForm, JoinCommunityForm
+
+PER_PAGE = 20
+
+
+def _page() -> int:
+    try:
+        return max(1, min(int(request.args.get("page", 1)), 100_000))
+    except ValueError:
+        return 1
+
+
+def get_community_or_404(community_id: int) -> Community:
+    return communities.get_community(db.session, community_id)
+
+
+def get_challenge_or_404(challenge_id: int) -> Challenge:
+    return challenges.get_challenge(db.session, challenge_id)
+
+
+# -- communities ------------------------------------------------------------------------------
+
+
+@web_bp.get("/communities", endpoint="communities")
+def communities_page():
+    page = _page()
+    items, total = communities.list_communities(db.session, page=page, per_page=PER_PAGE)
+    counts = communities.member_counts(db.session, [c.id for c in items])
+    mine = (
+        communities.roles_of(db.session, current_user.id, [c.id for c in items])
+        if current_user.is_authenticated
+        else {}
+    )
+    return render_template(
+        "communities/list.html",
+        items=items,
+        counts=counts,
+        mine=mine,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        total=total,
+    )
+
+
+@web_bp.get("/communities/<int:community_id>")
+def community(community_id: int):
+    community = get_community_or_404(community_id)
+    membership = (
+        communities.membership_of(db.session, community.id, current_user.id)
+        if current_user.is_authenticated
+        else None
+    )
+    active = membership is not None and membership.status == MembershipStatus.ACTIVE
+    organizing = active and communities.is_organizing(db.session, community.id, current_user.id)
+    items, _total = challenges.list_challenges(db.session, community, page=1, per_page=50)
+    members = communities.member_counts(db.session, [community.id]).get(community.id, 0)
+    return render_template(
+        "communities/detail.html",
+        community=community,
+        membership=membership,
+        active=active,
+        organizing=organizing,
+        challenges=items,
+        members=members,
+        join_form=JoinCommunityForm(),
+    )
+
+
+@web_bp.post("/communities/<int:community_id>/join")
+@login_required
+def join_community(community_id: int):
+    community = get_community_or_404(community_id)
+    form = JoinCommunityForm()
+    questions = community.join_questions or []
+    answers = [request.form.get(f"answer-{i}", "").strip()[:500] for i in range(len(questions))]
+    if form.validate_on_submit():
+        outcome = attempt(
+            communities.join_community,
+            community,
+            me(),
+            invite_code=form.invite_code.data or None,
+            answers=answers,
+        )
+        if outcome.ok:
+            if outcome.value.status == MembershipStatus.PENDING:
+                flash(gettext("Thanks! An organizer will look at your request soon."))
+            else:
+                flash(gettext("Welcome to %(name)s!", name=community.name))
+            return redirect(url_for("web.community", community_id=community.id))
+        if outcome.error is not None and outcome.error.errors:
+            for messages in outcome.error.errors.values():
+                for message in messages:
+                    flash(_entry_rule_message(message), "error")
+    return redirect(url_for("web.community", community_id=community.id))
+
+
+def _entry_rule_message(message: str) -> str:
+    if "invite code" in message:
+        return gettext("The invite code is missing or not right.")
+    if "join question" in message:
+        return gettext("Please answer each join question.")
+    return message
+
+
+# -- challenges -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkedExample:
+    """Numbers for the 'what it means for you' paragraph, computed with the real rules."""
+
+    stake: int
+    last_stake: int
+    back_if_one_miss: int
+    members: int
+    missers: int
+    pot: int
+    fee: int
+    share: int
+
+
+def worked_example(challenge: Challenge) -> WorkedExample:
+    stakes = daily_stakes(challenge.deposit_minor, challenge.days)
+    members, missers = 10, 2
+    pot = missers * stakes[0]
+    fee = fee_for(pot, challenge.fee_bps)
+    shares = split_equal(pot - fee, members - missers) if pot - fee > 0 else [0]
+    return WorkedExample(
+        stake=stakes[0],
+        last_stake=stakes[-1],
+        back_if_one_miss=challenge.deposit_minor - stakes[0],
+        members=members,
+        missers=missers,
+        pot=pot,
+        fee=fee,
+        share=min(shares),
+    )
+
+
+@web_bp.get("/challenges/<int:challenge_id>")
+def challenge(challenge_id: int):
+    challenge = get_challenge_or_404(challenge_id)
+    community = db.session.get(Community, challenge.community_id)
+    counts = challenges.enrollment_counts(db.session, challenge)
+    days = settled_days(db.session, challenge)
+    enrollment = None
+    wallet_minor = None
+    is_member = organizing = False
+    feed = []
+    if current_user.is_authenticated:
+        enrollment = enrollments.enrollment_of(db.session, challenge.id, current_user.id)
+        balances = wallets.wallet_view(db.session, me(), page=1, per_page=1, now=request_now()).balances
+        wallet_minor = next(
+            (b["available_minor"] for b in balances if b["currency"] == challenge.currency), 0
+        )
+        is_member = communities.active_role(db.session, community.id, current_user.id) is not None
+        organizing = is_member and communities.is_organizing(db.session, community.id, current_user.id)
+        if is_member:
+            feed, _ = checkins.challenge_feed(db.session, challenge, me(), page=1, per_page=10)
+    schedule = challenge.schedule()
+    first_open, first_close = day_window(schedule, 0)
+    return render_template(
+        "challenges/detail.html",
+        challenge=challenge,
+        community=community,
+        counts=counts,
+        playing=counts.get("active", 0) + counts.get("completed", 0) + counts.get("eliminated", 0),
+        pot_minor=pot_now(days),
+        settled=days,
+        enrollment=enrollment,
+        wallet_minor=wallet_minor,
+        example=worked_example(challenge),
+        enrolling=challenge.status == ChallengeStatus.ENROLLING
+        and request_now() < challenge.day_zero_opens_at,
+        first_open=first_open,
+        first_close=first_close,
+        last_date=day_date(schedule, challenge.days - 1),
+        is_member=is_member,
+        organizing=organizing,
+        feed=feed,
+        join_form=EmptyForm(),
+        EnrollmentStatus=EnrollmentStatus,
+    )
+
+
+@web_bp.post("/challenges/<int:challenge_id>/join")
+@login_required
+def join_challenge(challenge_id: int):
+    challenge = get_challenge_or_404(challenge_id)
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("web.challenge", challenge_id=challenge.id))
+    outcome = attempt(enrollments.enroll, challenge, me(), gateway=gateway(), pay_from_wallet=False)
+    if outcome.ok:
+        flash(gettext("You joined. One step left: pay the deposit."))
+        return redirect(url_for("web.pay", enrollment_id=outcome.value.enrollment.id))
+    error: HabitsError = outcome.error
+    if error.extra.get("enrollment_id"):
+        return redirect(url_for("web.enrollment", enrollment_id=error.extra["enrollment_id"]))
+    if error.extra.get("community_id"):
+        return redirect(url_for("web.community", community_id=error.extra["community_id"]))
+    return redirect(url_for("web.challenge", challenge_id=challenge.id))

@@ -1,0 +1,157 @@
+"""The check-in page: one big button, plus the evidence the challenge asks for.
+
+It is the page members open in the minute after waking, on a phone and a poor connection:
+one small HTML document, no script needed, the button within reach of a thumb, and a clear
+answer (checked in / the window opens at ...). The server's clock decides the day.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
+from flask_login import current_user, login_required
+
+from habits.domain.calendar import due_at
+from habits.domain.lifecycle import EnrollmentStatus
+from habits.domain.stakes import stake_for_day
+from habits.extensions import db, limiter
+from habits.models import Challenge
+from habits.services import checkins, enrollments, photos
+from habits.services.errors import HabitsError
+from habits.web import web_bp
+from habits.web.edge import attach_field_errors, attempt, me, read
+from habits.web.forms import CheckInForm
+from habits.web.home import today_cards
+from habits.web.i18n import friendly_error
+
+CHECKIN_LIMIT_DEFAULT = "30/minute"
+
+
+def photo_store() -> photos.PhotoStore:
+    return photos.PhotoStore(Path(current_app.instance_path) / "photos")
+
+
+def checkin_limit() -> str:
+    return current_app.config.get("RATELIMIT_CHECKIN") or CHECKIN_LIMIT_DEFAULT
+
+
+def member_key() -> str:
+    return f"member:{current_user.get_id()}" if current_user.is_authenticated else f"ip:{request.remote_addr}"
+
+
+@web_bp.get("/checkin")
+@login_required
+def checkin_shortcut():
+    """A bookmark for the home screen: straight to the check-in that is open now, if there is one."""
+    cards = today_cards()
+    open_now = [c for c in cards if c.today.window_open and not c.today.checked_in]
+    if len(open_now) == 1:
+        return redirect(url_for("web.checkin", enrollment_id=open_now[0].enrollment.id))
+    return redirect(url_for("web.home"))
+
+
+def _render(enrollment, challenge, form, status: int = 200):
+    today = read(checkins.today, enrollment)
+    todays_checkin = None
+    if today.checked_in:
+        own, _ = checkins.own_check_ins(db.session, enrollment, page=1, per_page=400)
+        todays_checkin = next((c for c in own if c.day_index == today.day_index), None)
+    stake = due = None
+    if today.day_index is not None:
+        stake = stake_for_day(enrollment.deposit_minor, challenge.days, today.day_index)
+        due = due_at(challenge.schedule(), today.day_index, challenge.review_minutes)
+    can_check_in = (
+        today.window_open
+        and not today.checked_in
+        and enrollment.status not in (EnrollmentStatus.PENDING_PAYMENT, EnrollmentStatus.CANCELLED)
+    )
+    return (
+        render_template(
+            "checkin/checkin.html",
+            enrollment=enrollment,
+            challenge=challenge,
+            today=today,
+            todays_checkin=todays_checkin,
+            form=form,
+            can_check_in=can_check_in,
+            stake=stake,
+            due=due,
+            for_money=enrollment.status in (EnrollmentStatus.ACTIVE, EnrollmentStatus.SUSPENDED),
+        ),
+        status,
+    )
+
+
+@web_bp.route("/enrollments/<int:enrollment_id>/checkin", methods=["GET", "POST"])
+@login_required
+@limiter.limit(checkin_limit, methods=["POST"], key_func=member_key)
+def checkin(enrollment_id: int):
+    enrollment = enrollments.own_enrollment(db.session, enrollment_id, me())
+    challenge = db.session.get(Challenge, enrollment.challenge_id)
+    form = CheckInForm()
+    if request.method == "GET":
+        return _render(enrollment, challenge, form)
+    if not form.validate_on_submit():
+        return _render(enrollment, challenge, form, 422)
+    try:
+        photo = _photo_from_request()
+    except HabitsError as exc:
+        flash(friendly_error(exc), "error")
+        attach_field_errors(form, exc.errors)
+        return _render(enrollment, challenge, form, 422)
+    evidence = checkins.Evidence(note=(form.note.data or "").strip() or None, value=form.number, photo=photo)
+    outcome = attempt(
+        checkins.check_in,
+        enrollment,
+        evidence=evidence,
+        photo_store=photo_store() if photo else None,
+        form=form,
+        context={"zone": challenge.timezone},
+    )
+    if outcome.ok:
+        recorded = outcome.value
+        if recorded.counts_for_money:
+            flash(gettext("Checked in for day %(day)s. Well done!", day=recorded.day_index + 1), "success")
+        else:
+            flash(
+                gettext("Checked in for day %(day)s: it counts for your streak.", day=recorded.day_index + 1),
+                "success",
+            )
+        return redirect(url_for("web.checkin", enrollment_id=enrollment.id))
+    if outcome.error.errors:
+        return _render(enrollment, challenge, form, 422)
+    return redirect(url_for("web.checkin", enrollment_id=enrollment.id))
+
+
+def _photo_from_request() -> photos.Photo | None:
+    upload = request.files.get("photo")
+    if upload is None or not upload.filename:
+        return None  # an empty file input still sends a part, with no file name
+    max_bytes = current_app.config["PHOTO_MAX_BYTES"]
+    # One byte past the limit is enough to refuse; never read all of a huge file.
+    data = upload.stream.read(max_bytes + 1)
+    if not data:
+        return None
+    return photos.accept_photo(data, max_bytes=max_bytes)
+
+
+@web_bp.get("/checkins/<int:checkin_id>/photo")
+@login_required
+def checkin_photo(checkin_id: int):
+    """A check-in's photo, for its member and the challenge's organizers (as the API serves it)."""
+    checkin = checkins.visible_check_in(db.session, checkin_id, me())
+    if not checkin.photo_path or checkin.photo_content_type not in photos.TYPES:
+        abort(404)
+    try:
+        path = photo_store().path(checkin.photo_path)
+    except ValueError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=checkin.photo_content_type, conditional=False, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,110 @@
+"""The commit boundary of the pages: call one service, commit, or roll back and tell the member why.
+
+Services flush and never commit (STYLE 4.4). A page calls ``attempt(service, ...)``: on success
+the work is committed and the result returned; a HabitsError (a refusal the member can act on)
+rolls back, flashes a friendly message and copies field errors onto the form, so nothing the
+member typed is ever a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, flash, request
+from flask_login import current_user
+
+from habits.extensions import db
+from habits.services.errors import HabitsError
+from habits.web.i18n import friendly_error
+
+#: where the payments package keeps the gateway (the web may not import it: it imports stripe)
+GATEWAY = "streakpot.gateway"
+
+
+def request_now() -> datetime:
+    """The server's clock for this request, read once (kept in the WSGI environ, not ``g``)."""
+    now = request.environ.get("streakpot.now")
+    if now is None:
+        now = request.environ["streakpot.now"] = datetime.now(UTC)
+    return now
+
+
+def commit(service: Callable[..., Any], *args, **kwargs):
+    """Call ``service(db.session, *args, now=<request now>, **kwargs)`` and commit its work."""
+    session = db.session
+    try:
+        result = service(session, *args, now=request_now(), **kwargs)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return result
+
+
+def read(service: Callable[..., Any], *args, **kwargs):
+    """Call a read-only service with the request's clock (no commit)."""
+    return service(db.session, *args, now=request_now(), **kwargs)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    value: Any = None
+    error: HabitsError | None = None
+
+
+#: aliases from service field names (the API's) to the form fields that show them
+FIELD_ALIASES = {"deposit_minor": "deposit", "fee_bps": "fee_percent", "amount_minor": "amount"}
+
+
+def attempt(service: Callable[..., Any], *args, form=None, context: dict | None = None, **kwargs) -> Outcome:
+    """``commit`` the service; on a HabitsError roll back, flash why and mark the form's fields."""
+    try:
+        return Outcome(True, commit(service, *args, **kwargs))
+    except HabitsError as exc:
+        flash(friendly_error(exc, **(context or {})), "error")
+        if form is not None:
+            attach_field_errors(form, exc.errors)
+        return Outcome(False, error=exc)
+
+
+def attach_field_errors(form, errors: dict | None) -> None:
+    for name, messages in (errors or {}).items():
+        field = getattr(form, FIELD_ALIASES.get(name, name), None)
+        if field is None or not hasattr(field, "errors"):
+            continue
+        if isinstance(messages, str):
+            messages = [messages]
+        field.errors = list(field.errors or []) + [str(message) for message in messages]
+
+
+def gateway():
+    return current_app.extensions.get(GATEWAY)
+
+
+def me():
+    """The signed-in member (views using it are ``login_required``)."""
+    return current_user._get_current_object()
+
+
+def found(value):
+    """404 for a missing object (pages show the friendly 404)."""
+    if value is None:
+        abort(404)
+    return value
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """A local path to go back to, never another site (open redirects)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target:
+        return default
+    return target

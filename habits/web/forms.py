@@ -1,0 +1,355 @@
+"""Flask-WTF forms of the pages. Every label and message is translatable (lazy_gettext).
+
+Forms check each field alone (and what the member can fix on the spot); the services check
+the rest and their field errors land on the same fields (``edge.attach_field_errors``).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from habits.domain.calendar import MAX_DAYS, parse_hhmm
+
+try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - older WTForms
+    SelectChoice = None
+from habits.web.i18n import SUPPORTED, parse_money, valid_zone
+
+REQUIRED = _l("This field is required.")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+CURRENCIES = ["CNY", "USD", "EUR", "JPY", "GBP", "HKD", "SGD", "AUD", "CAD"]
+#: offered in the zone menus; the register page also offers the phone's own zone (a little JS)
+COMMON_ZONES = [
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Taipei",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Asia/Seoul",
+    "Asia/Kolkata",
+    "Asia/Dubai",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Paris",
+    "Europe/Moscow",
+    "Africa/Lagos",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+    "UTC",
+]
+
+
+def choice(value, label=None):
+    """One option of a select, in the shape the installed WTForms prefers."""
+    label = value if label is None else label
+    return SelectChoice(value, label) if SelectChoice is not None else (value, label)
+
+
+def required():
+    return DataRequired(message=REQUIRED)
+
+
+def length(maximum: int, minimum: int = -1):
+    if minimum > 0:
+        return Length(min=minimum, max=maximum, message=_l("Between %(min)d and %(max)d characters."))
+    return Length(max=maximum, message=_l("At most %(max)d characters."))
+
+
+def integer_range(low: int, high: int):
+    return NumberRange(min=low, max=high, message=_l("A whole number from %(min)s to %(max)s."))
+
+
+class TranslatedIntegerField(IntegerField):
+    """An integer field whose "not a number" message is ours (and so translated)."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        text = (valuelist[0] or "").strip()
+        if not text:
+            self.data = None
+            return
+        try:
+            self.data = int(text)
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Write a whole number, e.g. 7.")) from None
+
+
+class TranslatedDateField(DateField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Write a date as YYYY-MM-DD.")) from None
+
+
+def validate_zone(form, field):
+    if not valid_zone(field.data):
+        raise ValidationError(_l("Choose a time zone from the list (e.g. Asia/Shanghai)."))
+
+
+def validate_hhmm(form, field):
+    try:
+        minute = parse_hhmm((field.data or "").strip())
+    except ValueError:
+        raise ValidationError(_l("Write a time as HH:MM, from 00:00 to 24:00 (e.g. 06:30).")) from None
+    field.data = field.data.strip()
+    field.minute = minute
+
+
+# -- accounts ---------------------------------------------------------------------------------
+
+
+class RegisterForm(FlaskForm):
+    display_name = StringField(_l("Your name (shown to your groups)"), [required(), length(80)])
+    email = StringField(_l("Email"), [required(), length(254)])
+    password = PasswordField(_l("Password (at least 8 characters)"), [required(), length(128, 8)])
+    timezone = StringField(_l("Your time zone"), [required(), validate_zone], default="UTC")
+
+    def validate_email(self, field):
+        if not EMAIL.match(field.data.strip()):
+            raise ValidationError(_l("Write an email address like name@example.com."))
+
+
+class LoginForm(FlaskForm):
+    email = StringField(_l("Email"), [required(), length(254)])
+    password = PasswordField(_l("Password"), [required(), length(128)])
+    remember = BooleanField(_l("Keep me signed in on this phone"), default=True)
+
+
+class LanguageForm(FlaskForm):
+    locale = HiddenField(validators=[required()])
+    next = HiddenField()
+
+    def validate_locale(self, field):
+        if field.data not in SUPPORTED:
+            raise ValidationError(_l("Unknown language."))
+
+
+class EmptyForm(FlaskForm):
+    """A button with its CSRF token and nothing else (log out, join, quit...)."""
+
+
+# -- communities ------------------------------------------------------------------------------
+
+
+class CommunityForm(FlaskForm):
+    name = StringField(_l("Name"), [required(), length(120)])
+    theme = SelectField(
+        _l("Theme"),
+        choices=[
+            choice("early-rise", _l("Early rise")),
+            choice("running", _l("Running")),
+            choice("reading", _l("Reading")),
+            choice("custom", _l("Custom")),
+        ],
+        validators=[required()],
+    )
+    description = TextAreaField(_l("What is this community about?"), [Optional(), length(5000)])
+    rules_text = TextAreaField(_l("House rules"), [Optional(), length(5000)])
+    invite_code = StringField(_l("Invite code (leave empty to let anyone join)"), [Optional(), length(64)])
+    join_questions = TextAreaField(
+        _l("Join questions, one per line (city, goal, how you heard of us...)"), [Optional(), length(2000)]
+    )
+    requires_approval = BooleanField(_l("New members wait for an organizer's approval"))
+
+    def questions(self) -> list[str]:
+        return [line.strip() for line in (self.join_questions.data or "").splitlines() if line.strip()]
+
+
+class JoinCommunityForm(FlaskForm):
+    invite_code = StringField(_l("Invite code"), [Optional(), length(64)])
+
+
+# -- challenges -------------------------------------------------------------------------------
+
+
+class ChallengeForm(FlaskForm):
+    title = StringField(_l("Title"), [required(), length(120)])
+    description = TextAreaField(_l("Description"), [Optional(), length(5000)])
+    timezone = StringField(_l("Time zone of the rules"), [required(), validate_zone], default="Asia/Shanghai")
+    start_date = TranslatedDateField(_l("Start date (day 1)"), [InputRequired(message=REQUIRED)])
+    days = TranslatedIntegerField(
+        _l("Number of days"), [InputRequired(message=REQUIRED), integer_range(1, MAX_DAYS)], default=7
+    )
+    window_open = StringField(
+        _l("Check-in window opens (HH:MM)"), [required(), validate_hhmm], default="05:00"
+    )
+    window_close = StringField(
+        _l("Check-in window closes (HH:MM, 24:00 is midnight)"), [required(), validate_hhmm], default="07:00"
+    )
+    currency = SelectField(_l("Currency"), choices=[choice(c) for c in CURRENCIES], default="CNY")
+    deposit = StringField(_l("Deposit"), [required()], default="70")
+    max_misses = TranslatedIntegerField(
+        _l("Misses allowed before elimination"),
+        [InputRequired(message=REQUIRED), integer_range(0, MAX_DAYS)],
+        default=1,
+    )
+    min_participants = TranslatedIntegerField(
+        _l("Fewest participants to start"),
+        [InputRequired(message=REQUIRED), integer_range(1, 1_000_000)],
+        default=2,
+    )
+    fee_percent = StringField(_l("Platform fee on the pot (%)"), [required()], default="0")
+    split = SelectField(
+        _l("How the pot is shared"),
+        choices=[choice("equal", _l("Equal shares")), choice("random", _l("Random shares (lucky draw)"))],
+        default="equal",
+    )
+    review_minutes = TranslatedIntegerField(
+        _l("Minutes to review check-ins after the window closes"),
+        [InputRequired(message=REQUIRED), integer_range(0, 1440)],
+        default=10,
+    )
+    rest_days = TranslatedIntegerField(
+        _l("Rest days each member may take"),
+        [InputRequired(message=REQUIRED), integer_range(0, MAX_DAYS)],
+        default=0,
+    )
+    requires_photo = BooleanField(_l("Each check-in needs a photo"))
+    requires_code_word = BooleanField(
+        _l("Each check-in needs the day's code word (in the note or the photo)")
+    )
+    value_label = StringField(
+        _l("What the number measures (km, pages...), optional"), [Optional(), length(32)]
+    )
+
+    deposit_minor: int | None = None
+    fee_bps: int | None = None
+
+    def validate_deposit(self, field):
+        self.deposit_minor = parse_money(field.data, self.currency.data or "CNY")
+        if self.deposit_minor is None or self.deposit_minor <= 0:
+            raise ValidationError(
+                _l(
+                    "Write the deposit as an amount in %(currency)s, e.g. 70 or 70.50.",
+                    currency=self.currency.data,
+                )
+            )
+        if self.days.data and self.deposit_minor < self.days.data:
+            raise ValidationError(_l("The deposit must cover at least the smallest coin for each day."))
+
+    def validate_fee_percent(self, field):
+        try:
+            percent = Decimal((field.data or "").strip())
+        except InvalidOperation:
+            percent = None
+        bps = percent * 100 if percent is not None and percent.is_finite() else None
+        if bps is None or bps != bps.to_integral_value() or not 0 <= bps <= 10000:
+            raise ValidationError(_l("A percentage from 0 to 100, with at most two decimals."))
+        self.fee_bps = int(bps)
+
+    def validate_window_close(self, field):
+        opens = getattr(self.window_open, "minute", None)
+        closes = getattr(field, "minute", None)
+        if opens is not None and closes is not None and closes <= opens:
+            raise ValidationError(_l("The window must close after it opens (24:00 is the end of the day)."))
+
+    def validate_rest_days(self, field):
+        if self.days.data and field.data is not None and field.data > self.days.data:
+            raise ValidationError(_l("There cannot be more rest days than days."))
+
+    def validate_window_open(self, field):
+        if getattr(field, "minute", 0) >= 1440:
+            raise ValidationError(_l("The window must open before 24:00."))
+
+    def rules(self) -> dict:
+        """The rules in the services' shape (the API's field names)."""
+        return {
+            "title": self.title.data.strip(),
+            "description": self.description.data or "",
+            "timezone": self.timezone.data.strip(),
+            "start_date": self.start_date.data,
+            "days": self.days.data,
+            "window_open": self.window_open.data,
+            "window_close": self.window_close.data,
+            "deposit_minor": self.deposit_minor,
+            "currency": self.currency.data,
+            "max_misses": self.max_misses.data,
+            "min_participants": self.min_participants.data,
+            "fee_bps": self.fee_bps,
+            "split": self.split.data,
+            "review_minutes": self.review_minutes.data,
+            "rest_days": self.rest_days.data,
+            "requires_photo": bool(self.requires_photo.data),
+            "requires_code_word": bool(self.requires_code_word.data),
+            "value_label": (self.value_label.data or "").strip() or None,
+        }
+
+
+class CheckInForm(FlaskForm):
+    note = TextAreaField(_l("Note (optional)"), [Optional(), length(2000)])
+    value = StringField(_l("Number (optional)"), [Optional(), length(32)])
+    photo = FileField(_l("Photo (optional)"))
+
+    number: float | None = None
+
+    def validate_value(self, field):
+        text = (field.data or "").strip().replace(",", ".")
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            value = None
+        if value is None or not value.is_finite() or not (0 <= value < Decimal("1e9")):
+            raise ValidationError(_l("Write a number, e.g. 5 or 5.2."))
+        self.number = float(value)
+
+
+class RestDayForm(FlaskForm):
+    day = SelectField(_l("Day"), coerce=int, validators=[InputRequired(message=REQUIRED)])
+
+
+# -- organizer --------------------------------------------------------------------------------
+
+
+class VoidForm(FlaskForm):
+    reason = StringField(_l("Why is this check-in void?"), [required(), length(500)])
+
+
+class ExcuseForm(FlaskForm):
+    day = SelectField(_l("Day"), coerce=int, validators=[InputRequired(message=REQUIRED)])
+    reason = StringField(_l("Why is this day excused?"), [required(), length(500)])
+
+
+class AppealForm(FlaskForm):
+    enrollment_id = SelectField(_l("Member"), coerce=int, validators=[InputRequired(message=REQUIRED)])
+    day = SelectField(_l("Day"), coerce=int, validators=[InputRequired(message=REQUIRED)])
+    reason = StringField(_l("What did they tell you?"), [required(), length(500)])
+
+
+# -- wallet -----------------------------------------------------------------------------------
+
+
+class WithdrawalForm(FlaskForm):
+    amount = StringField(_l("Amount"), [required()])
+    currency = SelectField(_l("Currency"), choices=[])
+
+    amount_minor: int | None = None
+
+    def validate_amount(self, field):
+        self.amount_minor = parse_money(field.data, self.currency.data or "CNY")
+        if not self.amount_minor:
+            raise ValidationError(_l("Write a positive amount, e.g. 10 or 10.50."))

@@ -1,0 +1,369 @@
+"""Language, time zones and money on the pages.
+
+- Locale: the signed-in member's ``locale``, else the visitor's choice (the language switch),
+  else the browser's Accept-Language, else English. Any Chinese variant gets Simplified Chinese.
+- Times: a challenge's windows are shown in the challenge's own zone (that is where the rule
+  lives); other instants (check-ins, settlements, wallet entries) in the member's zone.
+- Money: minor units shown in the challenge's currency with the currency's own exponent
+  (CNY and USD have 2 decimals, JPY none), formatted for the locale by Babel. Never a float.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import dates as babel_dates
+from babel.numbers import format_currency, format_decimal, get_currency_precision
+from flask import request, session
+from flask_babel import get_locale, gettext, lazy_gettext, ngettext
+from flask_login import current_user
+
+SUPPORTED = ("en", "zh_Hans")
+#: shown in the language switch, each in its own language
+LANGUAGE_NAMES = {"en": "English", "zh_Hans": "简体中文"}
+#: the value of <html lang> for each supported locale (BCP 47)
+HTML_LANG = {"en": "en", "zh_Hans": "zh-Hans"}
+SESSION_KEY = "locale"
+
+LOGIN_NEEDED = lazy_gettext("Please log in to see this page.")
+
+
+# -- choosing the locale and the zone ---------------------------------------------------------
+
+
+def normalize_locale(code: str | None) -> str | None:
+    """Our locale for a language tag (``zh-CN``, ``zh_Hans``, ``en-GB``...), or None."""
+    if not code:
+        return None
+    tag = code.replace("-", "_").lower()
+    if tag == "zh" or tag.startswith("zh_"):
+        return "zh_Hans"
+    if tag == "en" or tag.startswith("en_"):
+        return "en"
+    return None
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated:
+        chosen = normalize_locale(current_user.locale)
+        if chosen:
+            return chosen
+    chosen = normalize_locale(session.get(SESSION_KEY))
+    if chosen:
+        return chosen
+    for tag, _quality in request.accept_languages:
+        chosen = normalize_locale(tag)
+        if chosen:
+            return chosen
+    return "en"
+
+
+def select_timezone() -> str | None:
+    if current_user and current_user.is_authenticated and valid_zone(current_user.timezone):
+        return current_user.timezone
+    return None
+
+
+def valid_zone(name: str | None) -> bool:
+    if not name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def current_locale() -> str:
+    locale = get_locale()
+    return str(locale) if locale is not None else "en"
+
+
+def member_zone() -> ZoneInfo:
+    name = select_timezone()
+    return ZoneInfo(name) if name else ZoneInfo("UTC")
+
+
+# -- formatting -------------------------------------------------------------------------------
+
+
+def minor_to_decimal(amount_minor: int, currency: str) -> Decimal:
+    return Decimal(int(amount_minor)).scaleb(-get_currency_precision(currency))
+
+
+def money(amount_minor: int | None, currency: str) -> str:
+    """``7000, "CNY"`` -> ``¥70.00`` (zh) / ``CN¥70.00`` (en); ``500, "JPY"`` -> ``¥500``."""
+    if amount_minor is None:
+        return ""
+    return format_currency(minor_to_decimal(amount_minor, currency), currency, locale=get_locale())
+
+
+def parse_money(text: str, currency: str) -> int | None:
+    """Minor units for an amount typed in major units (``70``, ``70.5``, ``70.50``), or None when
+    it is not a non-negative amount with at most the currency's decimals."""
+    cleaned = (text or "").strip().replace(",", "").replace("，", "").replace(" ", "")
+    for sign in ("¥", "$", "€", "£", "￥"):
+        cleaned = cleaned.replace(sign, "")
+    if not cleaned:
+        return None
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    if not amount.is_finite() or amount < 0:
+        return None
+    digits = get_currency_precision(currency)
+    minor = amount.scaleb(digits)
+    if minor != minor.to_integral_value():
+        return None
+    return int(minor)
+
+
+def money_input(amount_minor: int, currency: str) -> str:
+    """Minor units as a plain amount for an input's value (``7000`` CNY -> ``70.00``)."""
+    return str(minor_to_decimal(amount_minor, currency))
+
+
+def number(value) -> str:
+    if value is None:
+        return ""
+    return format_decimal(value, locale=get_locale())
+
+
+def percent_of_bps(bps: int) -> str:
+    return format_decimal(Decimal(bps) / 100, locale=get_locale()) + "%"
+
+
+def _aware(instant: datetime) -> datetime:
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+
+
+def when(instant: datetime | None, zone: str | None = None, fmt: str = "medium") -> str:
+    """Date and time of ``instant`` in ``zone`` (default: the member's zone), for the locale."""
+    if instant is None:
+        return ""
+    tz = ZoneInfo(zone) if zone else member_zone()
+    return babel_dates.format_datetime(_aware(instant), fmt, tzinfo=tz, locale=get_locale())
+
+
+def clock(instant: datetime | None, zone: str | None = None) -> str:
+    """The wall-clock time of ``instant`` in ``zone`` (default: the member's zone)."""
+    if instant is None:
+        return ""
+    tz = ZoneInfo(zone) if zone else member_zone()
+    return babel_dates.format_time(_aware(instant), "short", tzinfo=tz, locale=get_locale())
+
+
+def day_label(day: date | None, fmt: str = "medium") -> str:
+    if day is None:
+        return ""
+    return babel_dates.format_date(day, fmt, locale=get_locale())
+
+
+def hhmm(minute: int) -> str:
+    """A window bound: minutes after local midnight, 1440 shown as 24:00."""
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def days_count(n: int) -> str:
+    return ngettext("%(num)d day", "%(num)d days", n)
+
+
+# -- words the services answer in -------------------------------------------------------------
+
+ENROLLMENT_STATUS = {
+    "pending_payment": lazy_gettext("waiting for the deposit"),
+    "active": lazy_gettext("active"),
+    "eliminated": lazy_gettext("eliminated"),
+    "completed": lazy_gettext("completed"),
+    "withdrawn": lazy_gettext("withdrawn"),
+    "cancelled": lazy_gettext("cancelled"),
+    "suspended": lazy_gettext("suspended (card dispute)"),
+}
+CHALLENGE_STATUS = {
+    "enrolling": lazy_gettext("open for joining"),
+    "running": lazy_gettext("running"),
+    "completed": lazy_gettext("finished"),
+    "cancelled": lazy_gettext("cancelled"),
+}
+THEMES = {
+    "early-rise": lazy_gettext("Early rise"),
+    "running": lazy_gettext("Running"),
+    "reading": lazy_gettext("Reading"),
+    "custom": lazy_gettext("Custom"),
+}
+ROLES = {
+    "organizer": lazy_gettext("organizer"),
+    "co-organizer": lazy_gettext("co-organizer"),
+    "core-member": lazy_gettext("core member"),
+    "member": lazy_gettext("member"),
+}
+#: a statement line's or receipt's kind
+LINE_KINDS = {
+    "returned": lazy_gettext("stake back"),
+    "rest_day": lazy_gettext("rest day: stake back"),
+    "excused": lazy_gettext("excused day: stake back"),
+    "missed": lazy_gettext("missed: stake to the pot"),
+    "eliminated": lazy_gettext("eliminated: rest of deposit to the pot"),
+    "withdrawn": lazy_gettext("quit: rest of deposit to the pot"),
+    "leftover": lazy_gettext("rest of deposit back"),
+    "won": lazy_gettext("share of the pot"),
+    "final_share": lazy_gettext("share of the last pot"),
+}
+SPLITS = {
+    "equal": lazy_gettext("equal shares (the earliest risers get any leftover cent)"),
+    "random": lazy_gettext("random shares (lucky draw), reproducible from the published seed"),
+}
+REFUND_STATUS = {
+    "requested": lazy_gettext("requested"),
+    "pending": lazy_gettext("on its way"),
+    "succeeded": lazy_gettext("refunded"),
+    "failed": lazy_gettext("failed: back in your wallet"),
+}
+
+
+def label(table: dict, value) -> str:
+    key = getattr(value, "value", value)
+    return str(table.get(key, key))
+
+
+def wallet_entry_text(key: str, memo: str) -> str:
+    """What a wallet entry was, from its ledger key (keys say what they are: STYLE 4.5)."""
+    parts = key.split(":")
+    head = parts[0]
+    if head == "settle" and len(parts) >= 4:
+        day = int(parts[2]) + 1 if parts[2].isdigit() else parts[2]
+        what = parts[3]
+        texts = {
+            "returns": gettext("Day %(day)s: your stake came back", day=day),
+            "rest": gettext("Day %(day)s: rest day, your stake came back", day=day),
+            "excused": gettext("Day %(day)s: excused, your stake came back", day=day),
+            "split": gettext("Day %(day)s: your share of the pot", day=day),
+            "leftovers": gettext("Last day: the rest of your deposit came back"),
+            "final-split": gettext("Last day: your share of the last pot"),
+        }
+        if what in texts:
+            return texts[what]
+    if head == "deposit":
+        return gettext("Deposit paid from your wallet")
+    if head == "withdrawal" and len(parts) >= 3 and parts[2] == "before-start":
+        return gettext("You quit before day 1: your deposit came back")
+    if head == "withdrawal":
+        return gettext("Withdrawal: refund to your card")
+    if head in ("refund-failed", "refund-refused", "refund-reversed"):
+        return gettext("A refund failed: the money is back in your wallet")
+    if head == "refund":
+        return gettext("Refund made outside Streakpot")
+    if head == "stripe-late":
+        return gettext("A payment arrived too late for its deposit: kept in your wallet")
+    if head == "open" and len(parts) >= 3:
+        texts = {
+            "late-deposits": gettext("Your deposit arrived after day 1 opened: it came back"),
+            "early-quits": gettext("You quit before day 1: your deposit came back"),
+            "cancel-refunds": gettext("The challenge was cancelled: your deposit came back"),
+        }
+        if parts[2] in texts:
+            return texts[parts[2]]
+    return memo
+
+
+def kept_explanation(kept_minor: int, currency: str) -> str:
+    return gettext(
+        "%(amount)s stays in your wallet: a card refund can only return what you paid by card and "
+        "has not been refunded yet (winnings, and deposits already refunded or under dispute, cannot "
+        "go back to a card). You can use it for future deposits.",
+        amount=money(kept_minor, currency),
+    )
+
+
+def _instant(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def friendly_error(exc, *, zone: str | None = None, **_ignored) -> str:
+    """What to tell the member about a service's refusal, in their language where we know it."""
+    name = type(exc).__name__
+    extra = getattr(exc, "extra", {}) or {}
+    if name == "CheckInClosed":
+        opens = _instant(extra.get("next_window_opens_at"))
+        if opens is None:
+            return gettext("This challenge's last window has closed.")
+        return gettext(
+            "Check-ins are closed right now. The next window opens at %(when)s.", when=when(opens, zone)
+        )
+    if name == "AlreadyCheckedIn":
+        day = extra.get("day_index")
+        return gettext("You have already checked in for day %(day)s.", day=(day or 0) + 1)
+    if name == "CheckInNotAllowed":
+        if extra.get("enrollment_status") == "pending_payment":
+            return gettext("Check-ins open once your deposit is paid.")
+        return gettext("This enrollment was cancelled: it takes no check-ins.")
+    if name == "NotEnoughInWallet" and extra.get("currency"):
+        currency = extra["currency"]
+        return gettext(
+            "Your wallet holds %(available)s; this needs %(required)s.",
+            available=money(extra.get("available_minor", 0), currency),
+            required=money(extra.get("required_minor", 0), currency),
+        )
+    if name == "NothingRefundable":
+        return gettext(
+            "Nothing can go back to your card: a card refund can only return deposits you paid by "
+            "card and that were not refunded yet. Winnings stay in your wallet for future deposits."
+        )
+    if name == "EnrollmentClosed":
+        return gettext("Enrollment closed when day 1's window opened.")
+    if name == "AlreadyEnrolled":
+        return gettext("You are already enrolled in this challenge.")
+    if name == "EmailTaken":
+        return gettext("An account with this email already exists; log in instead.")
+    if name == "InvalidCredentials":
+        return gettext("The email or the password is not right.")
+    if name == "DepositNotDue":
+        return gettext("No deposit is due for this enrollment.")
+    if name == "VoidTooLate":
+        return gettext("This day is already due for settlement: its check-ins are final.")
+    if name == "GatewayUnavailable":
+        return gettext("The payment processor cannot be reached right now; please try again in a moment.")
+    if name == "Forbidden" and extra.get("community_id"):
+        return gettext(
+            "This challenge is for members of its community, which has entry rules: join it first."
+        )
+    if name == "InvalidInput" and getattr(exc, "errors", None):
+        return gettext("Please correct the marked fields.")
+    return getattr(exc, "detail", None) or str(exc)
+
+
+# -- for the templates ------------------------------------------------------------------------
+
+
+def template_helpers() -> dict:
+    locale = current_locale()
+    return {
+        "current_locale": locale,
+        "html_lang": HTML_LANG.get(locale, "en"),
+        "languages": LANGUAGE_NAMES,
+        "money": money,
+        "number": number,
+        "when": when,
+        "clock": clock,
+        "day_label": day_label,
+        "hhmm": hhmm,
+        "days_count": days_count,
+        "percent_of_bps": percent_of_bps,
+        "enrollment_status": lambda value: label(ENROLLMENT_STATUS, value),
+        "challenge_status": lambda value: label(CHALLENGE_STATUS, value),
+        "theme_label": lambda value: label(THEMES, value),
+        "role_label": lambda value: label(ROLES, value),
+        "line_kind": lambda value: label(LINE_KINDS, value),
+        "split_label": lambda value: label(SPLITS, value),
+        "refund_status": lambda value: label(REFUND_STATUS, value),
+        "wallet_entry_text": wallet_entry_text,
+        "friendly_error": friendly_error,
+    }

@@ -1,0 +1,85 @@
+"""The wallet: balances and entries from the ledger, and withdrawals back to the card."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import login_required
+
+from habits.extensions import db
+from habits.services import wallets
+from habits.web import web_bp
+from habits.web.edge import attempt, gateway, me, read, request_now
+from habits.web.forms import WithdrawalForm, choice
+from habits.web.i18n import kept_explanation, money
+
+PER_PAGE = 30
+
+
+def _view(page: int):
+    return read(wallets.wallet_view, me(), page=page, per_page=PER_PAGE)
+
+
+def _form(view) -> WithdrawalForm:
+    form = WithdrawalForm()
+    currencies = [b["currency"] for b in view.balances] or ["CNY"]
+    form.currency.choices = [choice(c) for c in currencies]
+    if not form.currency.data or form.currency.data == "None":
+        form.currency.data = currencies[0]
+    return form
+
+
+@web_bp.route("/wallet", methods=["GET", "POST"])
+@login_required
+def wallet():
+    try:
+        page = max(1, min(int(request.args.get("page", 1)), 100_000))
+    except ValueError:
+        page = 1
+    view = _view(page)
+    form = _form(view)
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit() and _withdraw(form):
+            return redirect(url_for("web.wallet"))
+        status = 422
+    refunds = {w.id: wallets.withdrawal_refunds(db.session, w) for w in view.withdrawals}
+    return (
+        render_template(
+            "wallet/wallet.html",
+            view=view,
+            form=form,
+            refunds=refunds,
+            page=page,
+            pages=max(1, -(-view.total // PER_PAGE)),
+        ),
+        status,
+    )
+
+
+def _withdraw(form: WithdrawalForm) -> bool:
+    """Book the withdrawal (one commit), then send its refunds (a second commit, as the API does)."""
+    outcome = attempt(
+        wallets.request_withdrawal,
+        me(),
+        amount_minor=form.amount_minor,
+        currency=form.currency.data,
+        form=form,
+    )
+    if not outcome.ok:
+        return False
+    withdrawal = outcome.value
+    sent = attempt(wallets.send_withdrawal_refunds, withdrawal.id, gateway=gateway())
+    if sent.ok:
+        gateway().after_commit(db.session, now=request_now())
+    db.session.refresh(withdrawal)
+    flash(
+        gettext(
+            "%(amount)s is on its way back to your card.",
+            amount=money(withdrawal.refunded_minor, withdrawal.currency),
+        ),
+        "success",
+    )
+    if withdrawal.kept_minor:
+        flash(kept_explanation(withdrawal.kept_minor, withdrawal.currency), "info")
+    return True

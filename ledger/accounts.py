@@ -79,7 +79,5 @@ def _ids_by_code(session: Session, codes: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for start in range(0, len(codes), CHUNK):
         chunk = codes[start : start + CHUNK]
-        found.update(
-            session.execute(select(Account.code, Account.id).where(Account.code.in_(chunk))).tuples()
-        )
+        found.update(session.execute(select(Account.code, Account.id).where(Account.code.in_(chunk))).all())
     return found

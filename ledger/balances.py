@@ -53,9 +53,7 @@ def balances(
         kinds = {}
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
-            kinds.update(
-                session.execute(select(Account.id, Account.kind).where(Account.id.in_(chunk))).tuples()
-            )
+            kinds.update(session.execute(select(Account.id, Account.kind).where(Account.id.in_(chunk))).all())
         result = {account_id: total * normal_sign(kinds[account_id]) for account_id, total in result.items()}
     return result
 

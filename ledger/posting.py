@@ -214,7 +214,7 @@ def _same_or_conflict(
 ) -> LedgerTransaction:
     written = session.execute(
         select(Posting.account_id, Posting.amount_minor).where(Posting.transaction_id == existing.id)
-    ).tuples()
+    ).all()
     if existing.currency != currency or Counter(written) != Counter(pairs):
         raise IdempotencyConflict(f"key {existing.key} was already used for a different movement")
     return existing

@@ -1,16 +1,445 @@
-"""`flask seed-demo`: a demo community with challenges, members, check-ins and settled days."""
+"""`flask seed-demo`: a demo community with challenges, members, check-ins and settled days.
+
+Idempotent: it fills an EMPTY database and does nothing when members exist. Everything goes
+through the services, as a real history would have:
+
+- members register, an organizer creates two communities and launches three challenges;
+- a finished challenge (USD, random split) and a running one (CNY, window 00:00-24:00 in this
+  machine's zone, so a visitor can check in whenever they try) began in the past: their members
+  joined and paid before day 0 (each deposit recorded as the verified ``payment_intent.succeeded``
+  it would have been: the inbox row plus the webhook handler), check-ins of past days are written
+  with past timestamps, and the real settlement sweep (``settle_due_days``) settles every due day;
+- an upcoming challenge is open for joining; some members pay through the offline gateway's
+  signed-webhook path right now. demo@streakpot.test has not joined it: that is for the visitor.
+
+The setup is one transaction, so a scheduler sweeping in the background (the demo runs one in
+process) never sees half of it; the sweep and the payments made "now" commit on their own.
+"""
 
 from __future__ import annotations
 
-import click
-from flask.cli import with_appcontext
+import hashlib
+import os
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from habits.domain.calendar import day_window
 from habits.extensions import db
+from habits.models import Challenge, CheckIn, Community, Enrollment, Member
+from habits.models.payment import EventStatus, StripeEvent
+from habits.payments.handlers import HandlerContext, on_payment_succeeded
+from habits.services import challenges, checkins, communities, enrollments, members, wallets
+from habits.services.settlement import settle_due_days
+
+PASSWORD = "demo-password"
+ORGANIZER_EMAIL = "demo-organizer@streakpot.test"
+MEMBER_EMAIL = "demo@streakpot.test"
+GATEWAY = "streakpot.gateway"
+#: Stripe's test card that pays (the offline gateway understands it)
+DEMO_CARD = "pm_card_visa"
+
+OTHERS = [
+    ("Li Wei", "zh_Hans"), ("Wang Fang", "zh_Hans"), ("Zhang Min", "zh_Hans"), ("Liu Yang", "zh_Hans"),
+    ("Chen Jing", "zh_Hans"), ("Yang Lei", "zh_Hans"), ("Zhao Xin", "zh_Hans"), ("Huang Ying", "zh_Hans"),
+    ("Zhou Tao", "zh_Hans"), ("Wu Hui", "zh_Hans"), ("Sofia Rossi", "en"), ("Liam Walker", "en"),
+    ("Amara Okafor", "en"), ("Mateo García", "en"), ("Hana Sato", "en"), ("Noah Fischer", "en"),
+    ("Priya Nair", "en"), ("Lucas Martin", "en"), ("Emma Novak", "en"), ("Omar Haddad", "en"),
+]  # fmt: skip
+NOTES = ["done!", "20 pages before breakfast", "on the train", "finished the chapter", "slow but done"]
+
+
+def machine_zone() -> str:
+    """The IANA zone of this machine (TZ, /etc/localtime, /etc/timezone), else UTC."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    try:
+        target = os.readlink("/etc/localtime")
+        candidates.append(target.split("zoneinfo/", 1)[1] if "zoneinfo/" in target else "")
+    except OSError:
+        pass
+    try:
+        candidates.append(Path("/etc/timezone").read_text().strip())
+    except OSError:
+        pass
+    for name in candidates:
+        if not name:
+            continue
+        try:
+            ZoneInfo(name)
+            return name
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+    return "UTC"
+
+
+@dataclass
+class Seeded:
+    organizer: Member
+    demo: Member
+    others: list[Member] = field(default_factory=list)
+    challenges: dict[str, Challenge] = field(default_factory=dict)
+    settled_days: int = 0
 
 
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo_command() -> None:
-    """Fill an empty database with demo data (does nothing when data is already there)."""
-    db.session.commit()
-    click.echo("demo data ready")
+    """Fill an empty database with demo data (does nothing when members exist)."""
+    session = db.session
+    if session.scalar(select(Member.id).limit(1)) is not None:
+        click.echo("The database already has members: nothing seeded.")
+        _print_logins()
+        return
+    started = time.monotonic()
+    seeded = seed(
+        session,
+        now=datetime.now(UTC),
+        gateway=current_app.extensions.get(GATEWAY),
+        password_method=current_app.config.get("PASSWORD_HASH_METHOD") or members.DEFAULT_PASSWORD_METHOD,
+    )
+    click.echo(
+        f"Demo data ready in {time.monotonic() - started:.1f} s: {len(seeded.others) + 2} members, "
+        f"{len(seeded.challenges)} challenges, {seeded.settled_days} settled days."
+    )
+    _print_logins()
+
+
+def _print_logins() -> None:
+    click.echo(f"  member:    {MEMBER_EMAIL} / {PASSWORD}")
+    click.echo(f"  organizer: {ORGANIZER_EMAIL} / {PASSWORD}")
+
+
+def seed(session: Session, *, now: datetime, gateway, password_method: str) -> Seeded:
+    zone = machine_zone()
+    today = now.astimezone(ZoneInfo(zone)).date()
+    rng = random.Random(2026)
+    long_ago = now - timedelta(days=40)
+
+    def register(email: str, name: str, locale: str) -> Member:
+        return members.register_member(
+            session,
+            email=email,
+            password=PASSWORD,
+            display_name=name,
+            timezone=zone,
+            locale=locale,
+            now=long_ago,
+            password_method=password_method,
+        )
+
+    seeded = Seeded(
+        organizer=register(ORGANIZER_EMAIL, "Olivia (organizer)", "en"),
+        demo=register(MEMBER_EMAIL, "Demo Member", "en"),
+    )
+    # Every demo account has the same (public) password: hash it once, not twenty more times
+    # (a real hash costs ~0.3 s here and would make the demo slow to start for nothing).
+    seeded.others = []
+    for i, (name, locale) in enumerate(OTHERS):
+        member = members.register_member(
+            session,
+            email=f"member{i + 1}@streakpot.test",
+            password=PASSWORD,
+            display_name=name,
+            timezone=zone,
+            locale=locale,
+            now=long_ago,
+            password_method="pbkdf2:sha256:1",
+        )
+        member.password_hash = seeded.demo.password_hash
+        seeded.others.append(member)
+    everyone = [seeded.demo, *seeded.others]
+
+    club = communities.create_community(
+        session,
+        seeded.organizer,
+        name="Sunrise Club · 早起俱乐部",
+        theme="early-rise",
+        description="Small daily promises, kept together. 每天一点点，一起坚持。",
+        rules_text="Check in inside the window. Be kind in the notes. Fake check-ins are voided.",
+        now=long_ago,
+    )
+    readers = communities.create_community(
+        session,
+        seeded.organizer,
+        name="Bookworms · 读书会",
+        theme="reading",
+        description="By invitation: ask the organizer for the code.",
+        invite_code="READ2026",
+        join_questions=["Which city are you in?", "What are you reading now?"],
+        now=long_ago,
+    )
+    for member in everyone:
+        communities.join_community(session, club, member, now=long_ago)
+    for member in seeded.others[:8]:
+        communities.join_community(
+            session, readers, member, invite_code="READ2026", answers=["Shanghai", "三体"], now=long_ago
+        )
+
+    finished = _past_challenge(
+        session,
+        club,
+        seeded.organizer,
+        gateway,
+        rng,
+        rules={
+            "title": "Run 3 km · spring week",
+            "description": "Seven mornings, three kilometres each. Lucky-draw split of the pot.",
+            "timezone": zone,
+            "start_date": today - timedelta(days=20),
+            "days": 7,
+            "window_open": "05:00",
+            "window_close": "10:00",
+            "deposit_minor": 1400,
+            "currency": "USD",
+            "max_misses": 1,
+            "min_participants": 3,
+            "fee_bps": 0,
+            "split": "random",
+            "value_label": "km",
+        },
+        players=[seeded.demo, *seeded.others[:11]],
+        always=seeded.demo,
+        hit_rate=0.82,
+        now=now,
+    )
+    running = _past_challenge(
+        session,
+        club,
+        seeded.organizer,
+        gateway,
+        rng,
+        rules={
+            "title": "Read 20 pages a day",
+            "description": "Any time of the day: read twenty pages and tell us how many you read.",
+            "timezone": zone,
+            "start_date": today - timedelta(days=3),
+            "days": 14,
+            "window_open": "00:00",
+            "window_close": "24:00",
+            "deposit_minor": 7000,
+            "currency": "CNY",
+            "max_misses": 2,
+            "min_participants": 3,
+            "fee_bps": 500,
+            "split": "equal",
+            "rest_days": 1,
+            "value_label": "pages",
+        },
+        players=[seeded.demo, *seeded.others[:17]],
+        always=seeded.demo,
+        hit_rate=0.8,
+        now=now,
+        never=seeded.others[16],
+    )
+    upcoming = challenges.launch_challenge(
+        session,
+        club,
+        seeded.organizer,
+        rules={
+            "title": "Rise by 06:30 · three weeks",
+            "description": "Up before half past six, every day for three weeks. Write the day's code word.",
+            "timezone": "Asia/Shanghai",
+            "start_date": today + timedelta(days=3),
+            "days": 21,
+            "window_open": "05:00",
+            "window_close": "06:30",
+            "deposit_minor": 10000,
+            "currency": "CNY",
+            "max_misses": 2,
+            "min_participants": 2,
+            "fee_bps": 300,
+            "requires_code_word": True,
+        },
+        now=now - timedelta(days=1),
+    )
+    seeded.challenges = {"finished": finished, "running": running, "upcoming": upcoming}
+    session.commit()
+
+    # The sweep the scheduler runs every minute: opens each day 0 and settles every due day.
+    result = settle_due_days(session, now=now, commit=session.commit)
+    seeded.settled_days = len(result.settled)
+
+    _checkins_today(session, running, seeded.others[:17], rng, now=now)
+    _join_and_pay_now(session, upcoming, seeded.others[:6], gateway, now=now)
+    _withdraw_a_little(session, seeded.demo, gateway, now=now)
+    return seeded
+
+
+def _past_challenge(
+    session: Session,
+    community: Community,
+    organizer: Member,
+    gateway,
+    rng: random.Random,
+    *,
+    rules: dict,
+    players: list[Member],
+    always: Member,
+    hit_rate: float,
+    now: datetime,
+    never: Member | None = None,
+) -> Challenge:
+    """Launch a challenge dated in the past, enroll and pay ``players`` before its day 0, and write
+    their check-ins for the days whose windows have closed (``always`` checks in every day)."""
+    day0_open = day_window(_schedule_of(rules), 0)[0]
+    launched_at = day0_open - timedelta(days=3)
+    challenge = challenges.launch_challenge(session, community, organizer, rules=rules, now=launched_at)
+    for i, member in enumerate(players):
+        joined_at = launched_at + timedelta(hours=2, minutes=7 * i)
+        joined = enrollments.enroll(
+            session, challenge, member, gateway=gateway, pay_from_wallet=False, now=joined_at
+        )
+        _record_past_payment(session, joined.enrollment, paid_at=joined_at + timedelta(minutes=3))
+    schedule = challenge.schedule()
+    for k in range(challenge.days):
+        opens, closes = day_window(schedule, k)
+        if closes > now:
+            break
+        span = int((closes - opens).total_seconds() // 60)
+        for enrollment in _enrollments(session, challenge):
+            member_id = enrollment.member_id
+            skips = (never is not None and member_id == never.id) or rng.random() > hit_rate
+            if member_id != always.id and skips:
+                continue
+            # most people check in early in the window; ``always`` is the earliest riser of all
+            minute = 1 + rng.randrange(max(1, min(span - 2, 180))) if member_id != always.id else 0
+            at = opens + timedelta(minutes=minute, seconds=rng.randrange(60))
+            if span >= 1440:
+                at += timedelta(hours=6)  # a reading day starts after breakfast
+            session.add(
+                CheckIn(
+                    enrollment_id=enrollment.id,
+                    challenge_id=challenge.id,
+                    day_index=k,
+                    checked_in_at=min(at, closes - timedelta(seconds=1)),
+                    note=rng.choice(NOTES) if rng.random() < 0.4 else None,
+                    value=float(rng.randrange(18, 41))
+                    if challenge.value_label == "pages"
+                    else round(rng.uniform(3, 6), 1),
+                )
+            )
+    session.flush()
+    return challenge
+
+
+def _schedule_of(rules: dict):
+    from habits.domain.calendar import Schedule, parse_hhmm
+
+    return Schedule(
+        rules["timezone"],
+        rules["start_date"],
+        rules["days"],
+        parse_hhmm(rules["window_open"]),
+        parse_hhmm(rules["window_close"]),
+    )
+
+
+def _enrollments(session: Session, challenge: Challenge) -> list[Enrollment]:
+    return list(
+        session.scalars(
+            select(Enrollment).where(Enrollment.challenge_id == challenge.id).order_by(Enrollment.id)
+        )
+    )
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256(":".join(parts).encode()).hexdigest()[:24]
+
+
+def _record_past_payment(session: Session, enrollment: Enrollment, *, paid_at: datetime) -> None:
+    """The deposit as it arrived back then: Stripe's ``payment_intent.succeeded`` in the webhook
+    inbox and the same handler the webhook runs (a signature cannot be dated in the past, so the
+    signing step is the only one skipped; the offline gateway pays through it for payments made now)."""
+    pi = enrollment.payment_intent_id
+    event = {
+        "id": "evt_offline_" + _digest(pi, "succeeded"),
+        "object": "event",
+        "api_version": "2025-01-27.acacia",
+        "created": int(paid_at.timestamp()),
+        "livemode": False,
+        "type": "payment_intent.succeeded",
+        "data": {
+            "object": {
+                "id": pi,
+                "object": "payment_intent",
+                "amount": enrollment.deposit_minor,
+                "amount_received": enrollment.deposit_minor,
+                "currency": enrollment.currency.lower(),
+                "status": "succeeded",
+                "payment_method": DEMO_CARD,
+                "latest_charge": "ch_offline_" + _digest(pi, "charge"),
+                "metadata": {"enrollment_id": str(enrollment.id), "member_id": str(enrollment.member_id)},
+            }
+        },
+    }
+    created = datetime.fromtimestamp(event["created"], UTC)
+    session.add(
+        StripeEvent(
+            id=event["id"],
+            type=event["type"],
+            created_at=created,
+            received_at=paid_at,
+            processed_at=paid_at,
+            livemode=False,
+            payload=event,
+            status=EventStatus.PROCESSED,
+            attempts=1,
+        )
+    )
+    on_payment_succeeded(HandlerContext(session=session, now=paid_at), event)
+
+
+def _checkins_today(
+    session: Session, challenge: Challenge, players: list[Member], rng, *, now: datetime
+) -> None:
+    """A few members already checked in today (through the check-in service, at the real now)."""
+    for member in players[:7]:
+        enrollment = enrollments.enrollment_of(session, challenge.id, member.id)
+        if enrollment is None or rng.random() < 0.3:
+            continue
+        try:
+            checkins.check_in(
+                session,
+                enrollment,
+                evidence=checkins.Evidence(note=rng.choice(NOTES), value=float(rng.randrange(18, 41))),
+                now=now,
+            )
+        except Exception:  # eliminated members and closed windows are fine to skip in a demo
+            session.rollback()
+            continue
+    session.commit()
+
+
+def _join_and_pay_now(session: Session, challenge: Challenge, players: list[Member], gateway, *, now) -> None:
+    """Members join the upcoming challenge and pay with the demo card: the offline gateway signs a
+    ``payment_intent.succeeded`` and runs it through the webhook path (which commits)."""
+    for member in players:
+        joined = enrollments.enroll(
+            session, challenge, member, gateway=gateway, pay_from_wallet=False, now=now
+        )
+        session.commit()
+        if gateway is not None and hasattr(gateway, "confirm_payment"):
+            gateway.confirm_payment(session, joined.enrollment, card=DEMO_CARD, now=now)
+
+
+def _withdraw_a_little(session: Session, member: Member, gateway, *, now: datetime) -> None:
+    """The demo member took a little of their winnings back to the card (some stays: see why)."""
+    available = wallets.available_minor(session, member.id, "CNY")
+    if available < 1000 or gateway is None:
+        session.rollback()
+        return
+    withdrawal = wallets.request_withdrawal(session, member, amount_minor=1000, currency="CNY", now=now)
+    session.commit()
+    wallets.send_withdrawal_refunds(session, withdrawal.id, gateway=gateway, now=now)
+    session.commit()
+    gateway.after_commit(session, now=now)
+    session.commit()

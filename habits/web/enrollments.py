@@ -7,7 +7,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext
 from flask_login import login_required
 
-from habits.domain.calendar import day_window, due_at
+from habits.domain.calendar import day_date, day_window
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.domain.stakes import daily_stakes
 from habits.extensions import db
@@ -198,8 +198,7 @@ def statement(challenge_id: int, day_index: int):
         s=body,
         mine=mine,
         my_receipt=my_receipt,
-        window=day_window(schedule, day_index),
-        due=due_at(schedule, day_index, challenge.review_minutes),
+        local_date=day_date(schedule, day_index),
         page=page,
         pages=max(1, -(-body["total"] // STATEMENT_PER_PAGE)),
     )

@@ -156,6 +156,13 @@ def clock(instant: datetime | None, zone: str | None = None) -> str:
     return babel_dates.format_time(_aware(instant), "short", tzinfo=tz, locale=get_locale())
 
 
+def window_closes(challenge, instant: datetime | None) -> str:
+    """When today's window closes, in the challenge's zone ("midnight" for a 24:00 close)."""
+    if challenge.close_minute >= 1440:
+        return gettext("midnight")
+    return clock(instant, challenge.timezone)
+
+
 def day_label(day: date | None, fmt: str = "medium") -> str:
     if day is None:
         return ""
@@ -353,6 +360,7 @@ def template_helpers() -> dict:
         "number": number,
         "when": when,
         "clock": clock,
+        "window_closes": window_closes,
         "day_label": day_label,
         "hhmm": hhmm,
         "days_count": days_count,

@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import login_required
+from sqlalchemy import select
 
 from habits.extensions import db
+from habits.models import Challenge
 from habits.services import wallets
 from habits.web import web_bp
 from habits.web.edge import attempt, gateway, me, read, request_now
@@ -18,6 +20,25 @@ PER_PAGE = 30
 
 def _view(page: int):
     return read(wallets.wallet_view, me(), page=page, per_page=PER_PAGE)
+
+
+def challenge_titles(keys: list[str]) -> dict[int, str]:
+    """Titles of the challenges the entries' ledger keys name (``settle:{challenge}:...``)."""
+    ids = set()
+    for key in keys:
+        parts = key.split(":")
+        if parts[0] in ("settle", "open") and len(parts) > 1 and parts[1].isdigit():
+            ids.add(int(parts[1]))
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Challenge.id, Challenge.title).where(Challenge.id.in_(ids))).all())
+
+
+def entry_challenge(key: str, titles: dict[int, str]) -> str | None:
+    parts = key.split(":")
+    if parts[0] in ("settle", "open") and len(parts) > 1 and parts[1].isdigit():
+        return titles.get(int(parts[1]))
+    return None
 
 
 def _form(view) -> WithdrawalForm:
@@ -44,12 +65,15 @@ def wallet():
             return redirect(url_for("web.wallet"))
         status = 422
     refunds = {w.id: wallets.withdrawal_refunds(db.session, w) for w in view.withdrawals}
+    titles = challenge_titles([entry.key for entry in view.entries])
     return (
         render_template(
             "wallet/wallet.html",
             view=view,
             form=form,
             refunds=refunds,
+            titles=titles,
+            entry_challenge=entry_challenge,
             page=page,
             pages=max(1, -(-view.total // PER_PAGE)),
         ),

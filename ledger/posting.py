@@ -135,11 +135,14 @@ def post_from_select(
             transaction = LedgerTransaction(key=key, currency=currency, memo=memo, occurred_at=occurred_at)
             session.add(transaction)
             session.flush()
+            # preserve_rowcount: without it SQLAlchemy reads psycopg's rowcount after closing the
+            # cursor and gets -1 for an INSERT ... SELECT (0 rows then looked like some rows)
             inserted = session.execute(
                 insert(Posting).from_select(
                     ["transaction_id", "account_id", "amount_minor"],
                     select(literal(transaction.id, BigInteger), account_col, amount_col).select_from(source),
-                )
+                ),
+                execution_options={"preserve_rowcount": True},
             ).rowcount
             if not inserted:
                 raise _NothingToPost

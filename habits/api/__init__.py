@@ -6,6 +6,7 @@ import http
 
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
+from werkzeug.routing import IntegerConverter
 
 from habits.api.schemas.common import ProblemSchema
 from habits.problems import handle_http_exception
@@ -40,6 +41,13 @@ class StreakpotApi(Api):
         self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
 
+class IdConverter(IntegerConverter):
+    """``<id:name>``: a row id, 1 ... 2**63-1. A larger number is a 404, never a BIGINT overflow."""
+
+    def __init__(self, map, *args, **kwargs):
+        super().__init__(map, min=1, max=2**63 - 1)
+
+
 def blueprints() -> list:
     """Every API blueprint (flask_smorest.Blueprint), in the order of the OpenAPI document."""
     from habits.api.auth import auth_bp
@@ -71,6 +79,7 @@ def init_api(app) -> StreakpotApi:
     from habits.extensions import csrf
 
     # One Api per app (not a module global): the tests build several apps in one process.
+    app.url_map.converters["id"] = IdConverter
     api = StreakpotApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     for blueprint in blueprints():

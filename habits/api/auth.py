@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_smorest import Blueprint
 
+from habits.api.docs import problems
 from habits.api.edge import commit
 from habits.api.ratelimits import login_limit, register_limit
 from habits.api.schemas.members import MemberSchema, RegisterSchema, TokenCreateSchema, TokenSchema
@@ -22,7 +23,7 @@ def password_method() -> str:
 @register_limit
 @auth_bp.arguments(RegisterSchema)
 @auth_bp.response(201, MemberSchema)
-@auth_bp.alt_response(409, response="CONFLICT")
+@problems(409)
 def register(data):
     """Create a member account (then POST /auth/tokens to log in)."""
     return commit(members.register_member, **data, password_method=password_method())
@@ -32,7 +33,7 @@ def register(data):
 @login_limit
 @auth_bp.arguments(TokenCreateSchema)
 @auth_bp.response(201, TokenSchema)
-@auth_bp.alt_response(401, response="UNAUTHORIZED")
+@problems(401)
 def create_token(data):
     """Log in: exchange email and password for a bearer token (shown once)."""
     ttl_days = current_app.config.get("API_TOKEN_TTL_DAYS", tokens.DEFAULT_TTL_DAYS)

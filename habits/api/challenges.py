@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from habits.api.docs import problems
 from habits.api.edge import commit
 from habits.api.schemas.challenges import ChallengeSchema, ChallengeUpdateSchema
 from habits.api.security import auth_required, current_member
@@ -37,22 +38,20 @@ def challenge_view(challenge: Challenge, viewer: Member) -> dict:
     return challenge_views([challenge], viewer)[0]
 
 
-@challenges_bp.route("/<int:challenge_id>", methods=["GET"])
+@challenges_bp.route("/<id:challenge_id>", methods=["GET"])
 @auth_required
 @challenges_bp.response(200, ChallengeSchema)
-@challenges_bp.alt_response(404, response="NOT_FOUND")
+@problems(404)
 def get_challenge(challenge_id):
     """A challenge's rules, status, enrollment counts and pot."""
     return challenge_view(challenges.get_challenge(db.session, challenge_id), current_member())
 
 
-@challenges_bp.route("/<int:challenge_id>", methods=["PATCH"])
+@challenges_bp.route("/<id:challenge_id>", methods=["PATCH"])
 @auth_required
 @challenges_bp.arguments(ChallengeUpdateSchema)
 @challenges_bp.response(200, ChallengeSchema)
-@challenges_bp.alt_response(403, response="FORBIDDEN")
-@challenges_bp.alt_response(404, response="NOT_FOUND")
-@challenges_bp.alt_response(409, response="CONFLICT")
+@problems(403, 404, 409)
 def update_challenge(changes, challenge_id):
     """Change a challenge (organizers). Money rules freeze when day 0's window opens (409)."""
     challenge = challenges.get_challenge(db.session, challenge_id)

@@ -14,6 +14,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import ValidationError
 from werkzeug.exceptions import Unauthorized
 
+from habits.api.docs import problems
 from habits.api.edge import commit, read
 from habits.api.ratelimits import checkin_limit
 from habits.api.schemas.common import PageArgsSchema
@@ -100,16 +101,11 @@ def view_of(checkin: CheckIn) -> dict:
     }
 
 
-@checkins_bp.route("/enrollments/<int:enrollment_id>/checkins", methods=["POST"])
+@checkins_bp.route("/enrollments/<id:enrollment_id>/checkins", methods=["POST"])
 @checkin_limit
 @checkins_bp.doc(security=SECURITY, requestBody=CHECKIN_BODY)
 @checkins_bp.response(201, CheckInSchema)
-@checkins_bp.alt_response(400, response="BAD_REQUEST")
-@checkins_bp.alt_response(401, response="UNAUTHORIZED")
-@checkins_bp.alt_response(404, response="NOT_FOUND")
-@checkins_bp.alt_response(409, response="CONFLICT")
-@checkins_bp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
-@checkins_bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+@problems(400, 401, 404, 409, 413, 422)
 def create_checkin(enrollment_id):
     """Check in now: the server's clock decides the day (409 with ``next_window_opens_at`` outside
     every window). JSON ``{note?, value?}``, or a multipart form that adds ``photo``."""
@@ -126,11 +122,11 @@ def create_checkin(enrollment_id):
     )
 
 
-@checkins_bp.route("/enrollments/<int:enrollment_id>/checkins", methods=["GET"])
+@checkins_bp.route("/enrollments/<id:enrollment_id>/checkins", methods=["GET"])
 @auth_required
 @checkins_bp.arguments(PageArgsSchema, location="query", as_kwargs=True)
 @checkins_bp.response(200, CheckInPageSchema)
-@checkins_bp.alt_response(404, response="NOT_FOUND")
+@problems(404)
 def list_checkins(enrollment_id, page, per_page):
     """The member's own check-ins on this enrollment, by day."""
     enrollment = enrollments.own_enrollment(db.session, enrollment_id, current_member())
@@ -138,7 +134,7 @@ def list_checkins(enrollment_id, page, per_page):
     return {"items": [view_of(c) for c in items], "total": total, "page": page, "per_page": per_page}
 
 
-@checkins_bp.route("/checkins/<int:checkin_id>/photo", methods=["GET"])
+@checkins_bp.route("/checkins/<id:checkin_id>/photo", methods=["GET"])
 @auth_required
 @checkins_bp.doc(
     responses={
@@ -148,7 +144,7 @@ def list_checkins(enrollment_id, page, per_page):
         }
     }
 )
-@checkins_bp.alt_response(404, response="NOT_FOUND")
+@problems(404)
 def get_photo(checkin_id):
     """A check-in's photo, for its member and the challenge's organizers only."""
     checkin = checkins.visible_check_in(db.session, checkin_id, current_member())
@@ -168,25 +164,22 @@ def get_photo(checkin_id):
     return response
 
 
-@checkins_bp.route("/checkins/<int:checkin_id>/void", methods=["POST"])
+@checkins_bp.route("/checkins/<id:checkin_id>/void", methods=["POST"])
 @auth_required
 @checkins_bp.arguments(VoidSchema)
 @checkins_bp.response(200, CheckInSchema)
-@checkins_bp.alt_response(403, response="FORBIDDEN")
-@checkins_bp.alt_response(404, response="NOT_FOUND")
-@checkins_bp.alt_response(409, response="CONFLICT")
+@problems(403, 404, 409)
 def void_checkin(data, checkin_id):
     """Void a check-in (organizers), with a reason, until its day is due: it counts as a miss."""
     checkin = checkins.get_check_in(db.session, checkin_id)
     return view_of(commit(checkins.void_check_in, checkin, current_member(), reason=data["reason"]))
 
 
-@checkins_bp.route("/challenges/<int:challenge_id>/checkins", methods=["GET"])
+@checkins_bp.route("/challenges/<id:challenge_id>/checkins", methods=["GET"])
 @auth_required
 @checkins_bp.arguments(PageArgsSchema, location="query", as_kwargs=True)
 @checkins_bp.response(200, FeedPageSchema)
-@checkins_bp.alt_response(403, response="FORBIDDEN")
-@checkins_bp.alt_response(404, response="NOT_FOUND")
+@problems(403, 404)
 def challenge_feed(challenge_id, page, per_page):
     """Who showed up: the challenge's check-ins, latest first (members of the community)."""
     challenge = challenges.get_challenge(db.session, challenge_id)
@@ -197,12 +190,11 @@ def challenge_feed(challenge_id, page, per_page):
     return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
-@checkins_bp.route("/challenges/<int:challenge_id>/leaderboard", methods=["GET"])
+@checkins_bp.route("/challenges/<id:challenge_id>/leaderboard", methods=["GET"])
 @auth_required
 @checkins_bp.arguments(PageArgsSchema, location="query", as_kwargs=True)
 @checkins_bp.response(200, LeaderboardSchema)
-@checkins_bp.alt_response(403, response="FORBIDDEN")
-@checkins_bp.alt_response(404, response="NOT_FOUND")
+@problems(403, 404)
 def get_leaderboard(challenge_id, page, per_page):
     """Standings: check-ins that count for money, then the current streak, then who joined first."""
     challenge = challenges.get_challenge(db.session, challenge_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from habits.api.challenges import challenge_view, challenge_views
+from habits.api.docs import problems
 from habits.api.edge import commit, read
 from habits.api.schemas.challenges import ChallengeCreateSchema, ChallengePageSchema, ChallengeSchema
 from habits.api.schemas.common import PageArgsSchema
@@ -95,22 +96,21 @@ def create_community(data):
     return community_views([community], current_member())[0]
 
 
-@communities_bp.route("/<int:community_id>", methods=["GET"])
+@communities_bp.route("/<id:community_id>", methods=["GET"])
 @auth_required
 @communities_bp.response(200, CommunitySchema)
-@communities_bp.alt_response(404, response="NOT_FOUND")
+@problems(404)
 def get_community(community_id):
     """A community's description and entry rules."""
     community = communities.get_community(db.session, community_id)
     return community_views([community], current_member())[0]
 
 
-@communities_bp.route("/<int:community_id>", methods=["PATCH"])
+@communities_bp.route("/<id:community_id>", methods=["PATCH"])
 @auth_required
 @communities_bp.arguments(CommunityUpdateSchema)
 @communities_bp.response(200, CommunitySchema)
-@communities_bp.alt_response(403, response="FORBIDDEN")
-@communities_bp.alt_response(404, response="NOT_FOUND")
+@problems(403, 404)
 def update_community(changes, community_id):
     """Change the description and entry rules (organizer and co-organizers)."""
     community = communities.get_community(db.session, community_id)
@@ -118,12 +118,11 @@ def update_community(changes, community_id):
     return community_views([community], current_member())[0]
 
 
-@communities_bp.route("/<int:community_id>/members", methods=["GET"])
+@communities_bp.route("/<id:community_id>/members", methods=["GET"])
 @auth_required
 @communities_bp.arguments(PageArgsSchema, location="query", as_kwargs=True)
 @communities_bp.response(200, MembershipPageSchema)
-@communities_bp.alt_response(403, response="FORBIDDEN")
-@communities_bp.alt_response(404, response="NOT_FOUND")
+@problems(403, 404)
 def list_members(community_id, page, per_page):
     """The community's members in join order (members only; pending ones for organizers)."""
     community = communities.get_community(db.session, community_id)
@@ -134,12 +133,11 @@ def list_members(community_id, page, per_page):
     return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
-@communities_bp.route("/<int:community_id>/members", methods=["POST"])
+@communities_bp.route("/<id:community_id>/members", methods=["POST"])
 @auth_required
 @communities_bp.arguments(JoinCommunitySchema)
 @communities_bp.response(201, MembershipSchema)
-@communities_bp.alt_response(404, response="NOT_FOUND")
-@communities_bp.alt_response(409, response="CONFLICT")
+@problems(404, 409)
 def join_community(data, community_id):
     """Join the community, with its invite code and answers when it asks for them.
 
@@ -151,12 +149,11 @@ def join_community(data, community_id):
     return membership_view(membership, current_member())
 
 
-@communities_bp.route("/<int:community_id>/members/<int:member_id>", methods=["PATCH"])
+@communities_bp.route("/<id:community_id>/members/<id:member_id>", methods=["PATCH"])
 @auth_required
 @communities_bp.arguments(MembershipUpdateSchema)
 @communities_bp.response(200, MembershipSchema)
-@communities_bp.alt_response(403, response="FORBIDDEN")
-@communities_bp.alt_response(404, response="NOT_FOUND")
+@problems(403, 404)
 def update_membership(data, community_id, member_id):
     """Give or take a role (the organizer makes co-organizers), or approve a pending member."""
     community = communities.get_community(db.session, community_id)
@@ -164,23 +161,21 @@ def update_membership(data, community_id, member_id):
     return membership_view(membership, db.session.get(Member, member_id))
 
 
-@communities_bp.route("/<int:community_id>/members/<int:member_id>", methods=["DELETE"])
+@communities_bp.route("/<id:community_id>/members/<id:member_id>", methods=["DELETE"])
 @auth_required
 @communities_bp.response(204)
-@communities_bp.alt_response(403, response="FORBIDDEN")
-@communities_bp.alt_response(404, response="NOT_FOUND")
-@communities_bp.alt_response(409, response="CONFLICT")
+@problems(403, 404, 409)
 def remove_member(community_id, member_id):
     """Leave the community (your own id), or remove a member (organizers)."""
     community = communities.get_community(db.session, community_id)
     commit(communities.remove_member, community, current_member(), member_id)
 
 
-@communities_bp.route("/<int:community_id>/challenges", methods=["GET"])
+@communities_bp.route("/<id:community_id>/challenges", methods=["GET"])
 @auth_required
 @communities_bp.arguments(PageArgsSchema, location="query", as_kwargs=True)
 @communities_bp.response(200, ChallengePageSchema)
-@communities_bp.alt_response(404, response="NOT_FOUND")
+@problems(404)
 def list_challenges(community_id, page, per_page):
     """The community's challenges, latest start first."""
     community = communities.get_community(db.session, community_id)
@@ -193,12 +188,11 @@ def list_challenges(community_id, page, per_page):
     }
 
 
-@communities_bp.route("/<int:community_id>/challenges", methods=["POST"])
+@communities_bp.route("/<id:community_id>/challenges", methods=["POST"])
 @auth_required
 @communities_bp.arguments(ChallengeCreateSchema)
 @communities_bp.response(201, ChallengeSchema)
-@communities_bp.alt_response(403, response="FORBIDDEN")
-@communities_bp.alt_response(404, response="NOT_FOUND")
+@problems(403, 404)
 def launch_challenge(rules, community_id):
     """Launch a challenge (organizer and co-organizers) with the rules of SPEC.md."""
     community = communities.get_community(db.session, community_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_smorest import Blueprint
 
+from habits.api.docs import problems
 from habits.api.edge import commit, read
 from habits.api.schemas.common import PageArgsSchema
 from habits.api.schemas.enrollments import (
@@ -45,13 +46,11 @@ def enrollment_view(enrollment: Enrollment) -> dict:
     return view
 
 
-@enrollments_bp.route("/challenges/<int:challenge_id>/enrollments", methods=["POST"])
+@enrollments_bp.route("/challenges/<id:challenge_id>/enrollments", methods=["POST"])
 @auth_required
 @enrollments_bp.arguments(EnrollmentCreateSchema)
 @enrollments_bp.response(201, JoinedSchema)
-@enrollments_bp.alt_response(403, response="FORBIDDEN")
-@enrollments_bp.alt_response(404, response="NOT_FOUND")
-@enrollments_bp.alt_response(409, response="CONFLICT")
+@problems(403, 404, 409)
 def join_challenge(data, challenge_id):
     """Join a challenge: an enrollment ``pending_payment`` and the deposit's PaymentIntent.
 
@@ -85,29 +84,29 @@ def list_my_enrollments(page, per_page):
     return {"items": [enrollment_view(e) for e in items], "total": total, "page": page, "per_page": per_page}
 
 
-@enrollments_bp.route("/enrollments/<int:enrollment_id>", methods=["GET"])
+@enrollments_bp.route("/enrollments/<id:enrollment_id>", methods=["GET"])
 @auth_required
 @enrollments_bp.response(200, EnrollmentSchema)
-@enrollments_bp.alt_response(404, response="NOT_FOUND")
+@problems(404)
 def get_enrollment(enrollment_id):
     """The member's own enrollment and its money, from the ledger (404 for anyone else's)."""
     return enrollment_view(enrollments.own_enrollment(db.session, enrollment_id, current_member()))
 
 
-@enrollments_bp.route("/enrollments/<int:enrollment_id>/today", methods=["GET"])
+@enrollments_bp.route("/enrollments/<id:enrollment_id>/today", methods=["GET"])
 @auth_required
 @enrollments_bp.response(200, TodaySchema)
-@enrollments_bp.alt_response(404, response="NOT_FOUND")
+@problems(404)
 def get_today(enrollment_id):
     """Today: is the window open, which day, checked in yet, the next window, the code word."""
     enrollment = enrollments.own_enrollment(db.session, enrollment_id, current_member())
     return read(checkins.today, enrollment)
 
 
-@enrollments_bp.route("/enrollments/<int:enrollment_id>/withdrawal", methods=["POST"])
+@enrollments_bp.route("/enrollments/<id:enrollment_id>/withdrawal", methods=["POST"])
 @auth_required
 @enrollments_bp.response(200, EnrollmentSchema)
-@enrollments_bp.alt_response(404, response="NOT_FOUND")
+@problems(404)
 def withdraw(enrollment_id):
     """Quit the challenge.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from habits.api.auth import password_method
+from habits.api.docs import problems
 from habits.api.edge import commit
 from habits.api.schemas.members import MemberSchema, MemberUpdateSchema, PasswordChangeSchema
 from habits.api.security import auth_required, current_member
@@ -34,7 +35,7 @@ def update_me(changes):
 @auth_required
 @members_bp.arguments(PasswordChangeSchema)
 @members_bp.response(204)
-@members_bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+@problems(422)
 def change_password(data):
     """Set a new password; every API token of the member is revoked (log in again)."""
     commit(members.change_password, current_member(), **data, password_method=password_method())

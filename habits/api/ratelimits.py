@@ -17,11 +17,11 @@ RATELIMIT_STORAGE_URI at Redis so a limit holds across workers and machines.
 from __future__ import annotations
 
 import time
-from copy import deepcopy
 
 from flask import Response, current_app
 from flask_limiter.util import get_remote_address
 
+from habits.api.docs import problems
 from habits.api.security import token_or_address
 from habits.extensions import limiter
 
@@ -42,16 +42,9 @@ def _retry_after(request_limit) -> Response:
     return Response(status=429, headers={"Retry-After": str(seconds)})
 
 
-def _documented_429(view):
-    doc = deepcopy(getattr(view, "_apidoc", {}))
-    doc.setdefault("response", {}).setdefault("responses", {}).setdefault(429, []).append("TOO_MANY_REQUESTS")
-    view._apidoc = doc
-    return view
-
-
 def _limit(setting: str, key_func):
     decorate = limiter.limit(_setting(setting), key_func=key_func, on_breach=_retry_after)
-    return lambda view: _documented_429(decorate(view))
+    return lambda view: problems(429)(decorate(view))
 
 
 login_limit = _limit("RATELIMIT_LOGIN", get_remote_address)

@@ -13,6 +13,7 @@ from copy import deepcopy
 from flask import request
 from werkzeug.exceptions import Unauthorized
 
+from habits.api.docs import problems
 from habits.api.edge import request_now
 from habits.extensions import db
 from habits.models import ApiToken, Member
@@ -65,9 +66,8 @@ def auth_required(view):
 
     doc = deepcopy(getattr(view, "_apidoc", {}))
     doc.setdefault("manual_doc", {})["security"] = SECURITY
-    doc.setdefault("response", {}).setdefault("responses", {}).setdefault(401, []).append("UNAUTHORIZED")
     wrapper._apidoc = doc
-    return wrapper
+    return problems(401)(wrapper)
 
 
 def current_member() -> Member:

@@ -14,6 +14,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+import ledger
+from habits import accounts
 from habits.domain.calendar import (
     MAX_DAYS,
     Schedule,
@@ -259,8 +261,10 @@ def enrollment_counts(session: Session, challenge: Challenge) -> dict[str, int]:
 
 
 def pot_minor(session: Session, challenge: Challenge) -> int:
-    """What the challenge's pot holds now, from the ledger."""
-    return 0  # TODO(ledger): read the pot's balance once the ledger lands
+    """What the challenge's pot holds now, from the ledger (0 before anything was forfeited)."""
+    code = accounts.pot(challenge.id, challenge.currency).code
+    account_id = session.scalar(select(ledger.Account.id).where(ledger.Account.code == code))
+    return ledger.normal_balance(session, account_id) if account_id is not None else 0
 
 
 def enrollment_ids_of(session: Session, member_id: int, challenge_ids: list[int]) -> dict[int, int]:

@@ -303,28 +303,25 @@ def _check_evidence(target: CheckInTarget, evidence: Evidence, day_index: int) -
 
 
 _CHECK_INS = CheckIn.__table__
+#: built once: a statement without values compiles once per set of keys, which never changes
+_INSERT_ONCE = {
+    name: make_insert(_CHECK_INS)
+    .on_conflict_do_nothing(index_elements=["enrollment_id", "day_index"])
+    .returning(_CHECK_INS.c.id)
+    for name, make_insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+_INSERT_PLAIN = insert(_CHECK_INS).returning(_CHECK_INS.c.id)
 
 
 def _insert_once(session: Session, values: dict) -> int | None:
     """Insert the check-in; None when (enrollment, day) already has one. One round trip."""
-    connection = session.connection()
-    dialect = connection.dialect.name
-    if dialect in ("postgresql", "sqlite"):
-        make_insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        statement = (
-            make_insert(_CHECK_INS)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=["enrollment_id", "day_index"])
-            .returning(_CHECK_INS.c.id)
-        )
-        return connection.execute(statement).scalar()
+    connection = session.connection()  # the transaction's connection, already open
+    statement = _INSERT_ONCE.get(connection.dialect.name)
+    if statement is not None:
+        return connection.execute(statement, values).scalar()
     try:
         with session.begin_nested():
-            return (
-                session.connection()
-                .execute(insert(_CHECK_INS).values(values).returning(_CHECK_INS.c.id))
-                .scalar()
-            )
+            return session.connection().execute(_INSERT_PLAIN, values).scalar()
     except IntegrityError:
         return None
 

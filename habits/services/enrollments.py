@@ -198,8 +198,9 @@ def _return_held_deposit(session: Session, enrollment: Enrollment, *, now: datet
 
 def held_minor(session: Session, enrollment: Enrollment) -> int:
     """What the enrollment's held deposit holds now (normal sign: positive is owed to the member)."""
-    held = accounts.open_account(session, accounts.held_deposit(enrollment.id, enrollment.currency))
-    return -ledger.balance(session, held)
+    if enrollment.held_account_id is None:
+        return 0  # no deposit has ever been asked for
+    return ledger.normal_balance(session, enrollment.held_account_id)
 
 
 def enrollment_money(session: Session, enrollment: Enrollment) -> dict:

@@ -1,0 +1,182 @@
+"""Who may do what: every route of the API x {owner, another member, organizer, co-organizer,
+outsider, anonymous}. The world's clock stands in day 0's open window (before the day is due).
+
+404 for another member's private object (an enrollment, its check-ins), 403 for a public object
+the caller may not change (a community, a challenge), 401 for anonymous callers everywhere.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from habits.services.photos import PhotoStore, accept_photo
+from tests.factories import at_local, make_checkin
+from tests.timehelpers import travel
+
+ROLES = ("owner", "other", "organizer", "co_organizer", "outsider", "anonymous")
+EVERYONE = {role: 200 for role in ROLES if role != "anonymous"}
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def only(allowed: dict[str, int], otherwise: int) -> dict[str, int]:
+    return {role: allowed.get(role, otherwise) for role in ROLES if role != "anonymous"}
+
+
+def new_challenge_rules() -> dict:
+    return {
+        "title": "April",
+        "timezone": "Europe/London",
+        "start_date": "2026-04-01",
+        "days": 10,
+        "window_open": "06:00",
+        "window_close": "08:00",
+        "deposit_minor": 1000,
+        "currency": "GBP",
+    }
+
+
+# name, method, path template, JSON body, expected status by role (anonymous is always 401)
+ROUTES = [
+    ("me", "GET", "/api/v1/me", None, EVERYONE),
+    ("update me", "PATCH", "/api/v1/me", {"display_name": "New"}, EVERYONE),
+    (
+        "change password",
+        "POST",
+        "/api/v1/me/password",
+        {"current_password": "x", "new_password": "y" * 8},
+        dict.fromkeys(EVERYONE, 422),
+    ),
+    ("log out", "DELETE", "/api/v1/auth/tokens/current", None, dict.fromkeys(EVERYONE, 204)),
+    ("browse communities", "GET", "/api/v1/communities", None, EVERYONE),
+    (
+        "create community",
+        "POST",
+        "/api/v1/communities",
+        {"name": "N", "theme": "reading"},
+        dict.fromkeys(EVERYONE, 201),
+    ),
+    ("read community", "GET", "/api/v1/communities/{community}", None, EVERYONE),
+    (
+        "edit community",
+        "PATCH",
+        "/api/v1/communities/{community}",
+        {"description": "d"},
+        only({"organizer": 200, "co_organizer": 200}, 403),
+    ),
+    (
+        "list members",
+        "GET",
+        "/api/v1/communities/{community}/members",
+        None,
+        only({}, 200) | {"outsider": 403},
+    ),
+    ("join community", "POST", "/api/v1/communities/{community}/members", {}, dict.fromkeys(EVERYONE, 201)),
+    (
+        "change a role",
+        "PATCH",
+        "/api/v1/communities/{community}/members/{owner_member}",
+        {"role": "core-member"},
+        only({"organizer": 200, "co_organizer": 200}, 403),
+    ),
+    (
+        "remove a member",
+        "DELETE",
+        "/api/v1/communities/{community}/members/{other_member}",
+        None,
+        only({"organizer": 204, "co_organizer": 204, "other": 204}, 403),
+    ),
+    ("list challenges", "GET", "/api/v1/communities/{community}/challenges", None, EVERYONE),
+    (
+        "launch challenge",
+        "POST",
+        "/api/v1/communities/{community}/challenges",
+        new_challenge_rules(),
+        only({"organizer": 201, "co_organizer": 201}, 403),
+    ),
+    ("read challenge", "GET", "/api/v1/challenges/{challenge}", None, EVERYONE),
+    (
+        "edit challenge",
+        "PATCH",
+        "/api/v1/challenges/{challenge}",
+        {"title": "T"},
+        only({"organizer": 200, "co_organizer": 200}, 403),
+    ),
+    ("my enrollments", "GET", "/api/v1/me/enrollments", None, EVERYONE),
+    ("read enrollment", "GET", "/api/v1/enrollments/{enrollment}", None, only({"owner": 200}, 404)),
+    ("today", "GET", "/api/v1/enrollments/{enrollment}/today", None, only({"owner": 200}, 404)),
+    (
+        "check in",
+        "POST",
+        "/api/v1/enrollments/{enrollment}/checkins",
+        {"note": "hi"},
+        only({"owner": 201}, 404),
+    ),
+    ("list check-ins", "GET", "/api/v1/enrollments/{enrollment}/checkins", None, only({"owner": 200}, 404)),
+    ("withdraw", "POST", "/api/v1/enrollments/{enrollment}/withdrawal", None, only({"owner": 200}, 404)),
+    (
+        "photo",
+        "GET",
+        "/api/v1/checkins/{photo_checkin}/photo",
+        None,
+        only({"owner": 200, "organizer": 200, "co_organizer": 200}, 404),
+    ),
+    (
+        "void",
+        "POST",
+        "/api/v1/checkins/{checkin}/void",
+        {"reason": "r"},
+        only({"organizer": 200, "co_organizer": 200}, 403),
+    ),
+    ("feed", "GET", "/api/v1/challenges/{challenge}/checkins", None, only({}, 200) | {"outsider": 403}),
+    (
+        "leaderboard",
+        "GET",
+        "/api/v1/challenges/{challenge}/leaderboard",
+        None,
+        only({}, 200) | {"outsider": 403},
+    ),
+]
+
+CASES = [
+    pytest.param(method, path, body, role, expected.get(role, 401), id=f"{name}-{role}")
+    for name, method, path, body, expected in ROUTES
+    for role in ROLES
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "role", "expected"), CASES)
+def test_authorization_matrix(client, session, app, world, method, path, body, role, expected):
+    day_one = world.challenge
+    checkin = make_checkin(session, world.owner_enrollment, 1, at=at_local(day_one, 1, "05:10"))
+    photo_checkin = make_checkin(
+        session,
+        world.owner_enrollment,
+        2,
+        at=at_local(day_one, 2, "05:10"),
+        photo_path=PhotoStore(Path(app.instance_path) / "photos").save(
+            day_one.id, accept_photo(PNG, max_bytes=1024)
+        ),
+        photo_content_type="image/png",
+    )
+    url = path.format(
+        community=world.community.id,
+        challenge=world.challenge.id,
+        enrollment=world.owner_enrollment.id,
+        owner_member=world.owner.id,
+        other_member=world.other.id,
+        checkin=checkin.id,
+        photo_checkin=photo_checkin.id,
+    )
+    launch_route = path.endswith("/challenges") and method == "POST"
+    # day 1's window is open and the day not yet due; a new challenge is launched before its start
+    now = datetime(2026, 3, 1, 12, tzinfo=UTC) if launch_route else at_local(day_one, 1, "05:30")
+    if path.endswith("/checkins") and method == "POST":
+        now = at_local(day_one, 0, "05:30")
+    with travel(now):
+        response = client.open(url, method=method, json=body, headers=world.as_(role))
+    assert response.status_code == expected, response.get_data(as_text=True)
+    if expected >= 400:
+        assert response.content_type == "application/problem+json"

@@ -1,0 +1,70 @@
+"""Check-ins against real, separately committing PostgreSQL transactions: racing double taps."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from habits.models import Enrollment
+from habits.services.checkins import AlreadyCheckedIn, Evidence, check_in, check_in_with_token
+from habits.services.tokens import Unauthenticated, hash_token, issue_token, revoke_token
+from tests.api.helpers import enrollment_row
+from tests.factories import at_local, make_challenge, make_member
+
+pytestmark = pytest.mark.postgres
+
+
+def test_two_simultaneous_check_ins_of_one_enrollment_store_one(pg_engine):
+    with Session(pg_engine) as setup:
+        challenge = make_challenge(setup, start_date=date(2026, 3, 2))
+        enrollment = enrollment_row(setup, challenge, make_member(setup))
+        enrollment_id, now = enrollment.id, at_local(challenge, 0, "05:30")
+    outcomes: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def tap():
+        with Session(pg_engine) as session:
+            mine = session.get(Enrollment, enrollment_id)
+            barrier.wait()
+            try:
+                check_in(session, mine, evidence=Evidence(note="tap"), now=now)
+                session.commit()
+                outcomes.append("stored")
+            except AlreadyCheckedIn:
+                session.rollback()
+                outcomes.append("already")
+
+    threads = [threading.Thread(target=tap) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["already", "already", "already", "stored"]
+    with pg_engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT count(*) FROM check_ins WHERE enrollment_id = :e"), {"e": enrollment_id}
+        )
+        assert rows.scalar() == 1
+
+
+def test_token_path_refuses_a_revoked_token(pg_engine):
+    with Session(pg_engine) as session:
+        challenge = make_challenge(session, start_date=date(2026, 3, 2))
+        member = make_member(session)
+        enrollment = enrollment_row(session, challenge, member)
+        now = at_local(challenge, 0, "05:30")
+        issued = issue_token(session, member, now=now)
+        revoke_token(session, issued.api_token, now=now)
+        session.commit()
+        with pytest.raises(Unauthenticated):
+            check_in_with_token(
+                session,
+                token_hash=hash_token(issued.token),
+                enrollment_id=enrollment.id,
+                evidence=Evidence(),
+                now=now,
+            )

@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from habits.extensions import db
-from tests.conftest import test_settings
+from tests.conftest import ON_POSTGRES, test_settings
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -61,6 +61,8 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
+    if ON_POSTGRES:
+        pytest.skip("the browser tests serve their own SQLite file: the SQLite run already covers them")
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Debian's chromium is not installed at {CHROMIUM} (apt-get install chromium)")
     folder = tmp_path_factory.mktemp("browser")

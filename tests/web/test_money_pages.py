@@ -12,7 +12,7 @@ from habits import accounts
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.models import Enrollment, Payment, StripeEvent, Withdrawal
 from habits.services.settlement import settle_due_days
-from tests.factories import at_local, make_checkin, make_enrollment
+from tests.factories import at_local, make_challenge, make_checkin, make_enrollment
 from tests.timehelpers import travel
 from tests.web.helpers import csrf_token, log_in, text_of
 
@@ -172,3 +172,44 @@ def test_a_bad_amount_is_a_field_error(client, session, world):
         "/wallet", data={"csrf_token": csrf_token(page.data), "amount": "1.234", "currency": "CNY"}
     )
     assert response.status_code == 422 and "Write a positive amount" in text_of(response)
+
+
+def test_a_random_split_publishes_its_seed_and_the_dashboard_shows_the_day(client, session, world):
+    lucky = make_challenge(session, world.community, title="Lucky draw", split="random", fee_bps=1000)
+    winner = make_enrollment(session, lucky, world.member, status=EnrollmentStatus.ACTIVE)
+    make_enrollment(session, lucky, world.bystander, status=EnrollmentStatus.ACTIVE)
+    make_checkin(session, winner, 0, at=at_local(lucky, 0, "05:10"))
+    settle_due_days(session, now=at_local(lucky, 0, "07:10"), commit=session.commit)
+    with travel(at_local(lucky, 0, "08:00")):
+        log_in(client, world.member)
+        statement = text_of(client.get(f"/challenges/{lucky.id}/days/0"))
+        organizer = client.application.test_client()
+        log_in(organizer, world.organizer)
+        dashboard = text_of(organizer.get(f"/challenges/{lucky.id}/organize"))
+    assert "Seed for the random split:" in statement and "random shares (lucky draw)" in statement
+    assert "CN¥1.00" in statement  # the fee: 10% of the forfeited CN¥10.00
+    assert "50% <span" in dashboard and "(1/2)" in dashboard  # day 1: one of two checked in
+    assert "Paid out to winners" in dashboard and "CN¥9.00" in dashboard
+
+
+def test_odd_addresses_and_inputs_get_friendly_pages_never_a_500(client, session, world):
+    log_in(client, world.member)
+    for path in (
+        "/wallet?page=abc",
+        "/communities?page=-4",
+        f"/challenges/{world.challenge.id}/days/0?page=x",
+        "/enrollments/999999",
+        "/challenges/999999",
+        "/communities/999999",
+        "/checkins/999999/photo",
+    ):
+        response = client.get(path, headers={"Accept": "text/html"})
+        assert response.status_code in (200, 404), (path, response.status_code)
+        assert response.mimetype == "text/html"
+    token = csrf_token(client.get("/").data)
+    response = client.post(
+        f"/enrollments/{world.enrollment.id}/pay", data={"csrf_token": token, "method": "bitcoin"}
+    )
+    assert response.status_code in (302, 400)
+    response = client.post("/language", data={"csrf_token": token, "locale": "en", "next": "//evil.example"})
+    assert response.headers["Location"] == "/"

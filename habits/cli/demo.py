@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from habits.domain.calendar import day_window
@@ -55,6 +55,20 @@ OTHERS = [
     ("Amara Okafor", "en"), ("Mateo García", "en"), ("Hana Sato", "en"), ("Noah Fischer", "en"),
     ("Priya Nair", "en"), ("Lucas Martin", "en"), ("Emma Novak", "en"), ("Omar Haddad", "en"),
 ]  # fmt: skip
+#: the seed writes to all of these (a schema without them needs `flask db upgrade` first)
+NEEDED_TABLES = (
+    "members",
+    "communities",
+    "challenges",
+    "enrollments",
+    "check_ins",
+    "day_settlements",
+    "payments",
+    "stripe_events",
+    "ledger_accounts",
+    "ledger_transactions",
+    "ledger_postings",
+)
 NOTES = ["done!", "20 pages before breakfast", "on the train", "finished the chapter", "slow but done"]
 
 
@@ -95,6 +109,11 @@ class Seeded:
 def seed_demo_command() -> None:
     """Fill an empty database with demo data (does nothing when members exist)."""
     session = db.session
+    missing = [name for name in NEEDED_TABLES if not inspect(db.engine).has_table(name)]
+    if missing:
+        raise click.ClickException(
+            f"The database lacks tables ({', '.join(missing)}): run `flask db upgrade` first."
+        )
     if session.scalar(select(Member.id).limit(1)) is not None:
         click.echo("The database already has members: nothing seeded.")
         _print_logins()

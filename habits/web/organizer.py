@@ -20,7 +20,7 @@ from habits.models import ORGANIZING_ROLES, Challenge, Community
 from habits.services import challenges, checkins, communities, daymarks, leaderboard
 from habits.web import web_bp
 from habits.web.dashboard import challenge_health
-from habits.web.edge import attempt, me, request_now
+from habits.web.edge import attach_field_errors, attempt, me, request_now
 from habits.web.forms import (
     COMMON_ZONES,
     AppealForm,
@@ -103,8 +103,6 @@ def new_challenge(community_id: int):
 
 def _attach_rule_errors(form: ChallengeForm, errors: dict) -> None:
     """The services' cross-field rules, on the fields they concern (translated where we know them)."""
-    from habits.web.edge import attach_field_errors
-
     translated = {}
     for name, messages in errors.items():
         out = []

@@ -17,7 +17,7 @@ from habits.models import Challenge, ChallengeStatus, Community, MembershipStatu
 from habits.services import challenges, checkins, communities, enrollments, wallets
 from habits.services.errors import HabitsError
 from habits.web import web_bp
-from habits.web.dashboard import pot_now, settled_days
+from habits.web.dashboard import settled_days
 from habits.web.edge import attempt, gateway, me, request_now
 from habits.web.forms import EmptyForm, JoinCommunityForm
 
@@ -186,7 +186,7 @@ def challenge(challenge_id: int):
         community=community,
         counts=counts,
         playing=counts.get("active", 0) + counts.get("completed", 0) + counts.get("eliminated", 0),
-        pot_minor=pot_now(days),
+        pot_minor=challenges.pot_minor(db.session, challenge),
         settled=days,
         enrollment=enrollment,
         wallet_minor=wallet_minor,

@@ -1,7 +1,8 @@
-"""Read-only figures for the challenge and organizer pages that no service answers yet.
+"""Read-only figures for the organizer dashboard that no service answers yet.
 
-These are plain reads of settled facts (day_settlements rows, check-ins, enrollments); nothing
-here writes or decides money. They belong in a service (community health) once one exists.
+Plain reads of settled facts (day_settlements rows, check-ins, enrollments) plus the pot's
+ledger balance; nothing here writes or decides money. They belong in a community-health service
+once one exists.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.models import Challenge, CheckIn, DaySettlement, Enrollment
+from habits.services import challenges
 
 #: enrollments that never took part (no deposit at day 0)
 NEVER_PLAYED = (EnrollmentStatus.PENDING_PAYMENT, EnrollmentStatus.CANCELLED)
@@ -26,12 +28,6 @@ def settled_days(session: Session, challenge: Challenge) -> list[DaySettlement]:
             .order_by(DaySettlement.day_index)
         )
     )
-
-
-def pot_now(days: list[DaySettlement]) -> int:
-    """What the pot holds between settlements: what the last settled day carried (forfeits enter
-    the pot only when a day is settled, and leave it the same instant unless nobody won)."""
-    return days[-1].carried_minor if days else 0
 
 
 @dataclass(frozen=True)
@@ -118,5 +114,5 @@ def challenge_health(session: Session, challenge: Challenge, *, through_day: int
         forfeited_minor=sum(d.forfeited_minor for d in all_days),
         fee_minor=sum(d.fee_minor for d in all_days),
         paid_out_minor=sum(d.split_minor + d.final_split_minor for d in all_days),
-        pot_minor=pot_now(sorted(all_days, key=lambda d: d.day_index)),
+        pot_minor=challenges.pot_minor(session, challenge),
     )

@@ -170,15 +170,21 @@ def open_day_zero(session: Session, challenge: Challenge, *, now: datetime) -> N
         update(e).where(e.c.challenge_id == ch, e.c.status == S.PENDING_PAYMENT).values(status=S.CANCELLED)
     )
     late = sql.late_deposit_enrollments(ch, opens_at)
-    _refund_held(session, challenge, late, key=f"open:{ch}:late-deposits", memo="deposit arrived after day 0")
+    _refund_held(
+        session, challenge, late, key=f"open:{ch}:late-deposits", memo="deposit arrived after day 0", now=now
+    )
     session.execute(update(e).where(e.c.id.in_(late)).values(status=S.CANCELLED))
     early_quits = sql.early_quit_enrollments(ch, opens_at)
-    _refund_held(session, challenge, early_quits, key=f"open:{ch}:early-quits", memo="quit before day 0")
+    _refund_held(
+        session, challenge, early_quits, key=f"open:{ch}:early-quits", memo="quit before day 0", now=now
+    )
 
     active = select(e.c.id).where(e.c.challenge_id == ch, e.c.status == S.ACTIVE)
     count = session.scalar(select(func.count()).select_from(active.subquery()))
     if count < challenge.min_participants:
-        _refund_held(session, challenge, active, key=f"open:{ch}:cancel-refunds", memo="too few participants")
+        _refund_held(
+            session, challenge, active, key=f"open:{ch}:cancel-refunds", memo="too few participants", now=now
+        )
         session.execute(
             update(e).where(e.c.challenge_id == ch, e.c.status == S.ACTIVE).values(status=S.CANCELLED)
         )
@@ -193,8 +199,14 @@ def open_day_zero(session: Session, challenge: Challenge, *, now: datetime) -> N
     session.flush()
 
 
-def _refund_held(session: Session, challenge: Challenge, enrollment_ids, *, key: str, memo: str) -> None:
-    """Move the whole held balance of each selected enrollment back to its wallet (one transaction)."""
+def _refund_held(
+    session: Session, challenge: Challenge, enrollment_ids, *, key: str, memo: str, now: datetime
+) -> None:
+    """Move the whole held balance of each selected enrollment back to its wallet (one transaction).
+
+    Dated ``now``, when the sweep opened day 0: a late deposit may be dated after the opening
+    instant itself, and a held deposit is never paid back before it was paid in.
+    """
     legs = sql.held_to_wallet_legs(enrollment_ids)
     if not session.scalar(select(func.count()).select_from(legs.subquery())):
         return
@@ -203,7 +215,7 @@ def _refund_held(session: Session, challenge: Challenge, enrollment_ids, *, key:
         key=key,
         currency=challenge.currency,
         memo=f"challenge {challenge.id}: {memo}",
-        occurred_at=challenge.day_zero_opens_at,
+        occurred_at=now,
         legs=legs,
     )
 

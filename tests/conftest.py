@@ -83,23 +83,27 @@ def app(database_url, tmp_path_factory):
 
 @pytest.fixture
 def session(app):
-    """A session on one connection whose outer transaction is rolled back after the test."""
+    """A session on one connection whose outer transaction is rolled back after the test.
+
+    No app context stays pushed while the test runs: each request the test client makes gets a
+    fresh one (and a fresh ``g``), as in production.
+    """
     with app.app_context():
         connection = db.engine.connect()
-        outer = connection.begin()
-        scoped = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
-        # Flask-SQLAlchemy's teardown calls remove(); keep the session (and the test's objects)
-        # alive, but drop uncommitted work exactly as closing a real request session would.
-        scoped.remove = lambda: scoped.rollback()
-        original = db.session
-        db.session = scoped
-        try:
-            yield scoped
-        finally:
-            db.session = original
-            scoped.close()
-            outer.rollback()
-            connection.close()
+    outer = connection.begin()
+    scoped = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+    # Flask-SQLAlchemy's teardown calls remove(); keep the session (and the test's objects)
+    # alive, but drop uncommitted work exactly as closing a real request session would.
+    scoped.remove = lambda: scoped.rollback()
+    original = db.session
+    db.session = scoped
+    try:
+        yield scoped
+    finally:
+        db.session = original
+        scoped.close()
+        outer.rollback()
+        connection.close()
 
 
 @pytest.fixture

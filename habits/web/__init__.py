@@ -7,13 +7,12 @@ back and flashes a friendly message on a HabitsError) and redirect; reads call s
 
 from __future__ import annotations
 
-from flask import Blueprint, g
+from flask import Blueprint
 
 web_bp = Blueprint("web", __name__)
 
 
 def init_web(app) -> None:
-    from flask_babel import refresh
 
     from habits.extensions import db, login_manager
     from habits.models import Member
@@ -44,15 +43,6 @@ def init_web(app) -> None:
     babel_config = app.extensions["babel"]
     babel_config.locale_selector = i18n.select_locale
     babel_config.timezone_selector = i18n.select_timezone
-
-    @app.before_request
-    def _fresh_request_state() -> None:
-        # A request normally gets a fresh app context (and ``g``); tests and scripts that push
-        # one around several requests would otherwise carry the last member, CSRF token and
-        # locale over to the next request.
-        g.pop("_login_user", None)
-        g.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
-        refresh()
 
     app.context_processor(i18n.template_helpers)
     app.register_blueprint(web_bp)

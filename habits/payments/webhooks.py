@@ -26,7 +26,8 @@ from datetime import UTC, datetime
 
 import stripe
 from flask import Blueprint, current_app, jsonify, request
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from habits.models.payment import RETRYABLE_EVENT_STATUSES, EventStatus, StripeEvent
@@ -136,58 +137,58 @@ def process_webhook(
 
 
 def _claim(session: Session, event: dict, now: datetime) -> StripeEvent:
-    """The inbox row for ``event``, locked: inserted now, or the one an earlier delivery left."""
-    row = session.get(StripeEvent, event["id"], with_for_update=True)
-    if row is not None:
-        return row
-    row = StripeEvent(
-        id=event["id"],
-        type=event["type"],
-        created_at=datetime.fromtimestamp(event["created"], UTC),
-        received_at=now,
-        livemode=bool(event.get("livemode")),
-        payload=event,
-        status=EventStatus.PROCESSING,
-        attempts=0,
+    """The inbox row for ``event``, locked: inserted now, or the one an earlier delivery left.
+
+    ``INSERT ... ON CONFLICT DO NOTHING``: on PostgreSQL a second delivery of the same event
+    waits here until the first commits, then finds its row (and answers "duplicate")."""
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        dialect_insert(StripeEvent)
+        .values(
+            id=event["id"],
+            type=event["type"],
+            created_at=datetime.fromtimestamp(event["created"], UTC),
+            received_at=now,
+            livemode=bool(event.get("livemode")),
+            payload=event,
+            status=EventStatus.PROCESSING,
+            attempts=0,
+        )
+        .on_conflict_do_nothing(index_elements=["id"])
     )
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        # Another delivery inserted it first (and, on PostgreSQL, has committed by now).
-        row = session.get(StripeEvent, event["id"], with_for_update=True, populate_existing=True)
-    return row
+    return session.get(StripeEvent, event["id"], with_for_update=True, populate_existing=True)
 
 
 def _handle(session: Session, event: dict, *, now: datetime, gateway) -> WebhookOutcome:
     row = _claim(session, event, now)
+    event_id = row.id  # read before commit expires it
     if row.status not in RETRYABLE_EVENT_STATUSES:
         session.commit()
-        return WebhookOutcome(200, "Already received", event_id=row.id, event_status="duplicate")
+        return WebhookOutcome(200, "Already received", event_id=event_id, event_status="duplicate")
     handler = EVENT_HANDLERS.get(row.type)
+    code, title, status, error = 200, "Processed", EventStatus.PROCESSED, None
+    if handler is None:
+        title, status = "Ignored", EventStatus.IGNORED
+    else:
+        try:
+            with session.begin_nested():
+                handler(HandlerContext(session=session, now=now, gateway=gateway), event)
+        except EventNotReady as waiting:
+            status, error = EventStatus.WAITING, str(waiting)
+            code, title = 409, "Event arrived before what it refers to; retry later"
+        except EventRejected as rejected:
+            log.warning("stripe event %s (%s) rejected: %s", event_id, row.type, rejected)
+            status, error = EventStatus.REJECTED, str(rejected)
+        except Exception as failure:
+            log.exception("stripe event %s (%s) failed", event_id, row.type)
+            status, error = EventStatus.FAILED, f"{type(failure).__name__}: {failure}"[:4000]
+            code, title = 500, "Event handling failed; it is kept and will run again on retry"
+    # One UPDATE of the inbox row, outside the handler's savepoint: a failure stays recorded.
     row.attempts += 1
     row.processed_at = now
-    if handler is None:
-        row.status, row.error = EventStatus.IGNORED, None
-        session.commit()
-        return WebhookOutcome(200, "Ignored", event_id=row.id, event_status=row.status.value)
-    code, title = 200, "Processed"
-    try:
-        with session.begin_nested():
-            handler(HandlerContext(session=session, now=now, gateway=gateway), event)
-        row.status, row.error = EventStatus.PROCESSED, None
-    except EventNotReady as waiting:
-        row.status, row.error = EventStatus.WAITING, str(waiting)
-        code, title = 409, "Event arrived before what it refers to; retry later"
-    except EventRejected as rejected:
-        log.warning("stripe event %s (%s) rejected: %s", row.id, row.type, rejected)
-        row.status, row.error = EventStatus.REJECTED, str(rejected)
-    except Exception as error:
-        log.exception("stripe event %s (%s) failed", row.id, row.type)
-        row.status, row.error = EventStatus.FAILED, f"{type(error).__name__}: {error}"[:4000]
-        code, title = 500, "Event handling failed; it is kept and will run again on retry"
+    row.status, row.error = status, error
     session.commit()
-    return WebhookOutcome(code, title, row.error, event_id=row.id, event_status=row.status.value)
+    return WebhookOutcome(code, title, error, event_id=event_id, event_status=status.value)
 
 
 @webhooks_bp.route("/webhooks/stripe", methods=["POST"])

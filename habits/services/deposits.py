@@ -144,9 +144,6 @@ def record_payment(session: Session, received: ReceivedPayment, *, now: datetime
 
     Idempotent by PaymentIntent id. Raises PaymentUnmatched when no enrollment can be found.
     """
-    existing = payment_by_intent(session, received.payment_intent_id)
-    if existing is not None:
-        return existing
     enrollment = None
     if received.enrollment_id is not None:
         enrollment = session.get(Enrollment, received.enrollment_id, with_for_update=True)
@@ -161,7 +158,7 @@ def record_payment(session: Session, received: ReceivedPayment, *, now: datetime
             f"payment {received.payment_intent_id} names enrollment {received.enrollment_id!r}, "
             "which does not exist"
         )
-    # a concurrent delivery of another event for the same payment may have won the lock first
+    # Checked under the enrollment's lock: another event about the same payment may have won it.
     existing = payment_by_intent(session, received.payment_intent_id)
     if existing is not None:
         return existing
@@ -171,7 +168,7 @@ def record_payment(session: Session, received: ReceivedPayment, *, now: datetime
     cash = accounts.open_account(session, accounts.processor_cash(received.currency))
     if reason is None:
         key = accounts.deposit_key(enrollment.id)
-        held = accounts.open_account(session, accounts.held_deposit(enrollment.id, enrollment.currency))
+        held = enrollment.held_account_id
         ledger.post(
             session,
             key=key,

@@ -162,3 +162,23 @@ def now_utc() -> datetime:
     from datetime import UTC
 
     return datetime.now(UTC)
+
+
+def violations(session) -> list:
+    """`flask ledger verify`: the ledger's invariants, the habits checks and the payments check."""
+    from habits.services import audit
+    from habits.services.wallets import check_processor_cash
+    from ledger.invariants import verify
+
+    checks = list(audit.HABITS_CHECKS)
+    if check_processor_cash not in checks:
+        checks.append(check_processor_cash)
+    return verify(session, checks)
+
+
+def assert_books_clean(session) -> None:
+    """Every invariant holds, and the books reconcile with the processor (the stored events)."""
+    from habits.payments.reconcile import reconcile, view_from_events
+
+    assert violations(session) == []
+    assert reconcile(session, view_from_events(session)) == []

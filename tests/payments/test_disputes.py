@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-import ledger
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.models.payment import Dispute, DisputeStatus, EventStatus
-from habits.payments.reconcile import reconcile, view_from_events
-from habits.services.wallets import check_processor_cash
 from tests.factories import make_enrollment
 from tests.payments.helpers import (
+    assert_books_clean,
     cash,
     deliver,
     dispute_obj,
@@ -55,12 +53,6 @@ def closed(enrollment, status, **kwargs):
     return dispute(enrollment, "charge.dispute.closed", status, **kwargs)
 
 
-def books_are_clean(session):
-    assert ledger.invariants.verify(session) == []
-    assert check_processor_cash(session) == []
-    assert reconcile(session, view_from_events(session)) == []
-
-
 def test_a_dispute_on_an_active_enrollment_suspends_it_and_freezes_the_deposit(session, client, active):
     assert deliver(client, opened(active)).status_code == 200
 
@@ -68,7 +60,7 @@ def test_a_dispute_on_an_active_enrollment_suspends_it_and_freezes_the_deposit(s
     assert active.status == EnrollmentStatus.SUSPENDED
     assert held(session, active) == 0 and frozen(session, active) == 7000
     assert cash(session, active.currency) == 7000
-    books_are_clean(session)
+    assert_books_clean(session)
 
 
 def test_the_same_dispute_twice_freezes_once(session, client, active):
@@ -88,7 +80,7 @@ def test_a_dispute_won_unfreezes_and_restores_active(session, client, active):
     assert active.status == EnrollmentStatus.ACTIVE
     assert held(session, active) == 7000 and frozen(session, active) == 0
     assert session.query(Dispute).one().status == DisputeStatus.WON
-    books_are_clean(session)
+    assert_books_clean(session)
 
 
 def test_a_dispute_lost_takes_the_frozen_deposit_out_of_processor_cash(session, client, active):
@@ -99,7 +91,7 @@ def test_a_dispute_lost_takes_the_frozen_deposit_out_of_processor_cash(session, 
     assert active.status == EnrollmentStatus.ELIMINATED
     assert held(session, active) == 0 and frozen(session, active) == 0
     assert cash(session, active.currency) == 0
-    books_are_clean(session)
+    assert_books_clean(session)
 
 
 @pytest.mark.parametrize("outcome", ["won", "lost"])
@@ -113,7 +105,7 @@ def test_a_close_that_overtakes_the_open_ends_in_the_same_state(session, client,
     assert held(session, active) == (7000 if outcome == "won" else 0)
     assert frozen(session, active) == 0
     assert cash(session, active.currency) == (7000 if outcome == "won" else 0)
-    books_are_clean(session)
+    assert_books_clean(session)
 
 
 def test_a_dispute_before_its_payment_waits_and_then_converges(session, client, gateway):
@@ -149,4 +141,4 @@ def test_a_dispute_on_a_payment_kept_in_the_wallet_freezes_the_wallet_money(sess
     assert wallet(session, enrollment.member_id, enrollment.currency) == 7000
     session.refresh(enrollment)
     assert enrollment.status == EnrollmentStatus.CANCELLED
-    books_are_clean(session)
+    assert_books_clean(session)

@@ -21,6 +21,7 @@ from habits.domain.lifecycle import EnrollmentStatus
 from habits.models import Challenge, ChallengeStatus, Enrollment
 from habits.models.settlement import DaySettlement
 from habits.services.settlement_sql import postings, transactions
+from habits.services.wallets import check_processor_cash
 from ledger.invariants import Violation
 
 LIMIT = 100
@@ -231,4 +232,5 @@ HABITS_CHECKS = [
     check_enrollment_conservation,
     check_day_settlements,
     check_pots,
+    check_processor_cash,
 ]

@@ -166,6 +166,9 @@ def record_payment(session: Session, received: ReceivedPayment, *, now: datetime
     challenge = session.get(Challenge, enrollment.challenge_id)
     reason = why_not_payable(enrollment, challenge, received)
     cash = accounts.open_account(session, accounts.processor_cash(received.currency))
+    # Dated when the processor confirmed it, not when its webhook reached us: settlement judges
+    # "confirmed before day 0's window opened" by the ledger's date.
+    confirmed_at = min(received.paid_at, now)
     if reason is None:
         key = accounts.deposit_key(enrollment.id)
         held = enrollment.held_account_id
@@ -175,7 +178,7 @@ def record_payment(session: Session, received: ReceivedPayment, *, now: datetime
             currency=received.currency,
             legs=[ledger.Leg(cash, received.amount_minor), ledger.Leg(held, -received.amount_minor)],
             memo=f"deposit for enrollment {enrollment.id} ({received.payment_intent_id})",
-            occurred_at=now,
+            occurred_at=confirmed_at,
         )
         _activate(enrollment, now=now)
         used_for = PaymentUse.DEPOSIT
@@ -188,7 +191,7 @@ def record_payment(session: Session, received: ReceivedPayment, *, now: datetime
             currency=received.currency,
             legs=[ledger.Leg(cash, received.amount_minor), ledger.Leg(wallet, -received.amount_minor)],
             memo=f"payment {received.payment_intent_id} kept in the wallet: {reason}",
-            occurred_at=now,
+            occurred_at=confirmed_at,
         )
         if enrollment.payment_intent_id == received.payment_intent_id:
             enrollment.payment_error = f"Your payment arrived but {reason}; it is in your wallet."[:500]

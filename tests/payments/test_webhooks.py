@@ -208,3 +208,56 @@ def test_a_payment_for_no_known_enrollment_is_kept_rejected(session, client, pen
     row = stored(session, evt["id"])
     assert row.status == EventStatus.REJECTED and "999999" in row.error
     assert cash(session, pending.currency) == 0
+
+
+def test_a_payment_confirmed_before_day_zero_but_delivered_after_it_still_counts(session, client, pending):
+    """Stripe's clock says when it succeeded; a slow webhook does not cost the member their place."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    import ledger
+    from habits.models import Challenge
+    from tests.timehelpers import travel
+
+    challenge = session.get(Challenge, pending.challenge_id)
+    confirmed = challenge.day_zero_opens_at - timedelta(minutes=2)
+    evt = succeeded(pending, created=int(confirmed.timestamp()))
+    with travel(challenge.day_zero_opens_at + timedelta(minutes=3)):
+        assert deliver(client, evt).status_code == 200
+
+    session.refresh(pending)
+    assert pending.status == EnrollmentStatus.ACTIVE and held(session, pending) == 7000
+    deposit = session.scalar(
+        select(ledger.Transaction).where(ledger.Transaction.key == f"deposit:{pending.id}")
+    )
+    assert deposit.occurred_at == confirmed
+
+
+def test_flask_payments_reconcile_in_the_offline_mode(session, client, pending, app):
+    from datetime import UTC, datetime
+
+    import ledger
+    from habits import accounts
+
+    deliver(client, succeeded(pending))
+    runner = app.test_cli_runner()
+    clean = runner.invoke(args=["payments", "reconcile"])
+    assert clean.exit_code == 0 and "no differences" in clean.output
+
+    # money in processor cash that no processor event explains
+    cash_account = accounts.open_account(session, accounts.processor_cash("CNY"))
+    stray = accounts.open_account(session, accounts.unclaimed_revenue("CNY"))
+    ledger.post(
+        session,
+        key="test:stray",
+        currency="CNY",
+        legs=[ledger.Leg(cash_account, 100), ledger.Leg(stray, -100)],
+        memo="test: a movement nobody can explain",
+        occurred_at=datetime.now(UTC),
+    )
+    session.commit()
+    dirty = runner.invoke(args=["payments", "reconcile"])
+    assert dirty.exit_code == 1
+    assert "processor cash moved with no processor record: test:stray" in dirty.output
+    assert "processor cash total differs: CNY" in dirty.output

@@ -23,6 +23,10 @@ from sqlalchemy.orm import Session
 from habits.services import deposits, disputes, wallets
 from habits.services.ports import PaymentGateway
 
+#: Stripe's own ceiling is far below this; anything larger is not a real amount (and would
+#: overflow a BIGINT)
+MAX_AMOUNT_MINOR = 10**12
+
 
 class EventNotReady(Exception):
     """Retry later: what this event refers to has not arrived yet."""
@@ -52,7 +56,7 @@ def _object(event: dict) -> dict:
 def _amount(obj: dict, *names: str) -> int:
     for name in names:
         value = obj.get(name)
-        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_AMOUNT_MINOR:
             return value
     raise EventRejected(f"{obj.get('id')}: no positive integer amount in {', '.join(names)}")
 

@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 
 #: Stripe's default: a signature older than this is refused (replay protection)
 TOLERANCE_SECONDS = 300
+#: year 5138: anything later is not a Stripe timestamp (and would overflow a datetime)
+MAX_TIMESTAMP = 10**11
 
 webhooks_bp = Blueprint("webhooks", __name__)
 
@@ -101,6 +103,7 @@ def verify_event(payload: bytes, signature: str | None, secrets: list[str]) -> d
         and isinstance(event.get("type"), str)
         and 0 < len(event["type"]) <= 100
         and isinstance(event.get("created"), int)
+        and 0 < event["created"] < MAX_TIMESTAMP
         and isinstance(event.get("data"), dict)
     ):
         raise BadEvent("The body is not a Stripe event.")

@@ -261,3 +261,18 @@ def test_flask_payments_reconcile_in_the_offline_mode(session, client, pending, 
     assert dirty.exit_code == 1
     assert "processor cash moved with no processor record: test:stray" in dirty.output
     assert "processor cash total differs: CNY" in dirty.output
+
+
+@pytest.mark.parametrize("field, value", [("created", 10**15), ("amount", 10**19), ("amount", -5)])
+def test_absurd_values_in_a_signed_event_never_make_a_5xx(session, client, pending, field, value):
+    evt = succeeded(pending)
+    if field == "created":
+        evt["created"] = value
+    else:
+        evt["data"]["object"][field] = value
+        evt["data"]["object"]["amount_received"] = value
+
+    response = deliver(client, evt)
+
+    assert response.status_code in (200, 400)
+    assert cash(session, pending.currency) == 0

@@ -92,8 +92,8 @@ def _see_refund(view: ProcessorView, refund: dict) -> None:
 def cash_movements(session: Session) -> dict[str, tuple[int, str]]:
     """Ledger transaction key -> (net amount into processor cash, currency)."""
     rows = session.execute(
-        select(ledger.Transaction.key, ledger.Posting.amount_minor, ledger.Account.currency)
-        .join(ledger.Posting, ledger.Posting.transaction_id == ledger.Transaction.id)
+        select(ledger.LedgerTransaction.key, ledger.Posting.amount_minor, ledger.Account.currency)
+        .join(ledger.Posting, ledger.Posting.transaction_id == ledger.LedgerTransaction.id)
         .join(ledger.Account, ledger.Account.id == ledger.Posting.account_id)
         .where(ledger.Account.code.like("processor_cash:%"))
     )

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 
 import stripe
 from flask import Blueprint, current_app, jsonify, request
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -139,11 +140,12 @@ def process_webhook(
         raise
 
 
-def _claim(session: Session, event: dict, now: datetime) -> StripeEvent:
-    """The inbox row for ``event``, locked: inserted now, or the one an earlier delivery left.
+def _claim(session: Session, event: dict, now: datetime) -> EventStatus:
+    """Store ``event`` in the inbox unless it is there already; lock its row; return its status.
 
     ``INSERT ... ON CONFLICT DO NOTHING``: on PostgreSQL a second delivery of the same event
-    waits here until the first commits, then finds its row (and answers "duplicate")."""
+    waits here until the first commits, then finds its row (and answers "duplicate"). Plain
+    statements, not ORM objects: a storm of redeliveries should cost two small statements each."""
     dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
         dialect_insert(StripeEvent)
@@ -159,16 +161,17 @@ def _claim(session: Session, event: dict, now: datetime) -> StripeEvent:
         )
         .on_conflict_do_nothing(index_elements=["id"])
     )
-    return session.get(StripeEvent, event["id"], with_for_update=True, populate_existing=True)
+    return session.execute(
+        select(StripeEvent.status).where(StripeEvent.id == event["id"]).with_for_update()
+    ).scalar_one()
 
 
 def _handle(session: Session, event: dict, *, now: datetime, gateway) -> WebhookOutcome:
-    row = _claim(session, event, now)
-    event_id = row.id  # read before commit expires it
-    if row.status not in RETRYABLE_EVENT_STATUSES:
+    event_id, event_type = event["id"], event["type"]
+    if _claim(session, event, now) not in RETRYABLE_EVENT_STATUSES:
         session.commit()
         return WebhookOutcome(200, "Already received", event_id=event_id, event_status="duplicate")
-    handler = EVENT_HANDLERS.get(row.type)
+    handler = EVENT_HANDLERS.get(event_type)
     code, title, status, error = 200, "Processed", EventStatus.PROCESSED, None
     if handler is None:
         title, status = "Ignored", EventStatus.IGNORED
@@ -180,16 +183,18 @@ def _handle(session: Session, event: dict, *, now: datetime, gateway) -> Webhook
             status, error = EventStatus.WAITING, str(waiting)
             code, title = 409, "Event arrived before what it refers to; retry later"
         except EventRejected as rejected:
-            log.warning("stripe event %s (%s) rejected: %s", event_id, row.type, rejected)
+            log.warning("stripe event %s (%s) rejected: %s", event_id, event_type, rejected)
             status, error = EventStatus.REJECTED, str(rejected)
         except Exception as failure:
-            log.exception("stripe event %s (%s) failed", event_id, row.type)
+            log.exception("stripe event %s (%s) failed", event_id, event_type)
             status, error = EventStatus.FAILED, f"{type(failure).__name__}: {failure}"[:4000]
             code, title = 500, "Event handling failed; it is kept and will run again on retry"
-    # One UPDATE of the inbox row, outside the handler's savepoint: a failure stays recorded.
-    row.attempts += 1
-    row.processed_at = now
-    row.status, row.error = status, error
+    # Outside the handler's savepoint: a failure stays recorded with its error.
+    session.execute(
+        update(StripeEvent)
+        .where(StripeEvent.id == event_id)
+        .values(attempts=StripeEvent.attempts + 1, processed_at=now, status=status, error=error)
+    )
     session.commit()
     return WebhookOutcome(code, title, error, event_id=event_id, event_status=status.value)
 

@@ -467,14 +467,14 @@ def wallet_view(
     balances = [{"currency": a.currency, "available_minor": account_available(session, a)} for a in wallets]
     ids = [a.id for a in wallets]
     base = (
-        select(ledger.Transaction, ledger.Posting.amount_minor)
-        .join(ledger.Posting, ledger.Posting.transaction_id == ledger.Transaction.id)
+        select(ledger.LedgerTransaction, ledger.Posting.amount_minor)
+        .join(ledger.Posting, ledger.Posting.transaction_id == ledger.LedgerTransaction.id)
         .where(ledger.Posting.account_id.in_(ids))
     )
     total = session.scalar(select(func.count()).select_from(base.subquery())) if ids else 0
     rows = (
         session.execute(
-            base.order_by(ledger.Transaction.occurred_at.desc(), ledger.Transaction.id.desc())
+            base.order_by(ledger.LedgerTransaction.occurred_at.desc(), ledger.LedgerTransaction.id.desc())
             .limit(per_page)
             .offset((page - 1) * per_page)
         )

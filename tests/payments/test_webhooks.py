@@ -229,7 +229,7 @@ def test_a_payment_confirmed_before_day_zero_but_delivered_after_it_still_counts
     session.refresh(pending)
     assert pending.status == EnrollmentStatus.ACTIVE and held(session, pending) == 7000
     deposit = session.scalar(
-        select(ledger.Transaction).where(ledger.Transaction.key == f"deposit:{pending.id}")
+        select(ledger.LedgerTransaction).where(ledger.LedgerTransaction.key == f"deposit:{pending.id}")
     )
     assert deposit.occurred_at == confirmed
 

@@ -35,6 +35,9 @@ class StatementLineSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf([kind for kind, _ in LINE_KINDS.values()]))
     #: always positive: what moved for this enrollment
     amount_minor = fields.Integer(required=True)
+    #: ``won`` lines: the winner's place in SPEC order (check-in instant, then enrollment id), the
+    #: order in which the equal split gives out extra units and the random split is recomputed
+    winner_rank = fields.Integer()
 
 
 class DayStatementSchema(Schema):

@@ -13,12 +13,12 @@ Every figure here is read from the ledger's postings (never from a cached copy t
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, and_, case, func, literal, select, union_all
+from sqlalchemy import BigInteger, and_, case, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 import ledger
 from habits import accounts
-from habits.models import Challenge, Enrollment
+from habits.models import Challenge, CheckIn, Enrollment
 from habits.models.settlement import DaySettlement
 from habits.services.errors import NotFound
 from habits.services.settlement_sql import postings, transactions
@@ -156,6 +156,39 @@ def enrollment_receipts(
     return {"items": items[start : start + per_page], "total": len(items), "page": page, "per_page": per_page}
 
 
+def _winner_ranks(challenge_id: int, day_index: int):
+    """The day's winners in SPEC order (check-in instant, then enrollment id), numbered from 1.
+
+    The winners are the enrollments whose stake came back as a success (``returns``); their
+    check-ins cannot change once the day is due, so this order is the one the split used.
+    """
+    p, t, e, c = postings(), transactions(), Enrollment.__table__, CheckIn.__table__
+    winners = (
+        select(
+            e.c.id.label("enrollment_id"),
+            func.row_number().over(order_by=(c.c.checked_in_at, e.c.id)).label("rank"),
+        )
+        .select_from(
+            t.join(p, p.c.transaction_id == t.c.id)
+            .join(e, e.c.held_account_id == p.c.account_id)
+            .join(c, and_(c.c.enrollment_id == e.c.id, c.c.day_index == day_index))
+        )
+        .where(t.c.key == f"{_key_prefix(challenge_id, day_index)}returns")
+    )
+    return winners.subquery("winner_ranks")
+
+
+def _line(enrollment_id: int, key: str, amount: int, rank: int | None) -> dict:
+    line = {
+        "enrollment_id": enrollment_id,
+        "kind": LINE_KINDS[key.rsplit(":", 1)[1]][0],
+        "amount_minor": int(amount),
+    }
+    if rank is not None:
+        line["winner_rank"] = int(rank)
+    return line
+
+
 def day_statement(
     session: Session, challenge_id: int, day_index: int, *, page: int = 1, per_page: int = 100
 ) -> dict:
@@ -180,24 +213,29 @@ def day_statement(
     )
     held_lines = (
         select(
-            e.c.id.label("enrollment_id"), t.c.key, order.label("position"), p.c.amount_minor.label("amount")
+            e.c.id.label("enrollment_id"),
+            t.c.key,
+            order.label("position"),
+            p.c.amount_minor.label("amount"),
+            null().label("rank"),
         )
         .select_from(t.join(p, p.c.transaction_id == t.c.id).join(e, e.c.held_account_id == p.c.account_id))
         .where(t.c.key.in_([prefix + s for s in HELD_SUFFIXES]))
     )
+    ranks = _winner_ranks(challenge_id, day_index)
     won_lines = (
-        select(e.c.id, t.c.key, order, -p.c.amount_minor)
+        select(e.c.id, t.c.key, order, -p.c.amount_minor, ranks.c.rank)
         .select_from(
-            t.join(p, p.c.transaction_id == t.c.id).join(
-                e, and_(e.c.wallet_account_id == p.c.account_id, e.c.challenge_id == challenge_id)
-            )
+            t.join(p, p.c.transaction_id == t.c.id)
+            .join(e, and_(e.c.wallet_account_id == p.c.account_id, e.c.challenge_id == challenge_id))
+            .outerjoin(ranks, ranks.c.enrollment_id == e.c.id)
         )
         .where(t.c.key.in_([prefix + s for s in WALLET_SUFFIXES]))
     )
     lines = union_all(held_lines, won_lines).subquery("lines")
     total = session.scalar(select(func.count()).select_from(lines))
     page_rows = session.execute(
-        select(lines.c.enrollment_id, lines.c.key, lines.c.amount)
+        select(lines.c.enrollment_id, lines.c.key, lines.c.amount, lines.c.rank)
         .order_by(lines.c.enrollment_id, lines.c.position)
         .limit(per_page)
         .offset((page - 1) * per_page)
@@ -222,10 +260,7 @@ def day_statement(
         "winners": day.winners,
         "settled_at": day.settled_at,
         "last_day": challenge is not None and day_index == challenge.days - 1,
-        "lines": [
-            {"enrollment_id": eid, "kind": LINE_KINDS[key.rsplit(":", 1)[1]][0], "amount_minor": int(amount)}
-            for eid, key, amount in page_rows
-        ],
+        "lines": [_line(eid, key, amount, rank) for eid, key, amount, rank in page_rows],
         "total": total,
         "page": page,
         "per_page": per_page,

@@ -241,7 +241,7 @@ def settle_next_day(session: Session, challenge: Challenge, *, now: datetime) ->
     stake = stake_for_day(challenge.deposit_minor, challenge.days, k)
     pot = accounts.open_account(session, accounts.pot(ch, challenge.currency))
 
-    excuse = _excuse_for(session, challenge, k, now=now)
+    excuse = _excuse_for(session, challenge, k)
     outage = daymarks.outage_minutes(session, *day_window(schedule, k))
     if excuse is None and outage > challenge.outage_minutes:
         excuse = daymarks.excuse_for_outage(session, challenge, k, minutes=outage, now=now)
@@ -260,58 +260,58 @@ def settle_next_day(session: Session, challenge: Challenge, *, now: datetime) ->
 
     work = sql.DayWork(session, challenge, k, stake=stake, excused=excuse is not None, last_day=last_day)
     work.build()
-    try:
-        stats = work.stats()
-        if stats.missing_accounts:
-            raise SettlementError(f"{stats.missing_accounts} enrollments of challenge {ch} have no accounts")
+    stats = work.stats()
+    if stats.missing_accounts:
+        raise SettlementError(f"{stats.missing_accounts} enrollments of challenge {ch} have no accounts")
 
-        def post(suffix: str, legs, memo: str) -> None:
-            sql.post_from_select(
-                session,
-                key=f"settle:{ch}:{k}:{suffix}",
-                currency=challenge.currency,
-                memo=f"challenge {ch} day {k}: {memo}",
-                occurred_at=due,
-                legs=legs,
-            )
+    def post(suffix: str, legs, memo: str) -> None:
+        sql.post_from_select(
+            session,
+            key=f"settle:{ch}:{k}:{suffix}",
+            currency=challenge.currency,
+            memo=f"challenge {ch} day {k}: {memo}",
+            occurred_at=due,
+            legs=legs,
+        )
 
-        # Steps 1-3 of SPEC: stakes back to wallets, forfeits into the pot.
-        for kind, suffix in RETURN_KINDS.items():
-            if stats.amount(kind):
-                post(suffix, work.to_wallet_legs(kind), f"{kind} stakes back to wallets")
-                day.returned_minor += stats.amount(kind)
-        for kind, suffix in FORFEIT_KINDS.items():
-            if stats.amount(kind):
-                post(suffix, work.to_pot_legs(kind, pot.id), f"{kind} forfeits into the pot")
-        day.forfeited_minor = sum(stats.amount(kind) for kind in FORFEIT_KINDS)
-        day.carried_in_minor = sql.balance(session, pot.id) - day.forfeited_minor
-        day.pot_minor = day.carried_in_minor + day.forfeited_minor
-        day.rest_days = stats.count(sql.REST)
-        day.misses = stats.count(sql.MISSED) + stats.count(sql.ELIMINATED)
-        day.eliminated = stats.count(sql.ELIMINATED)
-        day.withdrawn = stats.count(sql.WITHDRAWN)
-        day.winners = stats.count(sql.SUCCESS)
+    # Steps 1-3 of SPEC: stakes back to wallets, forfeits into the pot.
+    for kind, suffix in RETURN_KINDS.items():
+        if stats.amount(kind):
+            post(suffix, work.to_wallet_legs(kind), f"{kind} stakes back to wallets")
+            day.returned_minor += stats.amount(kind)
+    for kind, suffix in FORFEIT_KINDS.items():
+        if stats.amount(kind):
+            post(suffix, work.to_pot_legs(kind, pot.id), f"{kind} forfeits into the pot")
+    day.forfeited_minor = sum(stats.amount(kind) for kind in FORFEIT_KINDS)
+    day.carried_in_minor = sql.balance(session, pot.id) - day.forfeited_minor
+    day.pot_minor = day.carried_in_minor + day.forfeited_minor
+    day.rest_days = stats.count(sql.REST)
+    day.misses = stats.count(sql.MISSED) + stats.count(sql.ELIMINATED)
+    day.eliminated = stats.count(sql.ELIMINATED)
+    day.withdrawn = stats.count(sql.WITHDRAWN)
+    day.winners = stats.count(sql.SUCCESS)
 
-        # The split among the day's winners, or the carry.
-        if day.winners == 0:
-            day.carried_minor = day.pot_minor
-        elif day.pot_minor:
-            day.fee_minor = fee_for(day.pot_minor, challenge.fee_bps)
-            day.split_minor = day.pot_minor - day.fee_minor
-            fee = accounts.open_account(session, accounts.fee_revenue(challenge.currency))
-            if challenge.split == Split.RANDOM:
-                day.seed = new_seed()
-                work.load_shares(split_random(day.split_minor, day.winners, day.seed))
-                legs = work.split_legs_from_shares(pot.id, fee.id, day.pot_minor, day.fee_minor)
-            else:
-                legs = work.equal_split_legs(pot.id, fee.id, day.pot_minor, day.fee_minor, day.split_minor)
-            post("split", legs, f"pot of {day.pot_minor} split among {day.winners} winners")
+    # The split among the day's winners, or the carry.
+    if day.winners == 0:
+        day.carried_minor = day.pot_minor
+    elif day.pot_minor:
+        day.fee_minor = fee_for(day.pot_minor, challenge.fee_bps)
+        day.split_minor = day.pot_minor - day.fee_minor
+        fee = accounts.open_account(session, accounts.fee_revenue(challenge.currency))
+        if challenge.split == Split.RANDOM:
+            day.seed = new_seed()
+            work.load_shares(split_random(day.split_minor, day.winners, day.seed))
+            legs = work.split_legs_from_shares(pot.id, fee.id, day.pot_minor, day.fee_minor)
+        else:
+            legs = work.equal_split_legs(pot.id, fee.id, day.pot_minor, day.fee_minor, day.split_minor)
+        post("split", legs, f"pot of {day.pot_minor} split among {day.winners} winners")
 
-        work.update_enrollments()
-        if last_day:
-            _finish(session, challenge, day, work, stats, post, pot)
-    finally:
-        work.drop()
+    work.update_enrollments()
+    if last_day:
+        _finish(session, challenge, day, work, post, pot)
+    # Only on success: after a failure the rollback takes the temporary tables away with the rest
+    # (and on PostgreSQL no statement may run in the failed transaction before it).
+    work.drop()
 
     session.add(day)
     challenge.settled_days = k + 1
@@ -328,7 +328,7 @@ def settle_next_day(session: Session, challenge: Challenge, *, now: datetime) ->
     return day
 
 
-def _finish(session: Session, challenge: Challenge, day: DaySettlement, work, stats, post, pot) -> None:
+def _finish(session: Session, challenge: Challenge, day: DaySettlement, work, post, pot) -> None:
     """After day N-1: leftovers of held deposits back, the active complete, the last pot shared."""
     leftovers = work.leftover_amount()
     if leftovers:
@@ -346,7 +346,7 @@ def _finish(session: Session, challenge: Challenge, day: DaySettlement, work, st
             post("unclaimed", sql.pot_to_account_legs(pot.id, unclaimed.id, left), "nobody completed")
 
 
-def _excuse_for(session: Session, challenge: Challenge, k: int, *, now: datetime) -> ExcusedDay | None:
+def _excuse_for(session: Session, challenge: Challenge, k: int) -> ExcusedDay | None:
     return session.scalars(
         select(ExcusedDay).where(ExcusedDay.challenge_id == challenge.id, ExcusedDay.day_index == k)
     ).first()

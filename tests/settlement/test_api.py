@@ -57,9 +57,9 @@ def test_statement_is_404_until_settled_then_pages_through_ledger_lines(session,
         assert body["total"] == 5
         assert body["lines"] == [
             {"enrollment_id": a.id, "kind": "returned", "amount_minor": 100},
-            {"enrollment_id": a.id, "kind": "won", "amount_minor": 45},
+            {"enrollment_id": a.id, "kind": "won", "amount_minor": 45, "winner_rank": 1},
             {"enrollment_id": b.id, "kind": "returned", "amount_minor": 100},
-            {"enrollment_id": b.id, "kind": "won", "amount_minor": 45},
+            {"enrollment_id": b.id, "kind": "won", "amount_minor": 45, "winner_rank": 2},
             {"enrollment_id": c.id, "kind": "missed", "amount_minor": 100},
         ]
         page2 = client.get(url + "?per_page=2&page=2", headers=headers).get_json()

@@ -392,6 +392,14 @@ def test_the_random_split_is_reproducible_from_the_seed_and_the_ordered_winners(
     assert sum(expected) == 9750 and min(expected) >= 1
     statement = day_statement(session, ch.id, 0)
     assert statement["seed"] == day.seed and statement["split"] == "random"
+    # the statement alone is enough to recompute: the seed, and each share with its winner's rank
+    won = sorted(
+        (line["winner_rank"], line["amount_minor"]) for line in statement["lines"] if line["kind"] == "won"
+    )
+    assert [amount for _, amount in won] == split_random(
+        statement["split_minor"], len(won), statement["seed"]
+    )
+    assert [rank for rank, _ in won] == [1, 2, 3, 4, 5]
     assert_books_clean(session)
 
 

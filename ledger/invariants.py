@@ -96,7 +96,9 @@ def check_non_negative_accounts(session: Session) -> list[Violation]:
     """Accounts that may not go negative never did, at any point in time.
 
     A running balance per account in time order (occurred_at, then transaction id), computed by
-    a window function in the database; only the lowest point per account comes back.
+    a window function in the database; only the lowest point per account comes back. A
+    transaction is one step: its legs on one account are peers of the window's default RANGE
+    frame, so money that passes through an account within a transaction is not a dip.
     """
     sign = case((Account.kind.in_([AccountKind.ASSET.value, AccountKind.EXPENSE.value]), 1), else_=-1)
     running = (
@@ -105,7 +107,7 @@ def check_non_negative_accounts(session: Session) -> list[Violation]:
             func.sum(Posting.amount_minor * sign)
             .over(
                 partition_by=Posting.account_id,
-                order_by=(LedgerTransaction.occurred_at, LedgerTransaction.id, Posting.id),
+                order_by=(LedgerTransaction.occurred_at, LedgerTransaction.id),
             )
             .label("running"),
         )

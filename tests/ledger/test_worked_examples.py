@@ -234,3 +234,17 @@ def test_the_same_leg_twice_in_one_transaction_is_kept_as_two_postings(session, 
     assert len(transaction.postings) == 3
     assert ledger.normal_balance(session, chart.held_a) == 4500
     assert [e.running_balance for e in ledger.statement(session, chart.held_a).entries] == [5000, 4700, 4500]
+
+
+def test_money_passing_through_an_account_within_a_transaction_is_no_dip(session, chart):
+    """The pot pays out before it is paid in, within ONE transaction: post() takes it (the balance
+    after the transaction is what counts), and verify() agrees: no 'went down' in between."""
+    deposit(session, chart, chart.held_a, 1000, 0, "deposit:1")
+    ledger.post(
+        session, key="through-the-pot", currency="CNY",
+        legs=[Leg(chart.pot, 1000), Leg(chart.wallet_a, -1000),
+              Leg(chart.held_a, 1000), Leg(chart.pot, -1000)],
+        memo="", occurred_at=at(1),
+    )  # fmt: skip
+    assert ledger.normal_balance(session, chart.pot) == 0
+    assert verify(session) == []

@@ -10,7 +10,12 @@ key                        legs                                        when
 ``dispute:{dp}:freeze``    held +f (or wallet +f), frozen -f          opened
 ``dispute:{dp}:won``       frozen +f, held -f (or wallet -f)          closed, won
 ``dispute:{dp}:lost``      frozen +f, processor_cash -f               closed, lost
+``dispute:{dp}:release``   held +h, wallet -h                          won after the challenge ended
 =========================  ==========================================  ===========================
+
+A suspended enrollment ignores the challenge finishing or being cancelled (lifecycle.py); when
+its dispute is won afterwards, it catches up here: completed (or cancelled), and whatever its
+deposit still holds goes to the wallet, as settlement would have done.
 
 f is what the dispute could freeze when it opened: the held deposit (at most the disputed
 amount), or, for a payment that went to the wallet, what the wallet held of it. One dispute
@@ -28,8 +33,8 @@ from sqlalchemy.orm import Session
 
 import ledger
 from habits import accounts
-from habits.domain.lifecycle import EnrollmentEvent, next_status
-from habits.models import Enrollment
+from habits.domain.lifecycle import EnrollmentEvent, EnrollmentStatus, next_status
+from habits.models import Challenge, ChallengeStatus, Enrollment
 from habits.models.payment import Dispute, DisputeStatus, PaymentUse
 from habits.services.deposits import PaymentNotReady, payment_by_charge
 from habits.services.wallets import account_available, lock_wallet
@@ -125,6 +130,7 @@ def close_dispute(session: Session, news: DisputeNews, *, now: datetime) -> Disp
         dispute.status = DisputeStatus.WON
         if dispute.frozen_from == "held":
             _move(enrollment, EnrollmentEvent.DISPUTE_WON)
+            _catch_up_with_the_challenge(session, dispute, enrollment, now=now)
     else:
         cash = accounts.open_account(session, accounts.processor_cash(payment_currency))
         if f > 0:
@@ -142,6 +148,39 @@ def close_dispute(session: Session, news: DisputeNews, *, now: datetime) -> Disp
     dispute.closed_at = now
     session.flush()
     return dispute
+
+
+def _catch_up_with_the_challenge(session: Session, dispute: Dispute, enrollment: Enrollment, *, now) -> None:
+    """Re-apply what happened while the enrollment sat suspended (lifecycle.py leaves it to us):
+    a challenge that finished meanwhile completes it, one cancelled meanwhile cancels it; either
+    way the deposit it still holds (the days it sat out, or all of it) goes to the wallet."""
+    if enrollment.status != EnrollmentStatus.ACTIVE:
+        return
+    challenge = session.get(Challenge, enrollment.challenge_id)
+    if challenge.status == ChallengeStatus.COMPLETED:
+        event, memo = EnrollmentEvent.FINISHED, "the challenge finished meanwhile"
+    elif challenge.status == ChallengeStatus.CANCELLED:
+        event, memo = (
+            EnrollmentEvent.CHALLENGE_CANCELLED,
+            "the challenge was cancelled meanwhile: deposit back",
+        )
+    else:
+        return  # still enrolling or running: settlement takes it from here
+    held = accounts.open_account(session, accounts.held_deposit(enrollment.id, enrollment.currency))
+    left = account_available(session, held)
+    if left > 0:
+        wallet = accounts.open_account(session, accounts.wallet(enrollment.member_id, enrollment.currency))
+        ledger.post(
+            session,
+            key=f"dispute:{dispute.dispute_id}:release",
+            currency=enrollment.currency,
+            legs=[ledger.Leg(held, left), ledger.Leg(wallet, -left)],
+            memo=f"dispute {dispute.dispute_id} won after {memo}: what the deposit holds comes back",
+            occurred_at=now,
+        )
+    _move(enrollment, event)
+    if event == EnrollmentEvent.FINISHED:
+        enrollment.ended_day_index = challenge.days - 1
 
 
 def _source(session: Session, payment, enrollment: Enrollment):

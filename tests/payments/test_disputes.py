@@ -20,6 +20,7 @@ from tests.payments.helpers import (
     open_challenge,
     stored,
     succeeded,
+    violations,
     wallet,
 )
 
@@ -142,3 +143,26 @@ def test_a_dispute_on_a_payment_kept_in_the_wallet_freezes_the_wallet_money(sess
     session.refresh(enrollment)
     assert enrollment.status == EnrollmentStatus.CANCELLED
     assert_books_clean(session)
+
+
+@pytest.mark.parametrize(
+    "challenge_status, expected",
+    [("completed", EnrollmentStatus.COMPLETED), ("cancelled", EnrollmentStatus.CANCELLED)],
+)
+def test_a_dispute_won_after_the_challenge_ended_catches_up_with_it(
+    session, client, active, challenge_status, expected
+):
+    from habits.models import Challenge, ChallengeStatus
+
+    deliver(client, opened(active))
+    challenge = session.get(Challenge, active.challenge_id)
+    challenge.status = ChallengeStatus(challenge_status)  # what settlement did while it sat suspended
+    session.commit()
+
+    deliver(client, closed(active, "won"))
+
+    session.refresh(active)
+    assert active.status == expected
+    assert held(session, active) == 0 and frozen(session, active) == 0
+    assert wallet(session, active.member_id, active.currency) == 7000
+    assert violations(session) == []

@@ -49,7 +49,7 @@ def get_or_create_account(
 def ensure_accounts(session: Session, specs: Iterable[AccountLike]) -> dict[str, int]:
     """Get or create many accounts at once; returns {code: id}. Set-based, for bulk settlement."""
     wanted = {spec.code: spec for spec in specs}
-    found = _ids_by_code(session, list(wanted))
+    found = _ids_by_code(session, wanted)
     for _attempt in range(3):
         missing = [wanted[code] for code in wanted if code not in found]
         if not missing:
@@ -69,15 +69,30 @@ def ensure_accounts(session: Session, specs: Iterable[AccountLike]) -> dict[str,
                     session.execute(insert(Account), rows[start : start + CHUNK])
         except IntegrityError:
             pass  # another session opened some of them first: read those back, insert the rest again
-        found.update(_ids_by_code(session, [s.code for s in missing]))
+        found.update(_ids_by_code(session, {s.code: s for s in missing}))
     if any(code not in found for code in wanted):
         raise LedgerError("could not open accounts: they keep colliding with concurrent inserts")
     return found
 
 
-def _ids_by_code(session: Session, codes: list[str]) -> dict[str, int]:
+def _ids_by_code(session: Session, wanted: dict[str, AccountLike]) -> dict[str, int]:
+    """{code: id} of the accounts that exist; one that exists with another kind, currency or
+    non-negative flag is refused, as get_or_create_account refuses it."""
+    codes = list(wanted)
     found: dict[str, int] = {}
     for start in range(0, len(codes), CHUNK):
-        chunk = codes[start : start + CHUNK]
-        found.update(session.execute(select(Account.code, Account.id).where(Account.code.in_(chunk))).all())
+        rows = session.execute(
+            select(Account.code, Account.id, Account.kind, Account.currency, Account.non_negative).where(
+                Account.code.in_(codes[start : start + CHUNK])
+            )
+        )
+        for code, account_id, kind, currency, non_negative in rows:
+            spec = wanted[code]
+            if (kind, currency, non_negative) != (
+                AccountKind(spec.kind).value,
+                spec.currency,
+                spec.non_negative,
+            ):
+                raise LedgerError(f"account {code} exists as {kind}/{currency}/non_negative={non_negative}")
+            found[code] = account_id
     return found

@@ -123,6 +123,13 @@ def post_from_select(
     account in ``currency``, non-negative accounts still >= 0), so a million legs never become
     Python objects. Returns None, writing nothing, when ``legs`` yields no rows. A key already
     posted returns that transaction if its legs per account are the same, else IdempotencyConflict.
+
+    Concurrency contract: this path takes no row locks (locking a million accounts would cost
+    more than the write). Its non-negative check sees only committed work, so callers must not
+    run two of these that draw down the same accounts at once; the settlement sweep holds the
+    challenge's row lock (FOR UPDATE SKIP LOCKED) while it posts. Against ``post()`` it is safe:
+    ``post()`` locks the accounts it draws down FOR UPDATE, which waits for the FOR KEY SHARE
+    lock this INSERT's foreign key takes on the same account rows.
     """
     existing = session.scalar(select(LedgerTransaction).where(LedgerTransaction.key == key))
     if existing is not None:

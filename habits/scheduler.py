@@ -99,8 +99,14 @@ def build_scheduler(app, scheduler_class=BackgroundScheduler):
 
 
 def should_start_in_process(app) -> bool:
-    """In-process only for the demo, never under tests, and once under the debug reloader."""
+    """In-process only for the demo, never under tests, only when serving, and once under the
+    debug reloader."""
     if app.config["SCHEDULER_MODE"] != "in-process" or app.config.get("TESTING"):
+        return False
+    # Under the flask CLI only `flask run` serves; `db upgrade`, `seed-demo`, `settle`... must not
+    # start a sweep beside themselves. Outside click (gunicorn, a script) there is no context.
+    command = click.get_current_context(silent=True)
+    if command is not None and command.info_name != "run":
         return False
     # The reloader's watcher process sets no WERKZEUG_RUN_MAIN; only the child serves.
     return not (app.debug and os.environ.get("WERKZEUG_RUN_MAIN") != "true")

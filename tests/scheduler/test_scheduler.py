@@ -133,3 +133,12 @@ def test_healthz_counts_every_day_a_stalled_challenge_is_behind(app, session, cl
     assert body["overdue_since"] == at_local(ch, 0, "07:10").astimezone(UTC).isoformat().replace(
         "+00:00", "Z"
     )
+
+
+@pytest.mark.parametrize(("command", "starts"), [("run", True), ("upgrade", False), ("seed-demo", False)])
+def test_under_the_flask_cli_only_run_starts_the_scheduler(monkeypatch, command, starts):
+    import click
+
+    monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
+    with click.Context(click.Command(command), info_name=command):
+        assert scheduler.should_start_in_process(_App()) is starts

@@ -146,12 +146,15 @@ def record_payment(session: Session, received: ReceivedPayment, *, now: datetime
     """
     enrollment = None
     if received.enrollment_id is not None:
-        enrollment = session.get(Enrollment, received.enrollment_id, with_for_update=True)
+        enrollment = session.get(
+            Enrollment, received.enrollment_id, with_for_update=True, populate_existing=True
+        )
     if enrollment is None:
         enrollment = session.scalar(
             select(Enrollment)
             .where(Enrollment.payment_intent_id == received.payment_intent_id)
             .with_for_update()
+            .execution_options(populate_existing=True)
         )
     if enrollment is None:
         raise PaymentUnmatched(
@@ -239,7 +242,10 @@ def record_payment_failure(
     A failure that arrives after the payment succeeded (out of order) changes nothing.
     """
     enrollment = session.scalar(
-        select(Enrollment).where(Enrollment.payment_intent_id == payment_intent_id).with_for_update()
+        select(Enrollment)
+        .where(Enrollment.payment_intent_id == payment_intent_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     if enrollment is None or enrollment.status != EnrollmentStatus.PENDING_PAYMENT:
         return enrollment

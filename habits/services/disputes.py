@@ -70,7 +70,7 @@ def open_dispute(session: Session, news: DisputeNews, *, now: datetime) -> Dispu
             f"dispute {news.dispute_id} is about {news.payment_intent_id or news.charge_id}, "
             "which is not recorded yet"
         )
-    enrollment = session.get(Enrollment, payment.enrollment_id, with_for_update=True)
+    enrollment = session.get(Enrollment, payment.enrollment_id, with_for_update=True, populate_existing=True)
     source, frozen_from = _source(session, payment, enrollment)
     frozen_amount = min(news.amount_minor, account_available(session, source))
     frozen = accounts.open_account(session, accounts.frozen_deposit(enrollment.id, payment.currency))
@@ -110,7 +110,7 @@ def close_dispute(session: Session, news: DisputeNews, *, now: datetime) -> Disp
     if news.status not in WON_STATUSES | LOST_STATUSES:
         return dispute  # still under review: nothing to settle yet
     payment_currency = dispute.currency
-    enrollment = session.get(Enrollment, dispute.enrollment_id, with_for_update=True)
+    enrollment = session.get(Enrollment, dispute.enrollment_id, with_for_update=True, populate_existing=True)
     frozen = accounts.open_account(session, accounts.frozen_deposit(enrollment.id, payment_currency))
     f = dispute.frozen_minor
     if news.status in WON_STATUSES:

@@ -3,14 +3,17 @@ what needs it.
 
 1. The raw body is verified against the endpoint secret (``STRIPE_WEBHOOK_SECRET``; several,
    comma-separated, during a rotation) with Stripe's own code and its 300 s tolerance: a bad,
-   missing or stale signature is a 400 and touches nothing.
+   missing, stale (or far-future) signature, or a body that is no event, is a 400 and touches
+   nothing.
 2. The event is stored in the inbox (``stripe_events``) under its id. The primary key makes a
    replay a 200 that changes nothing, and on PostgreSQL it also serializes two deliveries of
    the same event arriving at once: the second waits for the first to commit.
 3. The handler runs inside a savepoint in the same transaction as the inbox row. When it fails,
    only the savepoint is rolled back: the row is committed with the error and the webhook
-   answers non-2xx, so the failure stays visible and Stripe's retry runs it again (dj-stripe
-   keeps its trigger row for the same reason).
+   answers 500, so the failure stays visible and Stripe's retry runs it again (dj-stripe keeps
+   its trigger row for the same reason). An event that overtook what it refers to (a dispute
+   before its payment) is kept ``waiting`` and answered 409: the retry runs it once the payment
+   is in. An event that can never apply (no such enrollment) is kept ``rejected``, answered 200.
 
 The offline payment mode feeds its signed events through ``process_webhook`` too, so the demo
 runs exactly this code.
@@ -21,7 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import stripe
@@ -53,7 +56,6 @@ class WebhookOutcome:
     detail: str | None = None
     event_id: str | None = None
     event_status: str | None = None
-    extra: dict = field(default_factory=dict)
 
     def response(self):
         if self.status_code < 300:

@@ -12,7 +12,7 @@ from habits.extensions import db
 from habits.models import Challenge, Enrollment, Member, Split
 from habits.services import daymarks, receipts
 from habits.services.errors import NotFound
-from habits.services.receipts import LINE_KINDS
+from habits.services.receipts import LINE_ORDER
 
 settlements_bp = Blueprint("settlements", __name__, url_prefix="/api/v1", description="Settlement")
 
@@ -32,7 +32,7 @@ class StatementArgsSchema(PageArgsSchema):
 class StatementLineSchema(Schema):
     enrollment_id = fields.Integer(required=True)
     #: returned, rest_day, excused, missed, eliminated, withdrawn, leftover, won, final_share
-    kind = fields.String(required=True, validate=validate.OneOf([kind for kind, _ in LINE_KINDS.values()]))
+    kind = fields.String(required=True, validate=validate.OneOf(LINE_ORDER))
     #: always positive: what moved for this enrollment
     amount_minor = fields.Integer(required=True)
     #: ``won`` lines: the winner's place in SPEC order (check-in instant, then enrollment id), the

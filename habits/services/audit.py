@@ -132,10 +132,10 @@ def check_day_settlements(session: Session) -> list[Violation]:
         return func.sum(case((cond, sign * p.c.amount_minor), else_=zero))
 
     forfeits_in = on_pot("misses", "eliminations", "quits", sign=-1).label("forfeits_in")
-    split_out = on_pot("split", sign=+1).label("split_out")
+    split_out = on_pot("winners", sign=+1).label("split_out")
     final_out = on_pot("final-split", "unclaimed", sign=+1).label("final_out")
     fee_in = func.sum(
-        case((and_(p.c.account_id == fee.id, t.c.key == prefix + "split"), -p.c.amount_minor), else_=zero)
+        case((and_(p.c.account_id == fee.id, t.c.key == prefix + "winners"), -p.c.amount_minor), else_=zero)
     ).label("fee_in")
     ledger_rows = (
         select(d.c.id.label("day_id"), forfeits_in, split_out, final_out, fee_in)

@@ -13,6 +13,8 @@ Every figure here is read from the ledger's postings (never from a cached copy t
 
 from __future__ import annotations
 
+from collections import Counter
+
 from sqlalchemy import BigInteger, and_, case, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
@@ -23,22 +25,26 @@ from habits.models.settlement import DaySettlement
 from habits.services.errors import NotFound
 from habits.services.settlement_sql import postings, transactions
 
-#: settlement key suffix -> (statement line kind, which figure of a receipt it adds to)
-LINE_KINDS = {
-    "returns": ("returned", "returned_minor"),
+#: settlement key suffix -> (statement line kind, receipt figure) of a posting on a held deposit
+HELD_LINES = {
+    "winners": ("returned", "returned_minor"),
     "rest": ("rest_day", "returned_minor"),
     "excused": ("excused", "returned_minor"),
     "misses": ("missed", "forfeited_minor"),
     "eliminations": ("eliminated", "forfeited_minor"),
     "quits": ("withdrawn", "forfeited_minor"),
     "leftovers": ("leftover", "returned_minor"),
-    "split": ("won", "won_minor"),
+}
+#: ... and of a posting on a wallet. In ``winners`` the wallet receives the stake and the share
+#: in one posting: the share won is that posting less the stake that left the held deposit.
+WALLET_LINES = {
+    "winners": ("won", "won_minor"),
     "final-split": ("final_share", "won_minor"),
 }
-HELD_SUFFIXES = ("returns", "rest", "excused", "misses", "eliminations", "quits", "leftovers")
-WALLET_SUFFIXES = ("split", "final-split")
+#: every statement line kind, in the order a member's lines are listed
+LINE_ORDER = [kind for kind, _ in HELD_LINES.values()] + [kind for kind, _ in WALLET_LINES.values()]
 #: a day's outcome for the member, by the first of these suffixes their held deposit shows
-OUTCOME_ORDER = ("quits", "eliminations", "misses", "excused", "rest", "returns")
+OUTCOME_ORDER = ("quits", "eliminations", "misses", "excused", "rest", "winners")
 
 
 def _account_id(session: Session, code: str) -> int | None:
@@ -59,26 +65,21 @@ def enrollment_money(session: Session, enrollment: Enrollment) -> dict:
         return select(q.c.id).where(condition).exists()
 
     zero = literal(0, BigInteger)
+
+    def total(condition, amount):
+        return func.coalesce(func.sum(case((condition, amount), else_=zero)), 0)
+
     outflow = and_(p.c.account_id == held_id, p.c.amount_minor > 0)
+    pot_pays = touches(pot_id, +1)
     figures = select(
-        func.coalesce(-func.sum(case((p.c.account_id == held_id, p.c.amount_minor), else_=zero)), 0),
-        func.coalesce(
-            func.sum(case((and_(outflow, touches(wallet_id, -1)), p.c.amount_minor), else_=zero)), 0
-        ),
-        func.coalesce(func.sum(case((and_(outflow, touches(pot_id, -1)), p.c.amount_minor), else_=zero)), 0),
-        func.coalesce(
-            -func.sum(
-                case(
-                    (
-                        and_(p.c.account_id == wallet_id, p.c.amount_minor < 0, touches(pot_id, +1)),
-                        p.c.amount_minor,
-                    ),
-                    else_=zero,
-                )
-            ),
-            0,
-        ),
-        func.coalesce(-func.sum(case((p.c.account_id == frozen_id, p.c.amount_minor), else_=zero)), 0),
+        total(p.c.account_id == held_id, -p.c.amount_minor),
+        total(and_(outflow, touches(wallet_id, -1)), p.c.amount_minor),
+        total(and_(outflow, touches(pot_id, -1)), p.c.amount_minor),
+        # won: what the wallet received where the pot paid out, less the stakes that came back in
+        # the same transactions (a winner's wallet gets stake and share in one posting)
+        total(and_(p.c.account_id == wallet_id, p.c.amount_minor < 0, pot_pays), -p.c.amount_minor)
+        - total(and_(outflow, pot_pays), p.c.amount_minor),
+        total(p.c.account_id == frozen_id, -p.c.amount_minor),
     ).where(p.c.account_id.in_([a for a in (held_id, wallet_id, frozen_id) if a is not None]))
     held, returned, forfeited, won, frozen = (int(v) for v in session.execute(figures).one())
     return {
@@ -117,49 +118,55 @@ def enrollment_receipts(
         .where(t.c.key.like(_key_prefix(ch) + "%"))
         .where((p.c.account_id == enrollment.held_account_id) | wallet_lines)
     ).all()
-    days: dict[int, dict] = {}
+    held: dict[int, Counter] = {}
+    wallet: dict[int, Counter] = {}
     for key, account_id, amount in rows:
         _, _, day_text, suffix = key.split(":", 3)
-        if suffix not in LINE_KINDS:
-            continue
-        is_held = account_id == enrollment.held_account_id
-        if is_held != (suffix in HELD_SUFFIXES):
-            continue
-        day = days.setdefault(
-            int(day_text),
-            {"returned_minor": 0, "forfeited_minor": 0, "won_minor": 0, "suffixes": set()},
+        side, lines = (
+            (held, HELD_LINES) if account_id == enrollment.held_account_id else (wallet, WALLET_LINES)
         )
-        day[LINE_KINDS[suffix][1]] += abs(int(amount))
-        day["suffixes"].add(suffix)
+        if suffix in lines:
+            side.setdefault(int(day_text), Counter())[suffix] += abs(int(amount))
+    days = {
+        k: _receipt_figures(held.get(k, Counter()), wallet.get(k, Counter())) for k in held.keys() | wallet
+    }
     settled = {
         d.day_index: d
         for d in session.scalars(
             select(DaySettlement).where(DaySettlement.challenge_id == ch, DaySettlement.day_index.in_(days))
         )
     }
-    items = []
-    for k in sorted(days):
-        day = days[k]
-        outcome = next((s for s in OUTCOME_ORDER if s in day["suffixes"]), None)
-        items.append(
-            {
-                "day_index": k,
-                "status": settled[k].status.value if k in settled else None,
-                "kind": LINE_KINDS[outcome][0] if outcome else None,
-                "returned_minor": day["returned_minor"],
-                "forfeited_minor": day["forfeited_minor"],
-                "won_minor": day["won_minor"],
-                "settled_at": settled[k].settled_at if k in settled else None,
-            }
-        )
+    items = [
+        {
+            "day_index": k,
+            "status": settled[k].status.value if k in settled else None,
+            **days[k],
+            "settled_at": settled[k].settled_at if k in settled else None,
+        }
+        for k in sorted(days)
+    ]
     start = (page - 1) * per_page
     return {"items": items[start : start + per_page], "total": len(items), "page": page, "per_page": per_page}
+
+
+def _receipt_figures(held: Counter, wallet: Counter) -> dict:
+    """One day of one enrollment: what happened, and what came back, was forfeited and was won."""
+    figures = {"kind": None, "returned_minor": 0, "forfeited_minor": 0, "won_minor": 0}
+    for suffix, amount in held.items():
+        figures[HELD_LINES[suffix][1]] += amount
+    for suffix, amount in wallet.items():
+        figures[WALLET_LINES[suffix][1]] += amount
+    # the wallet's posting in ``winners`` was the stake and the share together
+    figures["won_minor"] -= held["winners"]
+    outcome = next((suffix for suffix in OUTCOME_ORDER if held[suffix]), None)
+    figures["kind"] = HELD_LINES[outcome][0] if outcome else None
+    return figures
 
 
 def _winner_ranks(challenge_id: int, day_index: int):
     """The day's winners in SPEC order (check-in instant, then enrollment id), numbered from 1.
 
-    The winners are the enrollments whose stake came back as a success (``returns``); their
+    The winners are the enrollments whose stake came back as a success (``winners``); their
     check-ins cannot change once the day is due, so this order is the one the split used.
     """
     p, t, e, c = postings(), transactions(), Enrollment.__table__, CheckIn.__table__
@@ -173,20 +180,21 @@ def _winner_ranks(challenge_id: int, day_index: int):
             .join(e, e.c.held_account_id == p.c.account_id)
             .join(c, and_(c.c.enrollment_id == e.c.id, c.c.day_index == day_index))
         )
-        .where(t.c.key == f"{_key_prefix(challenge_id, day_index)}returns")
+        .where(t.c.key == f"{_key_prefix(challenge_id, day_index)}winners")
     )
     return winners.subquery("winner_ranks")
 
 
-def _line(enrollment_id: int, key: str, amount: int, rank: int | None) -> dict:
-    line = {
-        "enrollment_id": enrollment_id,
-        "kind": LINE_KINDS[key.rsplit(":", 1)[1]][0],
-        "amount_minor": int(amount),
-    }
+def _line(enrollment_id: int, kind: str, amount: int, rank: int | None) -> dict:
+    line = {"enrollment_id": enrollment_id, "kind": kind, "amount_minor": int(amount)}
     if rank is not None:
         line["winner_rank"] = int(rank)
     return line
+
+
+def _by_key(t, prefix: str, lines: dict, value):
+    """A CASE over the day's keys: ``value(kind)`` for the key of each suffix in ``lines``."""
+    return case(*((t.c.key == prefix + suffix, value(kind)) for suffix, (kind, _) in lines.items()))
 
 
 def day_statement(
@@ -207,35 +215,44 @@ def day_statement(
     challenge = session.get(Challenge, challenge_id)
     p, t, e = postings(), transactions(), Enrollment.__table__
     prefix = _key_prefix(challenge_id, day_index)
-    order = case(
-        *((t.c.key == prefix + suffix, position) for position, suffix in enumerate(LINE_KINDS)),
-        else_=len(LINE_KINDS),
-    )
     held_lines = (
         select(
             e.c.id.label("enrollment_id"),
-            t.c.key,
-            order.label("position"),
+            _by_key(t, prefix, HELD_LINES, literal).label("kind"),
+            _by_key(t, prefix, HELD_LINES, LINE_ORDER.index).label("position"),
             p.c.amount_minor.label("amount"),
             null().label("rank"),
         )
         .select_from(t.join(p, p.c.transaction_id == t.c.id).join(e, e.c.held_account_id == p.c.account_id))
-        .where(t.c.key.in_([prefix + s for s in HELD_SUFFIXES]))
+        .where(t.c.key.in_([prefix + suffix for suffix in HELD_LINES]))
     )
+    # A winner's wallet got its stake and its share in one posting; the share is that posting
+    # less the stake its held deposit gave back in the same transaction.
+    stake = postings().alias("stake")
     ranks = _winner_ranks(challenge_id, day_index)
+    won = -p.c.amount_minor - func.coalesce(stake.c.amount_minor, 0)
     won_lines = (
-        select(e.c.id, t.c.key, order, -p.c.amount_minor, ranks.c.rank)
+        select(
+            e.c.id,
+            _by_key(t, prefix, WALLET_LINES, literal),
+            _by_key(t, prefix, WALLET_LINES, LINE_ORDER.index),
+            won,
+            ranks.c.rank,
+        )
         .select_from(
             t.join(p, p.c.transaction_id == t.c.id)
             .join(e, and_(e.c.wallet_account_id == p.c.account_id, e.c.challenge_id == challenge_id))
+            .outerjoin(
+                stake, and_(stake.c.transaction_id == t.c.id, stake.c.account_id == e.c.held_account_id)
+            )
             .outerjoin(ranks, ranks.c.enrollment_id == e.c.id)
         )
-        .where(t.c.key.in_([prefix + s for s in WALLET_SUFFIXES]))
+        .where(t.c.key.in_([prefix + suffix for suffix in WALLET_LINES]), won > 0)
     )
     lines = union_all(held_lines, won_lines).subquery("lines")
     total = session.scalar(select(func.count()).select_from(lines))
     page_rows = session.execute(
-        select(lines.c.enrollment_id, lines.c.key, lines.c.amount, lines.c.rank)
+        select(lines.c.enrollment_id, lines.c.kind, lines.c.amount, lines.c.rank)
         .order_by(lines.c.enrollment_id, lines.c.position)
         .limit(per_page)
         .offset((page - 1) * per_page)
@@ -260,7 +277,7 @@ def day_statement(
         "winners": day.winners,
         "settled_at": day.settled_at,
         "last_day": challenge is not None and day_index == challenge.days - 1,
-        "lines": [_line(eid, key, amount, rank) for eid, key, amount, rank in page_rows],
+        "lines": [_line(*row) for row in page_rows],
         "total": total,
         "page": page,
         "per_page": per_page,

@@ -23,13 +23,14 @@ from the ledger by key, never from a copy):
 ``open:{ch}:late-deposits``            held -> wallet: deposits confirmed after day 0 opened
 ``open:{ch}:early-quits``              held -> wallet: quit before day 0 opened
 ``open:{ch}:cancel-refunds``           held -> wallet: too few participants
-``settle:{ch}:{k}:returns``            held -> wallet: s_k for each success
 ``settle:{ch}:{k}:rest``               held -> wallet: s_k for each rest day
 ``settle:{ch}:{k}:excused``            held -> wallet: s_k for everyone on an excused day
 ``settle:{ch}:{k}:misses``             held -> pot: s_k for each miss that does not eliminate
 ``settle:{ch}:{k}:eliminations``       held -> pot: the whole remaining held deposit
 ``settle:{ch}:{k}:quits``              held -> pot: the whole remaining held deposit
-``settle:{ch}:{k}:split``              pot -> fee revenue and the winners' wallets
+``settle:{ch}:{k}:winners``            held -> wallet: s_k for each success, and (when the pot
+                                       holds money) pot -> fee revenue and the winners' wallets:
+                                       each winner's wallet gets s_k + its share in ONE posting
 ``settle:{ch}:{k}:leftovers``          last day: held -> wallet, what is left after the day
 ``settle:{ch}:{k}:final-split``        last day: pot -> the completed members' wallets
 ``settle:{ch}:{k}:unclaimed``          last day: pot -> unclaimed revenue (nobody completed)
@@ -61,7 +62,7 @@ log = logging.getLogger(__name__)
 
 S = EnrollmentStatus
 #: outcomes whose stake comes back to the wallet, with their ledger key suffix
-RETURN_KINDS = {sql.SUCCESS: "returns", sql.REST: "rest", sql.EXCUSED: "excused"}
+RETURN_KINDS = {sql.REST: "rest", sql.EXCUSED: "excused"}
 #: outcomes whose money goes to the pot, with their ledger key suffix
 FORFEIT_KINDS = {sql.MISSED: "misses", sql.ELIMINATED: "eliminations", sql.WITHDRAWN: "quits"}
 #: a day's figures, all zero until the day's movements fill them in
@@ -274,7 +275,8 @@ def settle_next_day(session: Session, challenge: Challenge, *, now: datetime) ->
             legs=legs,
         )
 
-    # Steps 1-3 of SPEC: stakes back to wallets, forfeits into the pot.
+    # Steps 1-3 of SPEC: rest and excused stakes back to wallets, forfeits into the pot (the
+    # winners' stakes come back with their shares below).
     for kind, suffix in RETURN_KINDS.items():
         if stats.amount(kind):
             post(suffix, work.to_wallet_legs(kind), f"{kind} stakes back to wallets")
@@ -291,20 +293,25 @@ def settle_next_day(session: Session, challenge: Challenge, *, now: datetime) ->
     day.withdrawn = stats.count(sql.WITHDRAWN)
     day.winners = stats.count(sql.SUCCESS)
 
-    # The split among the day's winners, or the carry.
+    # The winners: their stakes back and the pot split among them in one transaction (one
+    # wallet posting per winner, not two: on a big day that is most of the day's rows). No
+    # winners: the pot carries, and no fee is taken.
     if day.winners == 0:
         day.carried_minor = day.pot_minor
-    elif day.pot_minor:
-        day.fee_minor = fee_for(day.pot_minor, challenge.fee_bps)
-        day.split_minor = day.pot_minor - day.fee_minor
-        fee = accounts.open_account(session, accounts.fee_revenue(challenge.currency))
-        if challenge.split == Split.RANDOM:
-            day.seed = new_seed()
-            work.load_shares(split_random(day.split_minor, day.winners, day.seed))
-            legs = work.split_legs_from_shares(pot.id, fee.id, day.pot_minor, day.fee_minor)
-        else:
-            legs = work.equal_split_legs(pot.id, fee.id, day.pot_minor, day.fee_minor, day.split_minor)
-        post("split", legs, f"pot of {day.pot_minor} split among {day.winners} winners")
+    else:
+        fee_id = None
+        if day.pot_minor:
+            day.fee_minor = fee_for(day.pot_minor, challenge.fee_bps)
+            day.split_minor = day.pot_minor - day.fee_minor
+            fee_id = accounts.open_account(session, accounts.fee_revenue(challenge.currency)).id
+            if challenge.split == Split.RANDOM:
+                day.seed = new_seed()
+                work.load_shares(split_random(day.split_minor, day.winners, day.seed))
+        legs = work.winner_legs(
+            pot.id, fee_id, day.pot_minor, day.fee_minor, day.split_minor, random=day.seed is not None
+        )
+        post("winners", legs, f"stakes back to {day.winners} winners, pot of {day.pot_minor} split")
+        day.returned_minor += stats.amount(sql.SUCCESS)
 
     work.update_enrollments()
     if last_day:

@@ -322,28 +322,39 @@ class DayWork:
             select(literal(pot_id, BigInteger), -func.sum(o.c.amount)).where(*where),
         )
 
-    def _split_head(self, pot_id: int, fee_id: int, pot_minor: int, fee_minor: int):
-        head = [
-            select(
-                literal(pot_id, BigInteger).label("account_id"),
-                literal(pot_minor, BigInteger).label("amount_minor"),
-            )
-        ]
-        if fee_minor:
-            head.append(select(literal(fee_id, BigInteger), literal(-fee_minor, BigInteger)))
-        return head
+    def winner_legs(
+        self, pot_id: int, fee_id: int | None, pot_minor: int, fee_minor: int, prize: int, *, random: bool
+    ):
+        """The winners' transaction: each winner's stake leaves its held deposit, and its wallet
+        receives the stake plus its share of the prize; the pot pays the prize and the fee.
 
-    def equal_split_legs(self, pot_id: int, fee_id: int, pot_minor: int, fee_minor: int, prize: int):
-        """SPEC's equal split: ``R // |W|`` each, one more unit to the first ``R % |W|`` winners."""
+        SPEC's equal split: ``R // |W|`` each, one more unit to the first ``R % |W|`` winners in
+        order of check-in instant, then enrollment id. The random split's shares were loaded by
+        rank (``load_shares``).
+        """
         o = self.o
-        winners = self.session.scalar(select(func.count()).where(o.c.kind == SUCCESS))
-        each, extra = divmod(prize, winners)
-        share = (literal(each, BigInteger) + case((o.c.win_rank <= extra, 1), else_=0)).label("share")
-        shares = select(o.c.wallet_account_id, share).where(o.c.kind == SUCCESS).subquery("shares")
-        return _legs(
-            *self._split_head(pot_id, fee_id, pot_minor, fee_minor),
-            select(shares.c.wallet_account_id, -shares.c.share).where(shares.c.share > 0),
-        )
+        if not prize:
+            share = literal(0, BigInteger)
+            source = o
+        elif random:
+            s = SHARES
+            share = func.coalesce(s.c.share, 0)
+            source = o.outerjoin(s, s.c.win_rank == o.c.win_rank)
+        else:
+            winners = self.session.scalar(select(func.count()).where(o.c.kind == SUCCESS))
+            each, extra = divmod(prize, winners)
+            share = literal(each, BigInteger) + case((o.c.win_rank <= extra, 1), else_=0)
+            source = o
+        won = o.c.kind == SUCCESS
+        legs = [
+            select(o.c.held_account_id.label("account_id"), o.c.amount.label("amount_minor")).where(won),
+            select(o.c.wallet_account_id, -(o.c.amount + share)).select_from(source).where(won),
+        ]
+        if pot_minor:
+            legs.append(select(literal(pot_id, BigInteger), literal(pot_minor, BigInteger)))
+        if fee_minor:
+            legs.append(select(literal(fee_id, BigInteger), literal(-fee_minor, BigInteger)))
+        return _legs(*legs)
 
     def load_shares(self, amounts: list[int]) -> None:
         """Store a split computed in Python (amount i belongs to the winner of rank i + 1)."""
@@ -356,15 +367,6 @@ class DayWork:
                     for i, a in enumerate(amounts[start : start + batch])
                 ],
             )
-
-    def split_legs_from_shares(self, pot_id: int, fee_id: int, pot_minor: int, fee_minor: int):
-        o, s = self.o, SHARES
-        return _legs(
-            *self._split_head(pot_id, fee_id, pot_minor, fee_minor),
-            select(o.c.wallet_account_id, -s.c.share)
-            .select_from(o.join(s, s.c.win_rank == o.c.win_rank))
-            .where(o.c.kind == SUCCESS, s.c.share > 0),
-        )
 
     # -- enrollments --
 

@@ -70,8 +70,9 @@ def drop_database() -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
 
 
-def populate(members: int, reserve: int, workdir: Path) -> tuple[Path, Path]:
-    """N members enrolled in one open challenge, with tokens; returns (wrk tokens, profile tokens)."""
+def populate(members: int, reserve: int, workdir: Path, rounds: int) -> tuple[list[Path], Path]:
+    """N members enrolled in one open challenge, with tokens; returns the wrk token files (one
+    per round, so every round's check-ins are first check-ins) and the profile's token file."""
     from sqlalchemy import insert, text
     from werkzeug.security import generate_password_hash
 
@@ -171,8 +172,14 @@ def populate(members: int, reserve: int, workdir: Path) -> tuple[Path, Path]:
                 )
             conn.execute(text("ANALYZE"))
         db.engine.dispose()
-    wrk_tokens, profile_tokens = workdir / "tokens.txt", workdir / "profile_tokens.txt"
-    wrk_tokens.write_text("".join(f"{i} {tokens[i - 1]}\n" for i in range(1, members + 1)))
+    per_round = members // rounds
+    wrk_tokens = []
+    for r in range(rounds):
+        path = workdir / f"tokens_round{r + 1}.txt"
+        ids = range(r * per_round + 1, (r + 1) * per_round + 1)
+        path.write_text("".join(f"{i} {tokens[i - 1]}\n" for i in ids))
+        wrk_tokens.append(path)
+    profile_tokens = workdir / "profile_tokens.txt"
     profile_tokens.write_text("".join(f"{i} {tokens[i - 1]}\n" for i in range(members + 1, total + 1)))
     return wrk_tokens, profile_tokens
 
@@ -277,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--members", type=int, default=40_000, help="members with a token (one check-in each)"
     )
+    parser.add_argument("--rounds", type=int, default=2, help="hello then check-in, this many times")
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--wrk-threads", type=int, default=2)
@@ -293,13 +301,14 @@ def main(argv: list[str] | None = None) -> int:
     env = environment(args)
     # The set-up and the in-process profile build the same app as the workers.
     os.environ.update({name: value for name, value in env.items() if name.startswith("STREAKPOT_")})
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     print(f"setting up {DB_NAME}: {args.members} members, enrollments and tokens ...", flush=True)
     recreate_database()
     server = None
     try:
         started = time.monotonic()
         reserve = args.profile_requests + 50 if args.profile_requests else 0
-        wrk_tokens, profile_tokens = populate(args.members, reserve, workdir)
+        wrk_tokens, profile_tokens = populate(args.members, reserve, workdir, args.rounds)
         print(f"  done in {time.monotonic() - started:.1f}s", flush=True)
         subprocess.run(["redis-cli", "-n", "15", "FLUSHDB"], check=True, capture_output=True)
         print("gunicorn:", " ".join(gunicorn_command(args)[1:]), flush=True)
@@ -307,20 +316,30 @@ def main(argv: list[str] | None = None) -> int:
         wait_for_server()
         base = f"http://127.0.0.1:{PORT}"
         run_wrk(args, f"{base}/bench/hello", duration=2)  # warm-up
-        hello = run_wrk(args, f"{base}/bench/hello")
-        wrk_env = dict(os.environ, CHECKIN_TOKENS=str(wrk_tokens), WRK_THREADS=str(args.wrk_threads))
         lua = ROOT / "bench" / "checkin_wakeup.lua"
-        checkin = run_wrk(args, base, script=lua, env=wrk_env)
+        results = []
+        for tokens_file in wrk_tokens:
+            hello = run_wrk(args, f"{base}/bench/hello")
+            wrk_env = dict(os.environ, CHECKIN_TOKENS=str(tokens_file), WRK_THREADS=str(args.wrk_threads))
+            checkin = run_wrk(args, base, script=lua, env=wrk_env)
+            results.append((hello, checkin))
         stored = checkins_in_database()
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
     print()
-    print(f"wrk -t{args.wrk_threads} -c{args.connections} -d{args.duration}s --latency")
-    print(figures("hello-world", hello))
-    print(figures("check-in", checkin) + f"   statuses {dict(sorted(checkin['statuses'].items()))}")
-    print(f"ratio        {checkin['rps'] / hello['rps']:.1%} of hello-world; check-ins stored: {stored}")
+    print(
+        f"wrk -t{args.wrk_threads} -c{args.connections} -d{args.duration}s --latency, {args.rounds} round(s)"
+    )
+    for number, (hello, checkin) in enumerate(results, 1):
+        print(f"round {number}")
+        print("  " + figures("hello-world", hello))
+        print(
+            "  " + figures("check-in", checkin) + f"   statuses {dict(sorted(checkin['statuses'].items()))}"
+        )
+        print(f"  ratio        {checkin['rps'] / hello['rps']:.1%} of hello-world")
+    print(f"check-ins stored: {stored}; load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.profile_requests:
         print()
         print("pyinstrument, in process:", flush=True)

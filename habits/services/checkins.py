@@ -175,11 +175,10 @@ def check_in_with_token(
     Raises Unauthenticated (401) for an unknown, expired or revoked token; NotFound (404) when
     the enrollment is not theirs; and what ``check_in`` raises.
     """
-    row = (
-        session.connection()
-        .execute(_TARGET_BY_TOKEN, {"token_hash": token_hash, "enrollment_id": enrollment_id})
-        .first()
-    )
+    connection = session.connection()
+    row = connection.execute(
+        _TARGET_BY_TOKEN, {"token_hash": token_hash, "enrollment_id": enrollment_id}
+    ).first()
     if row is None or row.revoked_at is not None or now >= row.expires_at:
         raise Unauthenticated("This needs a valid API token: send 'Authorization: Bearer <token>'.")
     if row.enrollment_id is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -48,22 +49,27 @@ class Chart:
 
 
 def open_chart(session: Session, prefix: str = "") -> Chart:
-    def account(code, kind, currency="CNY", non_negative=False):
-        return ledger.get_or_create_account(
-            session, code=f"{prefix}{code}", kind=kind, currency=currency, non_negative=non_negative
-        )
-
-    return Chart(
-        cash=account("processor_cash:CNY", "asset"),
-        held_a=account("held:enrollment:1", "liability", non_negative=True),
-        held_b=account("held:enrollment:2", "liability", non_negative=True),
-        wallet_a=account("wallet:member:1:CNY", "liability", non_negative=True),
-        wallet_b=account("wallet:member:2:CNY", "liability", non_negative=True),
-        pot=account("pot:challenge:1", "liability", non_negative=True),
-        fee=account("fee_revenue:CNY", "revenue"),
-        refunds=account("refunds_pending:member:1", "liability"),
-        wallet_usd=account("wallet:member:1:USD", "liability", currency="USD", non_negative=True),
+    """The chart's accounts, opened set-based (ensure_accounts) and read back as objects."""
+    specs = {
+        "cash": ("processor_cash:CNY", "asset", "CNY", False),
+        "held_a": ("held:enrollment:1", "liability", "CNY", True),
+        "held_b": ("held:enrollment:2", "liability", "CNY", True),
+        "wallet_a": ("wallet:member:1:CNY", "liability", "CNY", True),
+        "wallet_b": ("wallet:member:2:CNY", "liability", "CNY", True),
+        "pot": ("pot:challenge:1", "liability", "CNY", True),
+        "fee": ("fee_revenue:CNY", "revenue", "CNY", False),
+        "refunds": ("refunds_pending:member:1", "liability", "CNY", False),
+        "wallet_usd": ("wallet:member:1:USD", "liability", "USD", True),
+    }
+    ids = ledger.ensure_accounts(
+        session,
+        [
+            SimpleNamespace(code=prefix + code, kind=kind, currency=currency, non_negative=non_negative)
+            for code, kind, currency, non_negative in specs.values()
+        ],
     )
+    by_id = {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(ids.values())))}
+    return Chart(**{name: by_id[ids[prefix + spec[0]]] for name, spec in specs.items()})
 
 
 @pytest.fixture

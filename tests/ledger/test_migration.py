@@ -48,7 +48,8 @@ def test_the_revision_copies_the_guards_verbatim():
     revision = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(revision)
     assert (revision.revision, revision.down_revision) == ("0002", "0001")
-    assert revision.CREATE_FUNCTIONS == ddl.CREATE_FUNCTIONS
+    # if ddl.py changed, 0002 must not follow it: a new revision replaces the functions/triggers
+    assert revision.CREATE_FUNCTIONS == ddl.CREATE_FUNCTIONS, "ledger/ddl.py changed: add a revision"
     assert revision.TRANSACTIONS_TRIGGERS == ddl.TRANSACTIONS_TRIGGERS
     assert revision.POSTINGS_TRIGGERS == ddl.POSTINGS_TRIGGERS
     assert revision.DROP_ALL == ddl.DROP_ALL

@@ -146,7 +146,7 @@ def _own_enrollment(enrollment_id: int, member: Member) -> Enrollment:
 # --- routes --------------------------------------------------------------------------------------
 
 
-@settlements_bp.route("/challenges/<int:challenge_id>/days/<int:day_index>/settlement", methods=["GET"])
+@settlements_bp.route("/challenges/<id:challenge_id>/days/<int:day_index>/settlement", methods=["GET"])
 @auth_required
 @settlements_bp.arguments(StatementArgsSchema, location="query")
 @settlements_bp.response(200, DayStatementSchema)
@@ -161,7 +161,7 @@ def get_day_settlement(args, challenge_id, day_index):
     )
 
 
-@settlements_bp.route("/enrollments/<int:enrollment_id>/receipts", methods=["GET"])
+@settlements_bp.route("/enrollments/<id:enrollment_id>/receipts", methods=["GET"])
 @auth_required
 @settlements_bp.arguments(PageArgsSchema, location="query")
 @settlements_bp.response(200, ReceiptsSchema)
@@ -174,7 +174,7 @@ def get_receipts(args, enrollment_id):
     return body
 
 
-@settlements_bp.route("/enrollments/<int:enrollment_id>/rest-days", methods=["POST"])
+@settlements_bp.route("/enrollments/<id:enrollment_id>/rest-days", methods=["POST"])
 @auth_required
 @settlements_bp.arguments(RestDayCreateSchema)
 @settlements_bp.response(201, RestDaySchema)
@@ -197,7 +197,7 @@ def declare_rest_day(data, enrollment_id):
     }
 
 
-@settlements_bp.route("/challenges/<int:challenge_id>/days/<int:day_index>/excuse", methods=["POST"])
+@settlements_bp.route("/challenges/<id:challenge_id>/days/<int:day_index>/excuse", methods=["POST"])
 @auth_required
 @settlements_bp.arguments(ReasonSchema)
 @settlements_bp.response(201, ExcusedDaySchema)
@@ -216,7 +216,7 @@ def excuse_day(data, challenge_id, day_index):
     )
 
 
-@settlements_bp.route("/challenges/<int:challenge_id>/days/<int:day_index>/checkins", methods=["POST"])
+@settlements_bp.route("/challenges/<id:challenge_id>/days/<int:day_index>/checkins", methods=["POST"])
 @auth_required
 @settlements_bp.arguments(AppealCreateSchema)
 @settlements_bp.response(201, AppealSchema)

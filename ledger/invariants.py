@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from ledger.kinds import AccountKind
 from ledger.models import Account, LedgerTransaction, Posting
 
 #: at most this many violations are listed per check (the count says how many there were)
@@ -50,29 +49,87 @@ class VerifyReport:
 
 
 def check_transactions_balance(session: Session) -> list[Violation]:
-    """Every transaction's postings sum to zero, and every transaction has postings."""
-    rows = session.execute(
-        select(LedgerTransaction.id, LedgerTransaction.key, func.coalesce(func.sum(Posting.amount_minor), 0))
-        .outerjoin(Posting, Posting.transaction_id == LedgerTransaction.id)
-        .group_by(LedgerTransaction.id, LedgerTransaction.key)
-        .having((func.coalesce(func.sum(Posting.amount_minor), 0) != 0) | (func.count(Posting.id) == 0))
-        .limit(REPORT_LIMIT)
+    """Every transaction's postings sum to zero, and every transaction has postings.
+
+    Two statements that read indexes only: the sums per transaction (over the covering
+    ``(transaction_id, account_id, amount_minor)`` index) and the transactions without postings
+    (an anti join of two indexes); the keys are read for the (at most REPORT_LIMIT) violators only.
+    """
+    unbalanced = session.execute(
+        text(
+            "SELECT transaction_id, SUM(amount_minor) FROM ledger_postings GROUP BY transaction_id"
+            " HAVING SUM(amount_minor) <> 0 ORDER BY transaction_id LIMIT :limit"
+        ),
+        {"limit": REPORT_LIMIT},
+    ).all()
+    empty = session.execute(
+        text(
+            "SELECT t.id, 0 FROM ledger_transactions t WHERE NOT EXISTS"
+            " (SELECT 1 FROM ledger_postings p WHERE p.transaction_id = t.id) ORDER BY t.id LIMIT :limit"
+        ),
+        {"limit": REPORT_LIMIT},
+    ).all()
+    found = sorted([*unbalanced, *empty])[:REPORT_LIMIT]
+    if not found:
+        return []
+    keys = dict(
+        session.execute(
+            select(LedgerTransaction.id, LedgerTransaction.key).where(
+                LedgerTransaction.id.in_([tid for tid, _ in found])
+            )
+        ).all()
     )
     return [
-        Violation("transaction-balances", f"transaction {tid} ({key}) sums to {total}", key)
-        for tid, key, total in rows
+        Violation("transaction-balances", f"transaction {tid} ({keys[tid]}) sums to {total}", keys[tid])
+        for tid, total in found
     ]
 
 
+_WRONG_CURRENCY = """
+SELECT p.id, t.key, a.code, a.currency, t.currency
+  FROM {tables}
+ WHERE {where}
+ LIMIT :limit
+"""
+
+
 def check_one_currency(session: Session) -> list[Violation]:
-    """Every posting's account is in its transaction's currency."""
+    """Every posting's account is in its transaction's currency.
+
+    Not a join of every posting with its transaction: with D the currency most accounts are in,
+    a posting in the wrong currency is either on a non-D account (reached from those accounts by
+    index) in a transaction of another currency, or on a D account in a non-D transaction
+    (reached from one scan of the transactions). The two sets are disjoint and together exactly
+    the postings whose account currency differs from their transaction's.
+    """
+    dominant = session.execute(
+        text(
+            "SELECT currency FROM ledger_accounts GROUP BY currency ORDER BY COUNT(*) DESC, currency LIMIT 1"
+        )
+    ).scalar()
+    if dominant is None:
+        return []
     rows = session.execute(
-        select(Posting.id, LedgerTransaction.key, Account.code, Account.currency, LedgerTransaction.currency)
-        .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
-        .join(Account, Account.id == Posting.account_id)
-        .where(Account.currency != LedgerTransaction.currency)
-        .limit(REPORT_LIMIT)
-    )
+        text(
+            _WRONG_CURRENCY.format(
+                tables="ledger_accounts a JOIN ledger_postings p ON p.account_id = a.id"
+                " JOIN ledger_transactions t ON t.id = p.transaction_id",
+                where="a.currency <> :dominant AND t.currency <> a.currency",
+            )
+        ),
+        {"dominant": dominant, "limit": REPORT_LIMIT},
+    ).all()
+    if len(rows) < REPORT_LIMIT:
+        rows += session.execute(
+            text(
+                _WRONG_CURRENCY.format(
+                    tables="ledger_transactions t JOIN ledger_postings p ON p.transaction_id = t.id"
+                    " JOIN ledger_accounts a ON a.id = p.account_id",
+                    where="t.currency <> :dominant AND a.currency = :dominant",
+                )
+            ),
+            {"dominant": dominant, "limit": REPORT_LIMIT - len(rows)},
+        ).all()
     return [
         Violation(
             "one-currency", f"posting {pid} of {key} is on {code} ({acc_ccy}) in a {tx_ccy} transaction", key
@@ -82,51 +139,106 @@ def check_one_currency(session: Session) -> list[Violation]:
 
 
 def check_zero_sum_per_currency(session: Session) -> list[Violation]:
-    """The balances of all accounts sum to zero, per currency."""
+    """The balances of all accounts sum to zero, per currency.
+
+    Summed per account first (over the covering ``(account_id, transaction_id, amount_minor)``
+    index, no join), then the (few) account totals per currency.
+    """
     rows = session.execute(
-        select(Account.currency, func.sum(Posting.amount_minor))
-        .join(Posting, Posting.account_id == Account.id)
-        .group_by(Account.currency)
-        .having(func.sum(Posting.amount_minor) != 0)
+        text(
+            "SELECT a.currency, SUM(s.total) FROM"
+            " (SELECT account_id, SUM(amount_minor) AS total FROM ledger_postings GROUP BY account_id) s"
+            " JOIN ledger_accounts a ON a.id = s.account_id"
+            " GROUP BY a.currency HAVING SUM(s.total) <> 0"
+        )
     )
     return [Violation("zero-sum", f"all {ccy} accounts sum to {total}, not 0", ccy) for ccy, total in rows]
+
+
+_NORMAL_SIGN = "CASE WHEN a.kind IN ('asset', 'expense') THEN 1 ELSE -1 END"
+
+_NON_NEGATIVE = f"""
+WITH per_account AS (
+    SELECT account_id,
+           MIN(CASE WHEN amount_minor < 0 THEN transaction_id END) AS first_debit_out,
+           MIN(CASE WHEN amount_minor > 0 THEN transaction_id END) AS first_credit_out,
+           SUM(CASE WHEN amount_minor < 0 THEN -amount_minor ELSE 0 END) AS debits_out,
+           SUM(CASE WHEN amount_minor > 0 THEN amount_minor ELSE 0 END) AS credits_out
+      FROM ledger_postings
+     GROUP BY account_id
+),
+outflows AS (
+    SELECT a.id AS account_id, {_NORMAL_SIGN} AS sign,
+           CASE WHEN {_NORMAL_SIGN} = 1 THEN s.first_debit_out ELSE s.first_credit_out END AS first_out,
+           CASE WHEN {_NORMAL_SIGN} = 1 THEN s.debits_out ELSE s.credits_out END AS total_out
+      FROM ledger_accounts a JOIN per_account s ON s.account_id = a.id
+     WHERE a.non_negative = :yes
+),
+back_dated AS (
+    SELECT id, lo FROM (
+        SELECT id, MIN(id) OVER (ORDER BY occurred_at DESC, id DESC ROWS UNBOUNDED PRECEDING) AS lo
+          FROM ledger_transactions
+    ) w
+     WHERE lo < id
+),
+reordered AS (
+    SELECT p1.account_id
+      FROM back_dated b
+      JOIN ledger_postings p1 ON p1.transaction_id = b.id
+     WHERE EXISTS (SELECT 1 FROM ledger_postings p2
+                    WHERE p2.account_id = p1.account_id
+                      AND p2.transaction_id >= b.lo AND p2.transaction_id < b.id)
+),
+suspects AS (
+    SELECT o.account_id FROM outflows o
+     WHERE o.first_out IS NOT NULL
+       AND (o.account_id IN (SELECT account_id FROM reordered)
+            OR o.total_out > (SELECT COALESCE(SUM(p.amount_minor), 0) * o.sign
+                                FROM ledger_postings p
+                               WHERE p.account_id = o.account_id AND p.transaction_id < o.first_out))
+),
+running AS (
+    SELECT p.account_id,
+           SUM(p.amount_minor * {_NORMAL_SIGN})
+               OVER (PARTITION BY p.account_id ORDER BY t.occurred_at, t.id) AS running
+      FROM ledger_postings p
+      JOIN ledger_accounts a ON a.id = p.account_id
+      JOIN ledger_transactions t ON t.id = p.transaction_id
+     WHERE p.account_id IN (SELECT account_id FROM suspects)
+),
+lowest AS (
+    SELECT account_id, MIN(running) AS lowest FROM running GROUP BY account_id HAVING MIN(running) < 0
+)
+SELECT a.code, l.lowest FROM lowest l JOIN ledger_accounts a ON a.id = l.account_id LIMIT :limit
+"""
 
 
 def check_non_negative_accounts(session: Session) -> list[Violation]:
     """Accounts that may not go negative never did, at any point in time.
 
-    A running balance per account in time order (occurred_at, then transaction id), computed by
-    a window function in the database; only the lowest point per account comes back. A
-    transaction is one step: its legs on one account are peers of the window's default RANGE
-    frame, so money that passes through an account within a transaction is not a dip.
+    The definition: a running balance per account in time order (occurred_at, then transaction
+    id), a transaction being one step (its legs on one account are peers of the window's RANGE
+    frame, so money that passes through an account within a transaction is not a dip); an account
+    is reported with its lowest running balance if that is below zero.
+
+    That window over every posting is the slow part, so it runs only for *suspect* accounts; an
+    account is cleared without it only when it provably cannot dip:
+
+    - it has no outflow leg (a leg against its normal balance): every step adds;
+    - or its transaction-id order is its time order, and the inflows before its first outflow
+      (in transaction-id order) cover all its outflow legs together. Every prefix that contains
+      an outflow contains all of those inflows and at most all outflows, so is >= 0; a prefix
+      without outflows is >= 0. (Summing outflow legs, not steps, only overstates outflows.)
+
+    An account's id order is its time order unless it has a posting in a back-dated transaction
+    b (an earlier id is dated after it) and another in a transaction with id in [lo(b), id(b)),
+    lo(b) the lowest id ordered after b in time: those accounts are suspects whatever their
+    amounts. The per-account figures come from one pass over the covering
+    ``(account_id, transaction_id, amount_minor)`` index (no join, no sort); the inflows before
+    the first outflow are an index range per account; the back-dated transactions one pass over
+    ``(occurred_at, id)``.
     """
-    sign = case((Account.kind.in_([AccountKind.ASSET.value, AccountKind.EXPENSE.value]), 1), else_=-1)
-    running = (
-        select(
-            Posting.account_id.label("account_id"),
-            func.sum(Posting.amount_minor * sign)
-            .over(
-                partition_by=Posting.account_id,
-                order_by=(LedgerTransaction.occurred_at, LedgerTransaction.id),
-            )
-            .label("running"),
-        )
-        .join(Account, Account.id == Posting.account_id)
-        .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
-        .where(Account.non_negative.is_(True))
-        .subquery()
-    )
-    lowest = (
-        select(running.c.account_id, func.min(running.c.running).label("lowest"))
-        .group_by(running.c.account_id)
-        .having(func.min(running.c.running) < 0)
-        .subquery()
-    )
-    rows = session.execute(
-        select(Account.code, lowest.c.lowest)
-        .join(lowest, lowest.c.account_id == Account.id)
-        .limit(REPORT_LIMIT)
-    )
+    rows = session.execute(text(_NON_NEGATIVE), {"yes": True, "limit": REPORT_LIMIT})
     return [Violation("non-negative", f"account {code} went down to {low}", code) for code, low in rows]
 
 
@@ -150,6 +262,32 @@ def verify_report(session: Session, extra_checks: Iterable[Check] = ()) -> Verif
         postings=session.scalar(select(func.count()).select_from(Posting)) or 0,
         accounts=session.scalar(select(func.count()).select_from(Account)) or 0,
     )
-    for check in [*LEDGER_CHECKS, *extra_checks]:
-        report.violations.extend(check(session))
+    restore = _tune_for_verify(session)
+    try:
+        for check in [*LEDGER_CHECKS, *extra_checks]:
+            report.violations.extend(check(session))
+    finally:
+        restore()
     return report
+
+
+#: for the few large statements of the checks, on PostgreSQL: sorts and hashes in memory, and no
+#: JIT compilation (it never pays back for a handful of statements)
+_VERIFY_SETTINGS = {"work_mem": "256MB", "jit": "off"}
+
+
+def _tune_for_verify(session: Session) -> Callable[[], None]:
+    """SET LOCAL the verify settings on PostgreSQL; returns what puts the previous values back."""
+    if session.get_bind().dialect.name != "postgresql":
+        return lambda: None
+    previous = {
+        name: session.execute(text("SELECT current_setting(:name)"), {"name": name}).scalar_one()
+        for name in _VERIFY_SETTINGS
+    }
+
+    def apply(settings: dict[str, str]) -> None:
+        for name, value in settings.items():
+            session.execute(text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value})
+
+    apply(_VERIFY_SETTINGS)
+    return lambda: apply(previous)

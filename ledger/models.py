@@ -49,6 +49,8 @@ class Account(Base):
 
 class LedgerTransaction(Base):
     __tablename__ = "ledger_transactions"
+    # time order with the id tie-break, for ledger verify's non-negative check
+    __table_args__ = (Index("ix_ledger_transactions_occurred_at_id", "occurred_at", "id"),)
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     #: idempotency key: one movement per key, ever (e.g. "settle:12:3:returns", "stripe:evt_1")
@@ -72,6 +74,13 @@ class Posting(Base):
     __table_args__ = (
         CheckConstraint("amount_minor <> 0", name="amount_not_zero"),
         Index("ix_ledger_postings_account_transaction", "account_id", "transaction_id"),
+        # covering indexes for ledger verify (index-only scans, no heap fetches)
+        Index(
+            "ix_ledger_postings_account_transaction_amount", "account_id", "transaction_id", "amount_minor"
+        ),
+        Index(
+            "ix_ledger_postings_transaction_account_amount", "transaction_id", "account_id", "amount_minor"
+        ),
     )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)

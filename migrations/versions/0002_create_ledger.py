@@ -60,6 +60,9 @@ def upgrade():
     op.create_index(
         op.f("ix_ledger_transactions_occurred_at"), "ledger_transactions", ["occurred_at"], unique=False
     )
+    op.create_index(
+        "ix_ledger_transactions_occurred_at_id", "ledger_transactions", ["occurred_at", "id"], unique=False
+    )
     op.create_table(
         "ledger_postings",
         sa.Column("id", ID, nullable=False),
@@ -86,6 +89,18 @@ def upgrade():
     op.create_index(
         op.f("ix_ledger_postings_transaction_id"), "ledger_postings", ["transaction_id"], unique=False
     )
+    op.create_index(
+        "ix_ledger_postings_account_transaction_amount",
+        "ledger_postings",
+        ["account_id", "transaction_id", "amount_minor"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_ledger_postings_transaction_account_amount",
+        "ledger_postings",
+        ["transaction_id", "account_id", "amount_minor"],
+        unique=False,
+    )
     if op.get_bind().dialect.name == "postgresql":
         _execute(CREATE_FUNCTIONS + TRANSACTIONS_TRIGGERS + POSTINGS_TRIGGERS)
 
@@ -93,9 +108,12 @@ def upgrade():
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         _execute(DROP_ALL)
+    op.drop_index("ix_ledger_postings_transaction_account_amount", table_name="ledger_postings")
+    op.drop_index("ix_ledger_postings_account_transaction_amount", table_name="ledger_postings")
     op.drop_index(op.f("ix_ledger_postings_transaction_id"), table_name="ledger_postings")
     op.drop_index("ix_ledger_postings_account_transaction", table_name="ledger_postings")
     op.drop_table("ledger_postings")
+    op.drop_index("ix_ledger_transactions_occurred_at_id", table_name="ledger_transactions")
     op.drop_index(op.f("ix_ledger_transactions_occurred_at"), table_name="ledger_transactions")
     op.drop_table("ledger_transactions")
     op.drop_table("ledger_accounts")

@@ -8,10 +8,11 @@ postings there are.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from ledger.models import Account, LedgerTransaction, Posting
@@ -144,21 +145,22 @@ def check_zero_sum_per_currency(session: Session) -> list[Violation]:
     Summed per account first (over the covering ``(account_id, transaction_id, amount_minor)``
     index, no join), then the (few) account totals per currency.
     """
-    rows = session.execute(
-        text(
-            "SELECT a.currency, SUM(s.total) FROM"
-            " (SELECT account_id, SUM(amount_minor) AS total FROM ledger_postings GROUP BY account_id) s"
-            " JOIN ledger_accounts a ON a.id = s.account_id"
-            " GROUP BY a.currency HAVING SUM(s.total) <> 0"
-        )
-    )
+    with _planner(session, enable_hashagg="off"):  # a sorted index-only scan, not a hash of 10M rows
+        rows = session.execute(
+            text(
+                "SELECT a.currency, SUM(s.total) FROM"
+                " (SELECT account_id, SUM(amount_minor) AS total FROM ledger_postings GROUP BY account_id) s"
+                " JOIN ledger_accounts a ON a.id = s.account_id"
+                " GROUP BY a.currency HAVING SUM(s.total) <> 0"
+            )
+        ).all()
     return [Violation("zero-sum", f"all {ccy} accounts sum to {total}, not 0", ccy) for ccy, total in rows]
 
 
 _NORMAL_SIGN = "CASE WHEN a.kind IN ('asset', 'expense') THEN 1 ELSE -1 END"
 
-_NON_NEGATIVE = f"""
-WITH per_account AS (
+_PER_ACCOUNT_OUTFLOWS = f"""
+per_account AS (
     SELECT account_id,
            MIN(CASE WHEN amount_minor < 0 THEN transaction_id END) AS first_debit_out,
            MIN(CASE WHEN amount_minor > 0 THEN transaction_id END) AS first_credit_out,
@@ -173,14 +175,18 @@ outflows AS (
            CASE WHEN {_NORMAL_SIGN} = 1 THEN s.debits_out ELSE s.credits_out END AS total_out
       FROM ledger_accounts a JOIN per_account s ON s.account_id = a.id
      WHERE a.non_negative = :yes
-),
+)"""
+
+_BACK_DATED = """
 back_dated AS (
     SELECT id, lo FROM (
         SELECT id, MIN(id) OVER (ORDER BY occurred_at DESC, id DESC ROWS UNBOUNDED PRECEDING) AS lo
           FROM ledger_transactions
     ) w
      WHERE lo < id
-),
+)"""
+
+_REORDERED = """
 reordered AS (
     SELECT p1.account_id
       FROM back_dated b
@@ -188,29 +194,36 @@ reordered AS (
      WHERE EXISTS (SELECT 1 FROM ledger_postings p2
                     WHERE p2.account_id = p1.account_id
                       AND p2.transaction_id >= b.lo AND p2.transaction_id < b.id)
-),
+)"""
+
+_SUSPECTS = """
 suspects AS (
     SELECT o.account_id FROM outflows o
      WHERE o.first_out IS NOT NULL
-       AND (o.account_id IN (SELECT account_id FROM reordered)
-            OR o.total_out > (SELECT COALESCE(SUM(p.amount_minor), 0) * o.sign
-                                FROM ledger_postings p
-                               WHERE p.account_id = o.account_id AND p.transaction_id < o.first_out))
-),
-running AS (
-    SELECT p.account_id,
-           SUM(p.amount_minor * {_NORMAL_SIGN})
-               OVER (PARTITION BY p.account_id ORDER BY t.occurred_at, t.id) AS running
-      FROM ledger_postings p
-      JOIN ledger_accounts a ON a.id = p.account_id
-      JOIN ledger_transactions t ON t.id = p.transaction_id
-     WHERE p.account_id IN (SELECT account_id FROM suspects)
-),
-lowest AS (
-    SELECT account_id, MIN(running) AS lowest FROM running GROUP BY account_id HAVING MIN(running) < 0
-)
-SELECT a.code, l.lowest FROM lowest l JOIN ledger_accounts a ON a.id = l.account_id LIMIT :limit
+       AND ({reordered}
+            o.total_out > (SELECT COALESCE(SUM(p.amount_minor), 0) * o.sign
+                             FROM ledger_postings p
+                            WHERE p.account_id = o.account_id AND p.transaction_id < o.first_out))
+)"""
+
+_LOWEST = f"""
+SELECT a.code, l.lowest FROM (
+    SELECT account_id, MIN(running) AS lowest FROM (
+        SELECT p.account_id,
+               SUM(p.amount_minor * {_NORMAL_SIGN})
+                   OVER (PARTITION BY p.account_id ORDER BY t.occurred_at, t.id) AS running
+          FROM ledger_postings p
+          JOIN ledger_accounts a ON a.id = p.account_id
+          JOIN ledger_transactions t ON t.id = p.transaction_id
+         WHERE p.account_id IN {{accounts}}
+    ) r
+     GROUP BY account_id HAVING MIN(running) < 0
+) l JOIN ledger_accounts a ON a.id = l.account_id
+ LIMIT :limit
 """
+
+#: up to this many suspect accounts are passed by id to the exact window (else it reruns the query)
+SUSPECTS_BY_ID = 500
 
 
 def check_non_negative_accounts(session: Session) -> list[Violation]:
@@ -238,7 +251,34 @@ def check_non_negative_accounts(session: Session) -> list[Violation]:
     the first outflow are an index range per account; the back-dated transactions one pass over
     ``(occurred_at, id)``.
     """
-    rows = session.execute(text(_NON_NEGATIVE), {"yes": True, "limit": REPORT_LIMIT})
+    params = {"yes": True, "limit": REPORT_LIMIT}
+    ctes = [_PER_ACCOUNT_OUTFLOWS]
+    reordered = ""
+    if session.execute(text(f"WITH {_BACK_DATED} SELECT 1 FROM back_dated LIMIT 1")).first() is not None:
+        ctes += [_BACK_DATED, _REORDERED]
+        reordered = "o.account_id IN (SELECT account_id FROM reordered) OR"
+    ctes.append(_SUSPECTS.format(reordered=reordered))
+    with_suspects = "WITH " + ",".join(ctes)
+    with _planner(session, enable_hashagg="off"):  # sorted index-only scans, not hashes of 10M rows
+        suspects = (
+            session.execute(
+                text(f"{with_suspects} SELECT account_id FROM suspects LIMIT :n"),
+                {**params, "n": SUSPECTS_BY_ID + 1},
+            )
+            .scalars()
+            .all()
+        )
+    if not suspects:
+        return []
+    if len(suspects) <= SUSPECTS_BY_ID:
+        statement = text(_LOWEST.format(accounts=":accounts")).bindparams(
+            bindparam("accounts", expanding=True)
+        )
+        rows = session.execute(statement, {"accounts": suspects, "limit": REPORT_LIMIT})
+    else:
+        rows = session.execute(
+            text(with_suspects + _LOWEST.format(accounts="(SELECT account_id FROM suspects)")), params
+        )
     return [Violation("non-negative", f"account {code} went down to {low}", code) for code, low in rows]
 
 
@@ -276,6 +316,28 @@ def verify_report(session: Session, extra_checks: Iterable[Check] = ()) -> Verif
 _VERIFY_SETTINGS = {"work_mem": "256MB", "jit": "off"}
 
 
+@contextmanager
+def _planner(session: Session, **settings: str) -> Iterator[None]:
+    """Planner settings for one statement (PostgreSQL only; SET LOCAL, put back after)."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    previous = {
+        name: session.execute(text("SELECT current_setting(:name)"), {"name": name}).scalar_one()
+        for name in settings
+    }
+    _set_local(session, settings)
+    try:
+        yield
+    finally:
+        _set_local(session, previous)
+
+
+def _set_local(session: Session, settings: dict[str, str]) -> None:
+    for name, value in settings.items():
+        session.execute(text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value})
+
+
 def _tune_for_verify(session: Session) -> Callable[[], None]:
     """SET LOCAL the verify settings on PostgreSQL; returns what puts the previous values back."""
     if session.get_bind().dialect.name != "postgresql":
@@ -284,10 +346,5 @@ def _tune_for_verify(session: Session) -> Callable[[], None]:
         name: session.execute(text("SELECT current_setting(:name)"), {"name": name}).scalar_one()
         for name in _VERIFY_SETTINGS
     }
-
-    def apply(settings: dict[str, str]) -> None:
-        for name, value in settings.items():
-            session.execute(text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value})
-
-    apply(_VERIFY_SETTINGS)
-    return lambda: apply(previous)
+    _set_local(session, _VERIFY_SETTINGS)
+    return lambda: _set_local(session, previous)

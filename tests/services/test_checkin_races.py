@@ -68,3 +68,41 @@ def test_token_path_refuses_a_revoked_token(pg_engine):
                 evidence=Evidence(),
                 now=now,
             )
+
+
+def test_token_path_stores_one_check_in_when_taps_race(pg_engine):
+    """The API's path (autocommitted read and insert on PostgreSQL) under racing double taps."""
+    with Session(pg_engine) as setup:
+        challenge = make_challenge(setup, start_date=date(2026, 3, 2))
+        member = make_member(setup)
+        enrollment_id = enrollment_row(setup, challenge, member).id
+        now = at_local(challenge, 0, "05:30")
+        token_hash = hash_token(issue_token(setup, member, now=now).token)
+        setup.commit()
+    outcomes: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def tap():
+        with Session(pg_engine) as session:
+            barrier.wait()
+            try:
+                recorded = check_in_with_token(
+                    session, token_hash=token_hash, enrollment_id=enrollment_id, evidence=Evidence(), now=now
+                )
+                session.commit()
+                outcomes.append(f"day {recorded.day_index}")
+            except AlreadyCheckedIn:
+                session.rollback()
+                outcomes.append("already")
+
+    threads = [threading.Thread(target=tap) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["already", "already", "already", "day 0"]
+    with pg_engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT count(*) FROM check_ins WHERE enrollment_id = :e"), {"e": enrollment_id}
+        )
+        assert rows.scalar() == 1

@@ -47,6 +47,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+import ledger
 from habits import accounts
 from habits.domain.calendar import day_window, due_at
 from habits.domain.lifecycle import EnrollmentStatus
@@ -211,7 +212,7 @@ def _refund_held(
     legs = sql.held_to_wallet_legs(enrollment_ids)
     if not session.scalar(select(func.count()).select_from(legs.subquery())):
         return
-    sql.post_from_select(
+    ledger.post_from_select(
         session,
         key=key,
         currency=challenge.currency,
@@ -266,7 +267,7 @@ def settle_next_day(session: Session, challenge: Challenge, *, now: datetime) ->
         raise SettlementError(f"{stats.missing_accounts} enrollments of challenge {ch} have no accounts")
 
     def post(suffix: str, legs, memo: str) -> None:
-        sql.post_from_select(
+        ledger.post_from_select(
             session,
             key=f"settle:{ch}:{k}:{suffix}",
             currency=challenge.currency,
@@ -285,7 +286,7 @@ def settle_next_day(session: Session, challenge: Challenge, *, now: datetime) ->
         if stats.amount(kind):
             post(suffix, work.to_pot_legs(kind, pot.id), f"{kind} forfeits into the pot")
     day.forfeited_minor = sum(stats.amount(kind) for kind in FORFEIT_KINDS)
-    day.carried_in_minor = sql.balance(session, pot.id) - day.forfeited_minor
+    day.carried_in_minor = ledger.normal_balance(session, pot.id) - day.forfeited_minor
     day.pot_minor = day.carried_in_minor + day.forfeited_minor
     day.rest_days = stats.count(sql.REST)
     day.misses = stats.count(sql.MISSED) + stats.count(sql.ELIMINATED)

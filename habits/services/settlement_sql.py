@@ -99,18 +99,6 @@ def balance_expr(account_id_column):
     )
 
 
-def balance(session: Session, account_id: int) -> int:
-    """A liability account's balance (positive when we owe it), summed from its postings."""
-    return int(session.scalar(select(balance_expr(literal(account_id, BigInteger)))))
-
-
-def post_from_select(session: Session, *, key: str, currency: str, memo: str, occurred_at, legs) -> None:
-    """One balanced ledger transaction whose postings are the rows (account_id, amount_minor)."""
-    ledger.post_from_select(
-        session, key=key, currency=currency, memo=memo, occurred_at=occurred_at, legs=legs
-    )
-
-
 def _legs(*selects):
     """The union of (account_id, amount_minor) selects, as one Select the ledger can insert from."""
     rows = union_all(*selects).subquery("legs")

@@ -25,10 +25,8 @@ def money(session: Session, enrollment) -> dict:
 
 
 def balance_of(session: Session, account_id: int) -> int:
-    """A liability account's balance (positive when we owe it)."""
-    from habits.services.settlement_sql import balance
-
-    return balance(session, account_id)
+    """An account's balance as its owner reads it (a wallet holding 100 is 100)."""
+    return ledger.normal_balance(session, account_id)
 
 
 #: every habits check but the processor-cash reconciliation: the factories fund deposits straight

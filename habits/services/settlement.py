@@ -209,16 +209,14 @@ def _refund_held(
     Dated ``now``, when the sweep opened day 0: a late deposit may be dated after the opening
     instant itself, and a held deposit is never paid back before it was paid in.
     """
-    legs = sql.held_to_wallet_legs(enrollment_ids)
-    if not session.scalar(select(func.count()).select_from(legs.subquery())):
-        return
+    # Nothing to give back (the usual case for late deposits and early quits) writes nothing.
     ledger.post_from_select(
         session,
         key=key,
         currency=challenge.currency,
         memo=f"challenge {challenge.id}: {memo}",
         occurred_at=now,
-        legs=legs,
+        legs=sql.held_to_wallet_legs(enrollment_ids),
     )
 
 

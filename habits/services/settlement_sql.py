@@ -49,7 +49,6 @@ EXCUSED = "excused"
 MISSED = "missed"
 ELIMINATED = "eliminated"
 WITHDRAWN = "withdrawn"
-KINDS = (SUCCESS, REST, EXCUSED, MISSED, ELIMINATED, WITHDRAWN)
 
 _scratch = MetaData()
 OUTCOMES = Table(

@@ -250,10 +250,15 @@ def _same_as_select_or_conflict(session: Session, existing: LedgerTransaction, c
         raise IdempotencyConflict(f"key {existing.key} was already used for a different movement")
 
 
+def _normal_amount(amount):
+    """A posting's amount as the account's owner reads it (positive = money in)."""
+    debit_normal = Account.kind.in_([AccountKind.ASSET.value, AccountKind.EXPENSE.value])
+    return case((debit_normal, amount), else_=-amount)
+
+
 def _normal_sum(amount):
     """SUM(amount) as the account's owner reads it (positive = holds money)."""
-    debit_normal = Account.kind.in_([AccountKind.ASSET.value, AccountKind.EXPENSE.value])
-    return func.sum(case((debit_normal, amount), else_=-amount))
+    return func.sum(_normal_amount(amount))
 
 
 def _lock_debited(session: Session, pairs, accounts: dict[int, Account]) -> None:
@@ -305,11 +310,21 @@ def _check_posted(session: Session, transaction: LedgerTransaction, key: str) ->
         raise MixedCurrency(f"{key}: {foreign} legs on accounts in another currency")
     if total != 0:
         raise UnbalancedTransaction(f"{key}: legs sum to {total}, not 0")
-    touched = select(Posting.account_id).where(Posting.transaction_id == transaction.id)
+    # Only accounts this transaction draws down can go below zero by it: one it only pays into
+    # ends higher than it was. On a settlement day that skips re-summing every winner's wallet.
+    drawn = (
+        select(Posting.account_id)
+        .join(Account, Account.id == Posting.account_id)
+        .where(
+            Posting.transaction_id == transaction.id,
+            Account.non_negative.is_(True),
+            _normal_amount(Posting.amount_minor) < 0,
+        )
+    )
     below = session.execute(
         select(Account.code, _normal_sum(Posting.amount_minor))
         .join(Posting, Posting.account_id == Account.id)
-        .where(Account.non_negative.is_(True), Account.id.in_(touched))
+        .where(Account.id.in_(drawn))
         .group_by(Account.id, Account.code, Account.kind)
         .having(_normal_sum(Posting.amount_minor) < 0)
         .limit(1)

@@ -18,12 +18,18 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from app import create_app
 from habits.database import prepare_engine
 from habits.extensions import db, limiter
+
+# Timing is for benchmarks, not tests: on a loaded 2-core CI machine a per-example deadline only
+# makes property tests flaky, so none is set.
+settings.register_profile("streakpot", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("streakpot")
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 ON_POSTGRES = bool(TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"))

@@ -7,40 +7,18 @@ import importlib.util
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import MetaData, create_engine, text
-from sqlalchemy.engine import make_url
 
 import ledger
 from ledger import ddl
-from tests.conftest import TEST_DATABASE_URL
 
 ROOT = Path(__file__).resolve().parents[2]
 REVISION = ROOT / "migrations" / "versions" / "0002_create_ledger.py"
 LEDGER_TABLES = ("ledger_accounts", "ledger_transactions", "ledger_postings")
-
-
-@pytest.fixture
-def empty_url(tmp_path):
-    if not (TEST_DATABASE_URL or "").startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'migrated.db'}"
-        return
-    base = make_url(TEST_DATABASE_URL)
-    name = f"{base.database}_ledger_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_the_revision_copies_the_guards_verbatim():
@@ -55,8 +33,10 @@ def test_the_revision_copies_the_guards_verbatim():
     assert revision.DROP_ALL == ddl.DROP_ALL
 
 
-def test_upgrade_to_0002_builds_the_ledger(app, empty_url):
-    env = dict(os.environ, STREAKPOT_SQLALCHEMY_DATABASE_URI=empty_url, STREAKPOT_SCHEDULER_MODE="off")
+def test_upgrade_to_0002_builds_the_ledger(app, empty_database_url):
+    env = dict(
+        os.environ, STREAKPOT_SQLALCHEMY_DATABASE_URI=empty_database_url, STREAKPOT_SCHEDULER_MODE="off"
+    )
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade", "0002"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
@@ -66,7 +46,7 @@ def test_upgrade_to_0002_builds_the_ledger(app, empty_url):
     only_ledger = MetaData(naming_convention=ledger.Base.metadata.naming_convention)
     for name in LEDGER_TABLES:
         ledger.Base.metadata.tables[name].to_metadata(only_ledger)
-    engine = create_engine(empty_url)
+    engine = create_engine(empty_database_url)
     try:
         with engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})

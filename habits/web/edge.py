@@ -10,44 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, request
+from flask import abort, current_app, flash
 from flask_login import current_user
 
-from habits.extensions import db
 from habits.services.errors import HabitsError
+from habits.unit_of_work import commit, read, request_now  # noqa: F401  (the edge's API)
 from habits.web.i18n import friendly_error
 
 #: where the payments package keeps the gateway (the web may not import it: it imports stripe)
 GATEWAY = "streakpot.gateway"
-
-
-def request_now() -> datetime:
-    """The server's clock for this request, read once (kept in the WSGI environ, not ``g``)."""
-    now = request.environ.get("streakpot.now")
-    if now is None:
-        now = request.environ["streakpot.now"] = datetime.now(UTC)
-    return now
-
-
-def commit(service: Callable[..., Any], *args, **kwargs):
-    """Call ``service(db.session, *args, now=<request now>, **kwargs)`` and commit its work."""
-    session = db.session
-    try:
-        result = service(session, *args, now=request_now(), **kwargs)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    return result
-
-
-def read(service: Callable[..., Any], *args, **kwargs):
-    """Call a read-only service with the request's clock (no commit)."""
-    return service(db.session, *args, now=request_now(), **kwargs)
 
 
 @dataclass(frozen=True)

@@ -284,8 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--members", type=int, default=40_000, help="members with a token (one check-in each)"
     )
-    parser.add_argument("--rounds", type=int, default=2, help="hello then check-in, this many times")
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="hello then check-in, this many times")
+    parser.add_argument("--duration", type=int, default=8, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
@@ -339,6 +339,10 @@ def main(argv: list[str] | None = None) -> int:
             "  " + figures("check-in", checkin) + f"   statuses {dict(sorted(checkin['statuses'].items()))}"
         )
         print(f"  ratio        {checkin['rps'] / hello['rps']:.1%} of hello-world")
+    ratios = sorted(checkin["rps"] / hello["rps"] for hello, checkin in results)
+    p99s = sorted(checkin["p99_ms"] for _, checkin in results)
+    ratio, p99 = ratios[len(ratios) // 2], p99s[len(p99s) // 2]
+    print(f"median over rounds: ratio {ratio:.1%}, check-in p99 {p99:.2f} ms")
     print(f"check-ins stored: {stored}; load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.profile_requests:
         print()

@@ -193,17 +193,17 @@ def checkins_in_database() -> int:
 
 
 def gunicorn_command(args) -> list[str]:
-    return [
+    """The recommended configuration (bench/checkin_gunicorn_conf.py); options given here win."""
+    command = [
         str(ROOT / ".venv/bin/gunicorn"),
+        "--config", str(ROOT / "bench" / "checkin_gunicorn_conf.py"),
         "--workers", str(args.workers),
         "--threads", str(args.threads),
-        "--worker-class", "gthread",
         "--bind", f"127.0.0.1:{PORT}",
-        "--backlog", "2048",
-        "--keep-alive", "5",
-        "--access-logfile", "-" if args.access_log else "/dev/null",
-        "bench.checkin_wsgi:app",
     ]  # fmt: skip
+    if args.access_log:
+        command += ["--access-logfile", "-"]
+    return [*command, "bench.checkin_wsgi:app"]
 
 
 def wait_for_server(timeout: float = 30.0) -> None:

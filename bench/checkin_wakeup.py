@@ -22,6 +22,7 @@ import os
 import re
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -206,9 +207,16 @@ def gunicorn_command(args) -> list[str]:
     return [*command, "bench.checkin_wsgi:app"]
 
 
-def wait_for_server(timeout: float = 30.0) -> None:
+def port_in_use() -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", PORT)) == 0
+
+
+def wait_for_server(server: subprocess.Popen, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with status {server.returncode}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bench/hello", timeout=1) as response:
                 if response.status == 200:
@@ -312,8 +320,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  done in {time.monotonic() - started:.1f}s", flush=True)
         subprocess.run(["redis-cli", "-n", "15", "FLUSHDB"], check=True, capture_output=True)
         print("gunicorn:", " ".join(gunicorn_command(args)[1:]), flush=True)
+        if port_in_use():  # another server there would be measured instead of this one
+            raise RuntimeError(f"127.0.0.1:{PORT} is already in use")
         server = subprocess.Popen(gunicorn_command(args), env=env, cwd=ROOT, start_new_session=True)
-        wait_for_server()
+        wait_for_server(server)
         base = f"http://127.0.0.1:{PORT}"
         run_wrk(args, f"{base}/bench/hello", duration=2)  # warm-up
         lua = ROOT / "bench" / "checkin_wakeup.lua"

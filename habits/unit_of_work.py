@@ -31,7 +31,11 @@ def commit(service: Callable[..., T], *args, **kwargs) -> T:
     session = db.session
     try:
         result = service(session, *args, now=request_now(), **kwargs)
-        session.commit()
+        # A session autobegins on its first statement or added object: one that never began has
+        # nothing to commit (the check-in's own autocommitted path), and committing it would
+        # only cost the bookkeeping.
+        if session().in_transaction():
+            session.commit()
     except BaseException:
         session.rollback()
         raise

@@ -7,6 +7,8 @@ inside the check-in's own single query (checkins.check_in_with_token) instead of
 
 from __future__ import annotations
 
+import json
+from datetime import UTC
 from pathlib import Path
 
 from flask import current_app, request, send_file
@@ -113,13 +115,33 @@ def create_checkin(enrollment_id):
     if token is None:
         raise Unauthorized("This needs a valid API token: send 'Authorization: Bearer <token>'.")
     evidence = parse_evidence()
-    return commit(
+    recorded = commit(
         checkins.check_in_with_token,
         token_hash=hash_token(token),
         enrollment_id=enrollment_id,
         evidence=evidence,
         photo_store=photo_store() if evidence.photo else None,
     )
+    # Built here rather than dumped through CheckInSchema (a tenth of a tap's CPU in marshmallow);
+    # the schema still documents it, and a test holds the two to the same body.
+    return current_app.response_class(json.dumps(created_view(recorded)), 201, mimetype="application/json")
+
+
+def created_view(recorded: checkins.RecordedCheckIn) -> dict:
+    """The body of a new check-in: CheckInSchema's fields, instants as RFC 3339 UTC with ``Z``."""
+    return {
+        "id": recorded.id,
+        "enrollment_id": recorded.enrollment_id,
+        "challenge_id": recorded.challenge_id,
+        "day_index": recorded.day_index,
+        "checked_in_at": recorded.checked_in_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "note": recorded.note,
+        "value": recorded.value,
+        "has_photo": recorded.has_photo,
+        "counts_for_money": recorded.counts_for_money,
+        "voided_at": None,
+        "void_reason": None,
+    }
 
 
 @checkins_bp.route("/enrollments/<id:enrollment_id>/checkins", methods=["GET"])

@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import time
 
-from flask import Response, current_app
+from flask import Response, current_app, request
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
 from werkzeug.exceptions import TooManyRequests
@@ -82,9 +82,18 @@ def _direct_limit(setting: str, scope: str, key_func):
                         )
             return view(*args, **kwargs)
 
+        wrapper.limits_itself = True
         return problems(429)(wrapper)
 
     return decorate
+
+
+@limiter.request_filter
+def _limits_itself() -> bool:
+    """A view with a direct limit counts itself: Flask-Limiter's per-request middleware, which
+    looks for route limits on every request, would find none there and only cost the time."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "limits_itself", False)
 
 
 login_limit = _limit("RATELIMIT_LOGIN", get_remote_address)

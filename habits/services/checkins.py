@@ -17,22 +17,21 @@ from __future__ import annotations
 import bisect
 import functools
 from collections import namedtuple
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, select
+from sqlalchemy import Connection, and_, bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import Session
 
 from habits.domain.calendar import Schedule, day_window, due_at
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.models import ApiToken, Challenge, CheckIn, CheckInSource, Community, Enrollment, Member
 from habits.services.codewords import code_word, note_has_word
 from habits.services.communities import active_role, is_organizing
+from habits.services.direct_sql import OneRow, StatementTarget, statement_target
 from habits.services.errors import Forbidden, HabitsError, InvalidInput, NotFound
 from habits.services.photos import Photo, PhotoStore
 from habits.services.tokens import Unauthenticated
@@ -164,37 +163,8 @@ _TARGET_BY_TOKEN = (
 )
 
 
-class _OneRow:
-    """A statement that returns at most one row, run the cheapest way the dialect allows.
-
-    On PostgreSQL it goes straight to psycopg with the SQL that SQLAlchemy compiled from this
-    same statement (once): SQLAlchemy's per-execution context and result objects cost about
-    60 us of CPU per statement, a tenth of a check-in, and the wake-up spike runs two per tap.
-    Elsewhere (SQLite) SQLAlchemy executes it. Either way the row comes back as a plain tuple
-    in the statement's column order.
-    """
-
-    def __init__(self, statement) -> None:
-        self.statement = statement
-        #: compiled SQL by the parameter names given (an INSERT names the columns it fills)
-        self._postgresql_sql: dict[frozenset, str] = {}
-
-    def first(self, connection: Connection, params: dict) -> tuple | None:
-        if connection.dialect.name != "postgresql":
-            row = connection.execute(self.statement, params).first()
-            return tuple(row) if row is not None else None
-        names = frozenset(params)
-        sql = self._postgresql_sql.get(names)
-        if sql is None:
-            compiled = self.statement.compile(dialect=connection.dialect, column_keys=sorted(names))
-            sql = self._postgresql_sql[names] = str(compiled)
-        with connection.connection.driver_connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchone()
-
-
 _Target = namedtuple("_Target", [column.name for column in _TARGET_BY_TOKEN.selected_columns])
-_FIND_TARGET = _OneRow(_TARGET_BY_TOKEN)
+_FIND_TARGET = OneRow(_TARGET_BY_TOKEN)
 
 
 def check_in_with_token(
@@ -211,8 +181,8 @@ def check_in_with_token(
     Raises Unauthenticated (401) for an unknown, expired or revoked token; NotFound (404) when
     the enrollment is not theirs; and what ``check_in`` raises.
     """
-    with _check_in_connection(session) as connection:
-        found = _FIND_TARGET.first(connection, {"token_hash": token_hash, "enrollment_id": enrollment_id})
+    with statement_target(session) as target_db:
+        found = _FIND_TARGET.first(target_db, {"token_hash": token_hash, "enrollment_id": enrollment_id})
         row = _Target(*found) if found is not None else None
         if row is None or row.revoked_at is not None or now >= row.expires_at:
             raise Unauthenticated("This needs a valid API token: send 'Authorization: Bearer <token>'.")
@@ -228,29 +198,7 @@ def check_in_with_token(
             requires_code_word=row.requires_code_word,
             code_word_secret=row.code_word_secret,
         )
-        return _record(session, target, evidence, photo_store, now=now, connection=connection)
-
-
-@contextmanager
-def _check_in_connection(session: Session) -> Iterator[Connection]:
-    """The connection a check-in reads and inserts with.
-
-    A check-in is one read and one INSERT guarded by the unique key (enrollment, day): it needs
-    no multi-statement transaction (under READ COMMITTED the read would not be held stable until
-    the insert anyway). So when the check-in is the request's whole unit of work on PostgreSQL
-    (the session has not begun), the two statements run autocommitted on a pooled connection of
-    their own: no BEGIN and COMMIT round trips and none of the ORM session's bookkeeping, which
-    profiling showed to cost a fifth of a check-in. The INSERT is still durable before the 201:
-    its commit waits for the WAL flush. Inside a caller's transaction (a page that does more, a
-    test's savepoint) the check-in joins it.
-    """
-    plain = session() if isinstance(session, scoped_session) else session
-    bind = plain.get_bind()
-    if not plain.in_transaction() and isinstance(bind, Engine) and bind.dialect.name == "postgresql":
-        with bind.connect() as connection:
-            yield connection.execution_options(isolation_level="AUTOCOMMIT")
-    else:
-        yield plain.connection()
+        return _record(session, target, evidence, photo_store, now=now, target_db=target_db)
 
 
 def check_in(
@@ -289,7 +237,7 @@ def _record(
     photo_store: PhotoStore | None,
     *,
     now: datetime,
-    connection: Connection | None = None,
+    target_db: StatementTarget | None = None,
 ) -> RecordedCheckIn:
     if target.status in REFUSED:
         raise CheckInNotAllowed(
@@ -327,7 +275,7 @@ def _record(
         "source": CheckInSource.MEMBER.value,
         "counts_for_money": counts_for_money,
     }
-    checkin_id = _insert_once(session, values, connection or session.connection())
+    checkin_id = _insert_once(session, values, target_db or session.connection())
     if checkin_id is None:
         if photo_path and photo_store:
             photo_store.delete(photo_path)
@@ -362,7 +310,7 @@ def _check_evidence(target: CheckInTarget, evidence: Evidence, day_index: int) -
 _CHECK_INS = CheckIn.__table__
 #: built once: a statement without values compiles once per set of keys, which never changes
 _INSERT_ONCE = {
-    name: _OneRow(
+    name: OneRow(
         make_insert(_CHECK_INS)
         .on_conflict_do_nothing(index_elements=["enrollment_id", "day_index"])
         .returning(_CHECK_INS.c.id)
@@ -372,11 +320,13 @@ _INSERT_ONCE = {
 _INSERT_PLAIN = insert(_CHECK_INS).returning(_CHECK_INS.c.id)
 
 
-def _insert_once(session: Session, values: dict, connection: Connection) -> int | None:
+def _insert_once(session: Session, values: dict, target_db: StatementTarget) -> int | None:
     """Insert the check-in; None when (enrollment, day) already has one. One round trip."""
-    statement = _INSERT_ONCE.get(connection.dialect.name)
+    # a bare psycopg connection is PostgreSQL's
+    dialect = target_db.dialect.name if isinstance(target_db, Connection) else "postgresql"
+    statement = _INSERT_ONCE.get(dialect)
     if statement is not None:
-        row = statement.first(connection, values)
+        row = statement.first(target_db, values)
         return row[0] if row is not None else None
     try:
         with session.begin_nested():

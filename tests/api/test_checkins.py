@@ -47,6 +47,17 @@ def test_check_in_inside_the_window_records_the_day_by_the_server_clock(client, 
     assert (body["note"], body["value"], body["counts_for_money"]) == ("up!", 5.5, True)
 
 
+def test_the_201_body_is_the_check_in_as_read_back(client, world):
+    """The tap's answer is built by hand on the hot path: it must say what reading it back says."""
+    with travel(at_local(world.challenge, 2, "06:59")):
+        created = client.post(
+            checkin_url(world.owner_enrollment), json={"note": "up!"}, headers=world.as_("owner")
+        )
+        listed = client.get(checkin_url(world.owner_enrollment), headers=world.as_("owner"))
+    assert created.status_code == 201 and created.mimetype == "application/json"
+    assert listed.get_json()["items"] == [created.get_json()]
+
+
 def test_empty_body_is_a_plain_tap(client, world):
     with travel(at_local(world.challenge, 0, "05:00")):
         response = client.post(checkin_url(world.owner_enrollment), headers=world.as_("owner"))

@@ -78,6 +78,7 @@ def populate(members: int, reserve: int, workdir: Path, rounds: int) -> tuple[li
     from werkzeug.security import generate_password_hash
 
     from app import create_app
+    from habits.domain.calendar import Schedule
     from habits.extensions import db
     from habits.models import (
         ApiToken,
@@ -89,6 +90,7 @@ def populate(members: int, reserve: int, workdir: Path, rounds: int) -> tuple[li
         Role,
         Theme,
     )
+    from habits.models.window import store_windows
 
     now = datetime.now(UTC)
     total = members + reserve
@@ -140,6 +142,8 @@ def populate(members: int, reserve: int, workdir: Path, rounds: int) -> tuple[li
                   "status": "running", "day_zero_opens_at": datetime.combine(start, datetime.min.time(), UTC),
                   "settled_days": 0, "next_due_at": None, "created_by_id": 1, "created_at": now}],
             )  # fmt: skip
+            # Core inserts skip the ORM's listeners: store the windows the check-in finds its day in
+            store_windows(conn, 1, Schedule("UTC", start, 30, 0, 1440))
             conn.execute(
                 insert(Enrollment),
                 [

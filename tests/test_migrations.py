@@ -5,21 +5,22 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, date, datetime
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, insert, select
 
+from habits.domain.calendar import Schedule, day_window
 from habits.extensions import db
+from habits.models import Challenge, ChallengeWindow, Community, Member
 
 
-def test_upgrade_from_empty_matches_the_models(app, empty_database_url, tmp_path):
-    env = dict(
-        os.environ, STREAKPOT_SQLALCHEMY_DATABASE_URI=empty_database_url, STREAKPOT_SCHEDULER_MODE="off"
-    )
+def flask_db(database_url: str, *args: str) -> None:
+    env = dict(os.environ, STREAKPOT_SQLALCHEMY_DATABASE_URI=database_url, STREAKPOT_SCHEDULER_MODE="off")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
+        [sys.executable, "-m", "flask", "--app", "app", "db", *args],
         cwd=root,
         env=env,
         capture_output=True,
@@ -27,6 +28,10 @@ def test_upgrade_from_empty_matches_the_models(app, empty_database_url, tmp_path
         timeout=120,
     )
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_upgrade_from_empty_matches_the_models(app, empty_database_url, tmp_path):
+    flask_db(empty_database_url, "upgrade")
 
     engine = create_engine(empty_database_url)
     try:
@@ -36,3 +41,79 @@ def test_upgrade_from_empty_matches_the_models(app, empty_database_url, tmp_path
     finally:
         engine.dispose()
     assert differences == []
+
+
+def test_challenges_created_before_the_windows_table_get_their_windows(app, empty_database_url):
+    """0004 computes the windows of existing challenges with the domain's own rules."""
+    flask_db(empty_database_url, "upgrade", "0003")
+    engine = create_engine(empty_database_url)
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                insert(Member.__table__).values(
+                    id=1,
+                    email="o@x.test",
+                    password_hash="x",
+                    display_name="O",
+                    timezone="UTC",
+                    locale="en",
+                    created_at=now,
+                )
+            )
+            conn.execute(
+                insert(Community.__table__).values(
+                    id=1,
+                    name="Dawn",
+                    theme="early-rise",
+                    description="",
+                    rules_text="",
+                    join_questions=[],
+                    requires_approval=False,
+                    organizer_id=1,
+                    created_at=now,
+                )
+            )
+            conn.execute(
+                insert(Challenge.__table__).values(
+                    id=1,
+                    community_id=1,
+                    title="DST",
+                    description="",
+                    timezone="America/New_York",
+                    start_date=date(2026, 3, 7),
+                    days=3,
+                    open_minute=330,
+                    close_minute=480,
+                    deposit_minor=300,
+                    currency="USD",
+                    max_misses=0,
+                    min_participants=1,
+                    fee_bps=0,
+                    split="equal",
+                    review_minutes=10,
+                    rest_days=0,
+                    outage_minutes=10,
+                    requires_photo=False,
+                    requires_code_word=False,
+                    code_word_secret="s",
+                    status="enrolling",
+                    day_zero_opens_at=now,
+                    settled_days=0,
+                    created_by_id=1,
+                    created_at=now,
+                )
+            )
+        flask_db(empty_database_url, "upgrade")
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    ChallengeWindow.day_index, ChallengeWindow.opens_at, ChallengeWindow.closes_at
+                ).order_by(ChallengeWindow.day_index)
+            ).all()
+    finally:
+        engine.dispose()
+    schedule = Schedule("America/New_York", date(2026, 3, 7), 3, 330, 480)
+    # 2026-03-08 is the spring-forward day in New York: 05:30 local is 09:30 UTC, not 10:30
+    assert [(k, o, c) for k, o, c in rows] == [(k, *day_window(schedule, k)) for k in range(3)]
+    assert rows[1][1] == datetime(2026, 3, 8, 9, 30, tzinfo=UTC)

@@ -18,4 +18,5 @@ from habits.models.member import ApiToken, Member  # noqa: F401
 from habits.models.payment import Dispute, Payment, Refund, StripeEvent, Withdrawal  # noqa: F401
 from habits.models.settlement import DaySettlement, DaySettlementStatus  # noqa: F401
 from habits.models.system import Heartbeat  # noqa: F401
+from habits.models.window import ChallengeWindow  # noqa: F401
 from ledger import models as ledger_models  # noqa: F401  (ledger tables share the metadata)

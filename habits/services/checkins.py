@@ -18,9 +18,9 @@ import bisect
 import functools
 from collections import namedtuple
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, select
+from sqlalchemy import Connection, Float, Text, and_, bindparam, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -28,13 +28,23 @@ from sqlalchemy.orm import Session
 
 from habits.domain.calendar import Schedule, day_window, due_at
 from habits.domain.lifecycle import EnrollmentStatus
-from habits.models import ApiToken, Challenge, CheckIn, CheckInSource, Community, Enrollment, Member
+from habits.models import (
+    ApiToken,
+    Challenge,
+    ChallengeWindow,
+    CheckIn,
+    CheckInSource,
+    Community,
+    Enrollment,
+    Member,
+)
 from habits.services.codewords import code_word, note_has_word
 from habits.services.communities import active_role, is_organizing
 from habits.services.direct_sql import OneRow, StatementTarget, statement_target
 from habits.services.errors import Forbidden, HabitsError, InvalidInput, NotFound
 from habits.services.photos import Photo, PhotoStore
 from habits.services.tokens import Unauthenticated
+from ledger.base import UTCDateTime
 
 #: may not check in at all: no deposit yet, or never took part
 REFUSED = frozenset({EnrollmentStatus.PENDING_PAYMENT, EnrollmentStatus.CANCELLED})
@@ -167,6 +177,79 @@ _Target = namedtuple("_Target", [column.name for column in _TARGET_BY_TOKEN.sele
 _FIND_TARGET = OneRow(_TARGET_BY_TOKEN)
 
 
+_WINDOW, _CHECK_INS = ChallengeWindow.__table__, CheckIn.__table__
+_CHECK_IN_COLUMNS = ("enrollment_id", "challenge_id", "day_index", "checked_in_at", "note", "value", "source",
+                     "counts_for_money")  # fmt: skip
+_NOW = bindparam("now", type_=UTCDateTime())
+
+
+def _tap_statement(make_insert):
+    """The whole tap in one statement, when nothing about it needs Python: a live token, its
+    member's enrollment that may check in, a challenge that asks for no photo or code word, and
+    a stored window (models/window.py) holding ``now``. It inserts nothing otherwise, or when the
+    day already has a check-in (the unique key decides, as in ``_record``)."""
+    return (
+        make_insert(_CHECK_INS)
+        .from_select(
+            _CHECK_IN_COLUMNS,
+            select(
+                _ENROLLMENT.c.id,
+                _ENROLLMENT.c.challenge_id,
+                _WINDOW.c.day_index,
+                _NOW,
+                bindparam("note", type_=Text()),
+                bindparam("value", type_=Float()),
+                literal(CheckInSource.MEMBER.value),
+                and_(*(_ENROLLMENT.c.status != status.value for status in NOT_FOR_MONEY)),
+            )
+            .select_from(
+                _TOKEN.join(
+                    _ENROLLMENT,
+                    and_(
+                        _ENROLLMENT.c.id == bindparam("enrollment_id"),
+                        _ENROLLMENT.c.member_id == _TOKEN.c.member_id,
+                    ),
+                )
+                .join(_CHALLENGE, _CHALLENGE.c.id == _ENROLLMENT.c.challenge_id)
+                .join(
+                    _WINDOW,
+                    and_(
+                        _WINDOW.c.challenge_id == _ENROLLMENT.c.challenge_id,
+                        # a window lasts at most 25 hours (a 24:00 close on a fall-back day):
+                        # this bounds the index range to a row or two
+                        _WINDOW.c.opens_at > bindparam("two_days_before", type_=UTCDateTime()),
+                        _WINDOW.c.opens_at <= _NOW,
+                        _WINDOW.c.closes_at > _NOW,
+                    ),
+                )
+            )
+            .where(
+                _TOKEN.c.token_hash == bindparam("token_hash"),
+                _TOKEN.c.revoked_at.is_(None),
+                _TOKEN.c.expires_at > _NOW,
+                *(_ENROLLMENT.c.status != status.value for status in REFUSED),
+                _CHALLENGE.c.requires_photo.is_(False),
+                _CHALLENGE.c.requires_code_word.is_(False),
+            ),
+        )
+        .on_conflict_do_nothing(index_elements=["enrollment_id", "day_index"])
+        .returning(
+            _CHECK_INS.c.id, _CHECK_INS.c.challenge_id, _CHECK_INS.c.day_index, _CHECK_INS.c.counts_for_money
+        )
+    )
+
+
+_TAP_IN_ONE_STATEMENT = {
+    name: OneRow(_tap_statement(make_insert))
+    for name, make_insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+
+
+def _dialect(target_db: StatementTarget) -> str:
+    # a bare psycopg connection is PostgreSQL's
+    return target_db.dialect.name if isinstance(target_db, Connection) else "postgresql"
+
+
 def check_in_with_token(
     session: Session,
     *,
@@ -180,7 +263,37 @@ def check_in_with_token(
 
     Raises Unauthenticated (401) for an unknown, expired or revoked token; NotFound (404) when
     the enrollment is not theirs; and what ``check_in`` raises.
+
+    The wake-up tap (no photo) first tries the single statement above; when it inserts nothing,
+    the step-by-step path below decides, and explains a refusal.
     """
+    with statement_target(session) as target_db:
+        tap = _TAP_IN_ONE_STATEMENT.get(_dialect(target_db))
+        if tap is not None and evidence.photo is None:
+            inserted = tap.first(
+                target_db,
+                {
+                    "token_hash": token_hash,
+                    "enrollment_id": enrollment_id,
+                    "now": now,
+                    "two_days_before": now - timedelta(days=2),
+                    "note": evidence.note,
+                    "value": evidence.value,
+                },
+            )
+            if inserted is not None:
+                checkin_id, challenge_id, day_index, counts_for_money = inserted
+                return RecordedCheckIn(
+                    id=checkin_id,
+                    enrollment_id=enrollment_id,
+                    challenge_id=challenge_id,
+                    day_index=day_index,
+                    checked_in_at=now,
+                    note=evidence.note,
+                    value=evidence.value,
+                    has_photo=False,
+                    counts_for_money=bool(counts_for_money),
+                )
     with statement_target(session) as target_db:
         found = _FIND_TARGET.first(target_db, {"token_hash": token_hash, "enrollment_id": enrollment_id})
         row = _Target(*found) if found is not None else None
@@ -307,7 +420,6 @@ def _check_evidence(target: CheckInTarget, evidence: Evidence, day_index: int) -
         raise InvalidInput("The check-in lacks the evidence this challenge asks for.", errors=errors)
 
 
-_CHECK_INS = CheckIn.__table__
 #: built once: a statement without values compiles once per set of keys, which never changes
 _INSERT_ONCE = {
     name: OneRow(
@@ -322,9 +434,7 @@ _INSERT_PLAIN = insert(_CHECK_INS).returning(_CHECK_INS.c.id)
 
 def _insert_once(session: Session, values: dict, target_db: StatementTarget) -> int | None:
     """Insert the check-in; None when (enrollment, day) already has one. One round trip."""
-    # a bare psycopg connection is PostgreSQL's
-    dialect = target_db.dialect.name if isinstance(target_db, Connection) else "postgresql"
-    statement = _INSERT_ONCE.get(dialect)
+    statement = _INSERT_ONCE.get(_dialect(target_db))
     if statement is not None:
         row = statement.first(target_db, values)
         return row[0] if row is not None else None

@@ -28,19 +28,22 @@ class OneRow:
 
     def __init__(self, statement) -> None:
         self.statement = statement
-        #: compiled SQL by the parameter names given (an INSERT names the columns it fills)
-        self._postgresql_sql: dict[frozenset, str] = {}
+        #: compiled SQL, and the values of the statement's own literals, by the parameter names
+        #: given (an INSERT names the columns it fills)
+        self._postgresql_sql: dict[frozenset, tuple[str, dict]] = {}
 
     def first(self, target: StatementTarget, params: dict) -> tuple | None:
         if isinstance(target, Connection):
             row = target.execute(self.statement, params).first()
             return tuple(row) if row is not None else None
         names = frozenset(params)
-        sql = self._postgresql_sql.get(names)
-        if sql is None:
-            compiled = self.statement.compile(dialect=_POSTGRESQL, column_keys=sorted(names))
-            sql = self._postgresql_sql[names] = str(compiled)
-        return target.execute(sql, params, prepare=True).fetchone()
+        compiled = self._postgresql_sql.get(names)
+        if compiled is None:
+            statement = self.statement.compile(dialect=_POSTGRESQL, column_keys=sorted(names))
+            literals = {name: value for name, value in statement.params.items() if name not in names}
+            compiled = self._postgresql_sql[names] = (str(statement), literals)
+        sql, literals = compiled
+        return target.execute(sql, {**literals, **params} if literals else params, prepare=True).fetchone()
 
 
 @contextmanager

@@ -34,12 +34,25 @@ def commit(service: Callable[..., T], *args, **kwargs) -> T:
         # A session autobegins on its first statement or added object: one that never began has
         # nothing to commit (the check-in's own autocommitted path), and committing it would
         # only cost the bookkeeping.
-        if session().in_transaction():
+        if session_begun():
             session.commit()
     except BaseException:
-        session.rollback()
+        if session.registry.has():
+            session.rollback()
         raise
     return result
+
+
+def session_begun() -> bool:
+    """Whether this request's session exists and has begun a transaction (creates nothing)."""
+    return db.session.registry.has() and db.session().in_transaction()
+
+
+def engine_while_no_session():
+    """The engine, while this request has no session yet: a unit of work that is one or two
+    statements may then run on a connection of its own (services/direct_sql.py); None once a
+    session exists, so the work joins it."""
+    return None if db.session.registry.has() else db.engine
 
 
 def read(service: Callable[..., T], *args, **kwargs) -> T:

@@ -103,6 +103,7 @@ def session(app):
     # Flask-SQLAlchemy's teardown calls remove(); keep the session (and the test's objects)
     # alive, but drop uncommitted work exactly as closing a real request session would.
     scoped.remove = lambda: scoped.rollback()
+    scoped()  # the session exists from the start, so requests join it (unit_of_work)
     original = db.session
     db.session = scoped
     try:

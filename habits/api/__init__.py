@@ -75,6 +75,7 @@ def blueprints() -> list:
 
 def init_api(app) -> StreakpotApi:
     from habits.api.health import health_bp
+    from habits.api.ratelimits import skip_middleware_for_self_limiting_views
     from habits.api.security import add_www_authenticate
     from habits.extensions import csrf
 
@@ -88,4 +89,5 @@ def init_api(app) -> StreakpotApi:
         csrf.exempt(blueprint)
     app.register_blueprint(health_bp)
     app.after_request(add_www_authenticate)
+    skip_middleware_for_self_limiting_views(app)
     return api

@@ -6,4 +6,9 @@ service refused (HabitsError) or failed, so a request's writes land all or nothi
 
 from __future__ import annotations
 
-from habits.unit_of_work import commit, read, request_now  # noqa: F401  (the edge's API)
+from habits.unit_of_work import (  # noqa: F401  (the edge's API)
+    commit,
+    engine_while_no_session,
+    read,
+    request_now,
+)

@@ -20,7 +20,7 @@ from collections import namedtuple
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Float, Text, and_, bindparam, func, insert, literal, select
+from sqlalchemy import Connection, Engine, Float, Text, and_, bindparam, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -258,8 +258,12 @@ def check_in_with_token(
     evidence: Evidence,
     photo_store: PhotoStore | None = None,
     now: datetime,
+    engine: Engine | None = None,
 ) -> RecordedCheckIn:
     """Check in the token's member on their enrollment ``enrollment_id`` at server instant ``now``.
+
+    ``engine``, given while the caller has no session yet, lets the tap run on a connection of
+    its own instead of creating one (direct_sql.statement_target).
 
     Raises Unauthenticated (401) for an unknown, expired or revoked token; NotFound (404) when
     the enrollment is not theirs; and what ``check_in`` raises.
@@ -267,7 +271,7 @@ def check_in_with_token(
     The wake-up tap (no photo) first tries the single statement above; when it inserts nothing,
     the step-by-step path below decides, and explains a refusal.
     """
-    with statement_target(session) as target_db:
+    with statement_target(session, engine) as target_db:
         tap = _TAP_IN_ONE_STATEMENT.get(_dialect(target_db))
         if tap is not None and evidence.photo is None:
             inserted = tap.first(

@@ -47,23 +47,28 @@ class OneRow:
 
 
 @contextmanager
-def statement_target(session: Session | scoped_session) -> Iterator[StatementTarget]:
+def statement_target(
+    session: Session | scoped_session, engine: Engine | None = None
+) -> Iterator[StatementTarget]:
     """Where a hot-path unit of work (one read, one insert) runs its statements.
 
     When the session has not begun a transaction and its database is PostgreSQL, the work is
     the request's whole unit of work: it runs autocommitted on a pooled connection of its own,
     with no BEGIN and COMMIT round trips and none of the ORM session's bookkeeping (each insert
     is still durable before the answer: its commit waits for the WAL flush). Inside a caller's
-    transaction (a page that does more, a test's savepoint) it joins that transaction.
+    transaction (a page that does more, a test's savepoint) it joins that transaction. An
+    ``engine`` given by a caller that has no session yet saves creating one to find this out.
     """
-    plain = session() if isinstance(session, scoped_session) else session
-    bind = plain.get_bind()
-    if plain.in_transaction() or not isinstance(bind, Engine) or bind.dialect.name != "postgresql":
-        connection = plain.connection()
+    if engine is None:
+        plain = session() if isinstance(session, scoped_session) else session
+        bind = plain.get_bind()
+        engine = bind if isinstance(bind, Engine) and not plain.in_transaction() else None
+    if engine is None or engine.dialect.name != "postgresql":
+        connection = (session() if isinstance(session, scoped_session) else session).connection()
         postgresql = connection.dialect.name == "postgresql"
         yield connection.connection.driver_connection if postgresql else connection
         return
-    pooled = bind.raw_connection()
+    pooled = engine.raw_connection()
     driver = pooled.driver_connection
     try:
         driver.autocommit = True

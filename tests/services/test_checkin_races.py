@@ -14,6 +14,7 @@ from habits.services.checkins import AlreadyCheckedIn, Evidence, check_in, check
 from habits.services.tokens import Unauthenticated, hash_token, issue_token, revoke_token
 from tests.api.helpers import enrollment_row
 from tests.factories import at_local, make_challenge, make_member
+from tests.timehelpers import travel
 
 pytestmark = pytest.mark.postgres
 
@@ -106,3 +107,29 @@ def test_token_path_stores_one_check_in_when_taps_race(pg_engine):
             text("SELECT count(*) FROM check_ins WHERE enrollment_id = :e"), {"e": enrollment_id}
         )
         assert rows.scalar() == 1
+
+
+def test_the_api_tap_runs_and_commits_without_a_session(app, pg_engine):
+    """In production the tap's request has no ORM session: the edge hands the service the
+    engine, and the check-in is committed on a pooled connection of its own."""
+    with Session(pg_engine) as setup:
+        challenge = make_challenge(setup, start_date=date(2026, 3, 2))
+        member = make_member(setup)
+        enrollment_id = enrollment_row(setup, challenge, member).id
+        now = at_local(challenge, 1, "05:30")
+        token = issue_token(setup, member, now=now).token
+        setup.commit()
+    client = app.test_client()  # no `session` fixture: db.session is Flask-SQLAlchemy's own
+    with travel(now):
+        response = client.post(
+            f"/api/v1/enrollments/{enrollment_id}/checkins",
+            json={"note": "up"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["day_index"] == 1
+    with pg_engine.connect() as conn:
+        stored = conn.execute(
+            text("SELECT day_index, note FROM check_ins WHERE enrollment_id = :e"), {"e": enrollment_id}
+        )
+        assert stored.all() == [(1, "up")]

@@ -29,11 +29,10 @@ from habits.api.schemas.enrollments import (
     LeaderboardSchema,
     VoidSchema,
 )
-from habits.api.security import SECURITY, auth_required, bearer_token, current_member
+from habits.api.security import SECURITY, auth_required, bearer_token_hash, current_member
 from habits.extensions import db
 from habits.models import CheckIn
 from habits.services import challenges, checkins, enrollments, leaderboard, photos
-from habits.services.tokens import hash_token
 
 checkins_bp = Blueprint("checkins", __name__, url_prefix="/api/v1", description="Check-ins")
 
@@ -113,13 +112,13 @@ def view_of(checkin: CheckIn) -> dict:
 def create_checkin(enrollment_id):
     """Check in now: the server's clock decides the day (409 with ``next_window_opens_at`` outside
     every window). JSON ``{note?, value?}``, or a multipart form that adds ``photo``."""
-    token = bearer_token()
-    if token is None:
+    token_hash = bearer_token_hash()
+    if token_hash is None:
         raise Unauthorized("This needs a valid API token: send 'Authorization: Bearer <token>'.")
     evidence = parse_evidence()
     recorded = commit(
         checkins.check_in_with_token,
-        token_hash=hash_token(token),
+        token_hash=token_hash,
         enrollment_id=enrollment_id,
         evidence=evidence,
         photo_store=photo_store() if evidence.photo else None,

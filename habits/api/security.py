@@ -24,6 +24,7 @@ WWW_AUTHENTICATE = 'Bearer realm="streakpot"'
 SECURITY = [{"bearerAuth": []}]
 # Per request in the WSGI environ (not ``g``, which an app context can carry across requests).
 _AUTH_KEY = "streakpot.auth"
+_HASH_KEY = "streakpot.token_hash"
 
 
 def bearer_token() -> str | None:
@@ -33,6 +34,16 @@ def bearer_token() -> str | None:
     if scheme.lower() != "bearer":
         return None
     return token.strip() or None
+
+
+def bearer_token_hash() -> str | None:
+    """The SHA-256 of the request's bearer token (kept for the request: the rate limit and the
+    check-in both key on it), or None."""
+    found = request.environ.get(_HASH_KEY, False)
+    if found is False:
+        token = bearer_token()
+        found = request.environ[_HASH_KEY] = tokens.hash_token(token) if token else None
+    return found
 
 
 def authenticate_request() -> Member:
@@ -93,9 +104,9 @@ def token_or_address() -> str:
     Hashing rather than a lookup keeps the limiter off the database; a made-up token only
     limits itself, and the route still answers it with 401.
     """
-    token = bearer_token()
-    if token:
-        return "token:" + tokens.hash_token(token)
+    token_hash = bearer_token_hash()
+    if token_hash:
+        return "token:" + token_hash
     return "ip:" + (request.remote_addr or "unknown")
 
 

@@ -4,12 +4,15 @@ SPEC: "A check-in made at server instant t belongs to the day whose window conta
 other instant it is refused with a clear error that says when the next window opens."
 
 The check-in is the wake-up spike: thousands of members tap within the same minutes. So the
-API's path (``check_in_with_token``) reads everything it needs in ONE query (token -> member ->
-enrollment -> challenge rules), decides the day from a per-schedule table of windows computed
-once per process (a schedule is a frozen value, so a changed challenge is simply a new key),
-and writes with ONE Core ``INSERT ... ON CONFLICT DO NOTHING RETURNING``: the unique key
-(enrollment, day) decides a double tap, not a read before the write. Other callers (pages)
-use ``check_in`` with the enrollment they already hold; both share ``_record``.
+API's path (``check_in_with_token``) first tries ONE statement that authenticates the token,
+checks the enrollment, finds the day among the challenge's stored windows (models/window.py,
+computed by the domain) and inserts with ``ON CONFLICT DO NOTHING``. Whatever it does not
+insert goes step by step: ONE query reads token -> member -> enrollment -> challenge rules, the
+day comes from a per-schedule table of windows computed once per process (a schedule is a
+frozen value, so a changed challenge is simply a new key), and ONE Core ``INSERT ... ON
+CONFLICT DO NOTHING RETURNING`` writes: the unique key (enrollment, day) decides a double tap,
+not a read before the write. Other callers (pages) use ``check_in`` with the enrollment they
+already hold; the step-by-step paths share ``_record``.
 """
 
 from __future__ import annotations

@@ -71,3 +71,16 @@ def test_start_up_failure_from_the_command_line_is_one_clear_sentence(tmp_path):
     )
     assert result.returncode != 0
     assert "STREAKPOT_STRIPE_SECRET_KEY is missing: PAYMENTS_MODE=stripe needs it." in result.stderr
+
+
+def test_the_app_starts_and_serves_with_rate_limits_switched_off(settings):
+    """RATELIMIT_ENABLED=false leaves Flask-Limiter without its hooks; start-up must not need them."""
+    from habits.extensions import limiter
+
+    enabled = limiter.enabled
+    settings.update(RATELIMIT_ENABLED=False)
+    try:
+        app = create_app(settings)
+        assert app.test_client().get("/api/v1/openapi.json").status_code == 200
+    finally:
+        limiter.enabled = enabled  # the limiter object is shared by every app of the test run

@@ -301,7 +301,7 @@ def check_in_with_token(
                     has_photo=False,
                     counts_for_money=bool(counts_for_money),
                 )
-    with statement_target(session) as target_db:
+        # step by step, on the same connection
         found = _FIND_TARGET.first(target_db, {"token_hash": token_hash, "enrollment_id": enrollment_id})
         row = _Target(*found) if found is not None else None
         if row is None or row.revoked_at is not None or now >= row.expires_at:

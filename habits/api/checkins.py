@@ -8,7 +8,6 @@ inside the check-in's own single query (checkins.check_in_with_token) instead of
 from __future__ import annotations
 
 import json
-from datetime import UTC
 from pathlib import Path
 
 from flask import current_app, request, send_file
@@ -19,7 +18,7 @@ from werkzeug.exceptions import Unauthorized
 from habits.api.docs import problems
 from habits.api.edge import commit, engine_while_no_session, read
 from habits.api.ratelimits import checkin_limit
-from habits.api.schemas.common import PageArgsSchema
+from habits.api.schemas.common import PageArgsSchema, rfc3339_utc
 from habits.api.schemas.enrollments import (
     CheckInCreateSchema,
     CheckInPageSchema,
@@ -136,7 +135,7 @@ def created_view(recorded: checkins.RecordedCheckIn) -> dict:
         "enrollment_id": recorded.enrollment_id,
         "challenge_id": recorded.challenge_id,
         "day_index": recorded.day_index,
-        "checked_in_at": recorded.checked_in_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "checked_in_at": rfc3339_utc(recorded.checked_in_at),
         "note": recorded.note,
         "value": recorded.value,
         "has_photo": recorded.has_photo,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 
 from marshmallow import Schema, fields, validate
 
@@ -26,13 +26,18 @@ class ProblemSchema(Schema):
         unknown = "include"
 
 
+def rfc3339_utc(instant: datetime) -> str:
+    """An aware instant as RFC 3339 UTC with a ``Z`` (``2026-11-25T06:00:00Z``)."""
+    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 class UTCInstant(fields.DateTime):
-    """An aware instant rendered as RFC 3339 UTC with a ``Z`` (``2026-11-25T06:00:00Z``)."""
+    """An aware instant rendered by ``rfc3339_utc``."""
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:
             return None
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return rfc3339_utc(value)
 
 
 class PageArgsSchema(Schema):

@@ -19,6 +19,22 @@ from tests.timehelpers import travel
 pytestmark = pytest.mark.postgres
 
 
+def at_once(tap, n: int) -> None:
+    """Run ``tap`` in ``n`` threads (it waits at the test's barrier, so they race) and wait for all."""
+    threads = [threading.Thread(target=tap) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def stored_check_ins(pg_engine, enrollment_id: int) -> int:
+    with pg_engine.connect() as conn:
+        return conn.execute(
+            text("SELECT count(*) FROM check_ins WHERE enrollment_id = :e"), {"e": enrollment_id}
+        ).scalar()
+
+
 def test_two_simultaneous_check_ins_of_one_enrollment_store_one(pg_engine):
     with Session(pg_engine) as setup:
         challenge = make_challenge(setup, start_date=date(2026, 3, 2))
@@ -39,17 +55,9 @@ def test_two_simultaneous_check_ins_of_one_enrollment_store_one(pg_engine):
                 session.rollback()
                 outcomes.append("already")
 
-    threads = [threading.Thread(target=tap) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(tap, 4)
     assert sorted(outcomes) == ["already", "already", "already", "stored"]
-    with pg_engine.connect() as conn:
-        rows = conn.execute(
-            text("SELECT count(*) FROM check_ins WHERE enrollment_id = :e"), {"e": enrollment_id}
-        )
-        assert rows.scalar() == 1
+    assert stored_check_ins(pg_engine, enrollment_id) == 1
 
 
 def test_token_path_refuses_a_revoked_token(pg_engine):
@@ -96,17 +104,9 @@ def test_token_path_stores_one_check_in_when_taps_race(pg_engine):
                 session.rollback()
                 outcomes.append("already")
 
-    threads = [threading.Thread(target=tap) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(tap, 4)
     assert sorted(outcomes) == ["already", "already", "already", "day 0"]
-    with pg_engine.connect() as conn:
-        rows = conn.execute(
-            text("SELECT count(*) FROM check_ins WHERE enrollment_id = :e"), {"e": enrollment_id}
-        )
-        assert rows.scalar() == 1
+    assert stored_check_ins(pg_engine, enrollment_id) == 1
 
 
 def test_the_api_tap_runs_and_commits_without_a_session(app, pg_engine):

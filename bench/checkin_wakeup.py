@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -198,10 +199,10 @@ def checkins_in_database() -> int:
 
 
 def gunicorn_command(args) -> list[str]:
-    """The recommended configuration (bench/checkin_gunicorn_conf.py); options given here win."""
+    """The recommended configuration (gunicorn.conf.py); options given here win."""
     command = [
         str(ROOT / ".venv/bin/gunicorn"),
-        "--config", str(ROOT / "bench" / "checkin_gunicorn_conf.py"),
+        "--config", str(ROOT / "gunicorn.conf.py"),
         "--workers", str(args.workers),
         "--threads", str(args.threads),
         "--bind", f"127.0.0.1:{PORT}",
@@ -230,6 +231,15 @@ def wait_for_server(server: subprocess.Popen, timeout: float = 30.0) -> None:
     raise RuntimeError("gunicorn did not answer in time")
 
 
+def connections_per_worker() -> list[int]:
+    """How many of the server's established connections each worker holds, fewest first."""
+    listing = subprocess.run(
+        ["ss", "-tnpH", "state", "established", f"( sport = :{PORT} )"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return sorted(Counter(re.findall(r"pid=(\d+)", listing)).values())
+
+
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
@@ -243,8 +253,13 @@ def run_wrk(args, url: str, script: Path | None = None, duration: int | None = N
     ]
     if script:
         command += ["-s", str(script)]
-    output = subprocess.run(command + [url], capture_output=True, text=True, check=True, env=env).stdout
-    result = {"raw": output, "statuses": {}}
+    load = subprocess.Popen(command + [url], stdout=subprocess.PIPE, text=True, env=env)
+    time.sleep((duration or args.duration) / 2)  # mid-run: every connection is open and held
+    split = connections_per_worker()
+    output = load.communicate()[0]
+    if load.returncode:
+        raise subprocess.CalledProcessError(load.returncode, command)
+    result = {"raw": output, "statuses": {}, "split": split}
     result["rps"] = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     for percentile, value, unit in re.findall(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", output, re.M):
         result[f"p{percentile}_ms"] = float(value) * _UNITS[unit]
@@ -257,7 +272,8 @@ def run_wrk(args, url: str, script: Path | None = None, duration: int | None = N
 
 def figures(name: str, result: dict) -> str:
     rate, p50, p99 = result["rps"], result["p50_ms"], result["p99_ms"]
-    return f"{name:<12} {rate:9.0f} req/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms"
+    split = "/".join(map(str, result["split"]))
+    return f"{name:<12} {rate:9.0f} req/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   per worker {split:<6}"
 
 
 # -- profile --------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from werkzeug.exceptions import Unauthorized
 from habits.api.docs import problems
 from habits.api.edge import commit, engine_while_no_session, read
 from habits.api.ratelimits import checkin_limit
-from habits.api.schemas.common import PageArgsSchema, rfc3339_utc
+from habits.api.schemas.common import PageArgsSchema
 from habits.api.schemas.enrollments import (
     CheckInCreateSchema,
     CheckInPageSchema,
@@ -29,6 +29,7 @@ from habits.api.schemas.enrollments import (
     VoidSchema,
 )
 from habits.api.security import SECURITY, auth_required, bearer_token_hash, current_member
+from habits.domain.instants import rfc3339_utc
 from habits.extensions import db
 from habits.models import CheckIn
 from habits.services import challenges, checkins, enrollments, leaderboard, photos

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import click
 from flask.cli import with_appcontext
 
+from habits.domain.instants import rfc3339_utc
 from habits.extensions import db
 from habits.services.settlement import settle_due_days
 
@@ -51,6 +52,6 @@ def settle_command(as_of: str | None) -> None:
         click.echo(f"challenge {challenge_id}: day {day} settled")
     for challenge_id, error in result.failed:
         click.echo(f"challenge {challenge_id}: FAILED, rolled back ({error})", err=True)
-    click.echo(f"settled {len(result.settled)} day(s) as of {instant.isoformat().replace('+00:00', 'Z')}")
+    click.echo(f"settled {len(result.settled)} day(s) as of {rfc3339_utc(instant)}")
     if result.failed:
         sys.exit(1)

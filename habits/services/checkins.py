@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from habits.domain.calendar import Schedule, day_window, due_at
+from habits.domain.instants import rfc3339_utc
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.models import (
     ApiToken,
@@ -135,10 +136,6 @@ def window_table(schedule: Schedule) -> WindowTable:
     # Valid schedules (challenges.check_rules) have non-empty windows in increasing order.
     windows = [day_window(schedule, k) for k in range(schedule.days)]
     return WindowTable(tuple(w[0] for w in windows), tuple(w[1] for w in windows))
-
-
-def _z(instant: datetime | None) -> str | None:
-    return instant.isoformat().replace("+00:00", "Z") if instant else None
 
 
 # -- recording ----------------------------------------------------------------------------------
@@ -370,12 +367,13 @@ def _record(
     day_index = table.day_for(now)
     if day_index is None:
         next_open = table.next_open_after(now)
+        opens_at = rfc3339_utc(next_open) if next_open else None
         detail = (
-            f"Check-ins are open during the daily window only; the next one opens at {_z(next_open)}."
-            if next_open
+            f"Check-ins are open during the daily window only; the next one opens at {opens_at}."
+            if opens_at
             else "This challenge's last window has closed."
         )
-        raise CheckInClosed(detail, next_window_opens_at=_z(next_open))
+        raise CheckInClosed(detail, next_window_opens_at=opens_at)
     _check_evidence(target, evidence, day_index)
     photo_path = None
     if evidence.photo is not None:
@@ -491,8 +489,8 @@ def void_check_in(
     due = due_at(challenge.schedule(), checkin.day_index, challenge.review_minutes)
     if now >= due:
         raise VoidTooLate(
-            f"Day {checkin.day_index} was due for settlement at {_z(due)}: its check-ins are final.",
-            due_at=_z(due),
+            f"Day {checkin.day_index} was due for settlement at {rfc3339_utc(due)}: its check-ins are final.",
+            due_at=rfc3339_utc(due),
         )
     checkin.voided_at, checkin.voided_by_id, checkin.void_reason = now, organizer.id, reason.strip()
     session.flush()

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from habits.domain.calendar import day_window, due_at
+from habits.domain.instants import rfc3339_utc
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.models import (
     ORGANIZING_ROLES,
@@ -73,8 +74,9 @@ def _require_before_due(challenge: Challenge, day_index: int, *, now: datetime, 
     due = due_at(challenge.schedule(), day_index, challenge.review_minutes)
     if day_index < challenge.settled_days or now >= due:
         raise HabitsError(
-            f"Day {day_index} is already due for settlement (since {_z(due)}): it can no longer be {what}.",
-            due_at=_z(due),
+            f"Day {day_index} is already due for settlement (since {rfc3339_utc(due)}): "
+            f"it can no longer be {what}.",
+            due_at=rfc3339_utc(due),
         )
     return due
 
@@ -86,10 +88,6 @@ def _reason(reason: str) -> str:
     if len(reason) > MAX_REASON:
         raise InvalidInput("The reason is too long.", errors={"reason": [f"at most {MAX_REASON} characters"]})
     return reason
-
-
-def _z(instant: datetime) -> str:
-    return instant.isoformat().replace("+00:00", "Z")
 
 
 # --- rest days -----------------------------------------------------------------------------------
@@ -115,8 +113,9 @@ def declare_rest_day(
     opens_at = day_window(challenge.schedule(), day_index)[0]
     if now >= opens_at:
         raise HabitsError(
-            f"Day {day_index}'s window opened at {_z(opens_at)}: rest days are declared before it opens.",
-            window_opens_at=_z(opens_at),
+            f"Day {day_index}'s window opened at {rfc3339_utc(opens_at)}: "
+            "rest days are declared before it opens.",
+            window_opens_at=rfc3339_utc(opens_at),
         )
     already = session.scalar(
         select(RestDay.id).where(RestDay.enrollment_id == enrollment.id, RestDay.day_index == day_index)
@@ -236,7 +235,9 @@ def accept_appeal(
         raise HabitsError(f"Appeals are for active enrollments; this one is {enrollment.status}.")
     opens_at = day_window(challenge.schedule(), day_index)[0]
     if now < opens_at:
-        raise HabitsError(f"Day {day_index}'s window has not opened yet (it opens at {_z(opens_at)}).")
+        raise HabitsError(
+            f"Day {day_index}'s window has not opened yet (it opens at {rfc3339_utc(opens_at)})."
+        )
     checkin = session.scalars(
         select(CheckIn).where(CheckIn.enrollment_id == enrollment.id, CheckIn.day_index == day_index)
     ).first()

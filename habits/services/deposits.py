@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 import ledger
 from habits import accounts
+from habits.domain.instants import rfc3339_utc
 from habits.domain.lifecycle import EnrollmentEvent, EnrollmentStatus, next_status
 from habits.models import Challenge, Enrollment
 from habits.models.payment import Payment, PaymentUse
@@ -81,7 +82,7 @@ def start_deposit(
     if now >= challenge.day_zero_opens_at:
         raise EnrollmentClosed(
             "Enrollment closed when day 0's window opened.",
-            closed_at=challenge.day_zero_opens_at.isoformat().replace("+00:00", "Z"),
+            closed_at=rfc3339_utc(challenge.day_zero_opens_at),
         )
     ensure_enrollment_accounts(session, enrollment)
     if pay_from_wallet:

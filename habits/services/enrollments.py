@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 import ledger
 from habits import accounts
+from habits.domain.instants import rfc3339_utc
 from habits.domain.lifecycle import EnrollmentEvent, EnrollmentStatus, next_status
 from habits.models import Challenge, ChallengeStatus, Community, Enrollment, Member, MembershipStatus
 from habits.services.communities import join_community, membership_of
@@ -47,10 +48,6 @@ def withdrawal_key(enrollment_id: int) -> str:
     return f"withdrawal:{enrollment_id}:before-start"
 
 
-def _z(instant: datetime) -> str:
-    return instant.isoformat().replace("+00:00", "Z")
-
-
 def join_challenge(session: Session, challenge: Challenge, member: Member, *, now: datetime) -> Enrollment:
     """Create ``member``'s enrollment in ``challenge`` as ``pending_payment``.
 
@@ -60,7 +57,8 @@ def join_challenge(session: Session, challenge: Challenge, member: Member, *, no
     """
     if challenge.status != ChallengeStatus.ENROLLING or now >= challenge.day_zero_opens_at:
         raise EnrollmentClosed(
-            "Enrollment closed when day 0's window opened.", closed_at=_z(challenge.day_zero_opens_at)
+            "Enrollment closed when day 0's window opened.",
+            closed_at=rfc3339_utc(challenge.day_zero_opens_at),
         )
     _ensure_community_member(session, challenge, member, now=now)
     existing = enrollment_of(session, challenge.id, member.id)

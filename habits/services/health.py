@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from habits.domain.calendar import due_at
+from habits.domain.instants import rfc3339_utc
 from habits.models import Challenge, ChallengeStatus
 from habits.models.system import Heartbeat
 
@@ -75,7 +76,7 @@ def overdue_days(session: Session, *, now: datetime) -> dict:
         oldest = since if oldest is None else min(oldest, since)
     return {
         "overdue_days": count,
-        "overdue_since": _z(oldest) if oldest else None,
+        "overdue_since": rfc3339_utc(oldest) if oldest else None,
         "overdue_exact": len(behind) < OVERDUE_SCAN_LIMIT,
     }
 
@@ -85,12 +86,8 @@ def scheduler_status(session: Session, *, now: datetime) -> dict:
         select(Heartbeat.minute_at, Heartbeat.settled_days).order_by(Heartbeat.minute_at.desc()).limit(1)
     ).first()
     status = {
-        "last_sweep_at": _z(last[0]) if last else None,
+        "last_sweep_at": rfc3339_utc(last[0]) if last else None,
         "last_sweep_settled_days": last[1] if last else None,
     }
     status.update(overdue_days(session, now=now))
     return status
-
-
-def _z(instant: datetime) -> str:
-    return instant.isoformat().replace("+00:00", "Z")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from marshmallow import Schema, fields, validate
+
+from habits.domain.instants import rfc3339_utc
 
 MAX_PER_PAGE = 100
 
@@ -24,11 +24,6 @@ class ProblemSchema(Schema):
     class Meta:
         # Problems may carry further members (RFC 9457 extension members).
         unknown = "include"
-
-
-def rfc3339_utc(instant: datetime) -> str:
-    """An aware instant as RFC 3339 UTC with a ``Z`` (``2026-11-25T06:00:00Z``)."""
-    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 class UTCInstant(fields.DateTime):

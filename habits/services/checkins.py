@@ -272,32 +272,9 @@ def check_in_with_token(
     the step-by-step path below decides, and explains a refusal.
     """
     with statement_target(session, engine) as target_db:
-        tap = _TAP_IN_ONE_STATEMENT.get(_dialect(target_db))
-        if tap is not None and evidence.photo is None:
-            inserted = tap.first(
-                target_db,
-                {
-                    "token_hash": token_hash,
-                    "enrollment_id": enrollment_id,
-                    "now": now,
-                    "two_days_before": now - timedelta(days=2),
-                    "note": evidence.note,
-                    "value": evidence.value,
-                },
-            )
-            if inserted is not None:
-                checkin_id, challenge_id, day_index, counts_for_money = inserted
-                return RecordedCheckIn(
-                    id=checkin_id,
-                    enrollment_id=enrollment_id,
-                    challenge_id=challenge_id,
-                    day_index=day_index,
-                    checked_in_at=now,
-                    note=evidence.note,
-                    value=evidence.value,
-                    has_photo=False,
-                    counts_for_money=bool(counts_for_money),
-                )
+        recorded = _tap_in_one_statement(target_db, token_hash, enrollment_id, evidence, now=now)
+        if recorded is not None:
+            return recorded
         # step by step, on the same connection
         found = _FIND_TARGET.first(target_db, {"token_hash": token_hash, "enrollment_id": enrollment_id})
         row = _Target(*found) if found is not None else None
@@ -316,6 +293,40 @@ def check_in_with_token(
             code_word_secret=row.code_word_secret,
         )
         return _record(session, target, evidence, photo_store, now=now, target_db=target_db)
+
+
+def _tap_in_one_statement(
+    target_db: StatementTarget, token_hash: str, enrollment_id: int, evidence: Evidence, *, now: datetime
+) -> RecordedCheckIn | None:
+    """The check-in, if the single statement recorded it; None leaves the tap to the steps."""
+    tap = _TAP_IN_ONE_STATEMENT.get(_dialect(target_db))
+    if tap is None or evidence.photo is not None:
+        return None
+    inserted = tap.first(
+        target_db,
+        {
+            "token_hash": token_hash,
+            "enrollment_id": enrollment_id,
+            "now": now,
+            "two_days_before": now - timedelta(days=2),
+            "note": evidence.note,
+            "value": evidence.value,
+        },
+    )
+    if inserted is None:
+        return None
+    checkin_id, challenge_id, day_index, counts_for_money = inserted
+    return RecordedCheckIn(
+        id=checkin_id,
+        enrollment_id=enrollment_id,
+        challenge_id=challenge_id,
+        day_index=day_index,
+        checked_in_at=now,
+        note=evidence.note,
+        value=evidence.value,
+        has_photo=False,
+        counts_for_money=bool(counts_for_money),
+    )
 
 
 def check_in(

@@ -60,11 +60,11 @@ def statement_target(
     ``engine`` given by a caller that has no session yet saves creating one to find this out.
     """
     if engine is None:
-        plain = session() if isinstance(session, scoped_session) else session
-        bind = plain.get_bind()
-        engine = bind if isinstance(bind, Engine) and not plain.in_transaction() else None
+        session = session() if isinstance(session, scoped_session) else session
+        bind = session.get_bind()
+        engine = bind if isinstance(bind, Engine) and not session.in_transaction() else None
     if engine is None or engine.dialect.name != "postgresql":
-        connection = (session() if isinstance(session, scoped_session) else session).connection()
+        connection = session.connection()  # a scoped_session hands this on to its session
         postgresql = connection.dialect.name == "postgresql"
         yield connection.connection.driver_connection if postgresql else connection
         return

@@ -85,6 +85,28 @@ TERMINAL_STATUSES: frozenset[EnrollmentStatus] = frozenset(
 #: SPEC: "For each enrollment that is ``active`` at day k" -- only these are settled.
 TAKES_PART_IN_SETTLEMENT: frozenset[EnrollmentStatus] = frozenset({_S.ACTIVE})
 
+# The status groups every edge and service asks (one definition each).
+
+#: never took part: no deposit yet, or none at day 0. Not on leaderboards or health figures, and
+#: may not check in at all.
+NEVER_TOOK_PART: frozenset[EnrollmentStatus] = frozenset({_S.PENDING_PAYMENT, _S.CANCELLED})
+
+#: took part once but no longer plays for money: their check-ins count for streaks and the
+#: feed, never for money (SPEC).
+CHECK_INS_NOT_FOR_MONEY: frozenset[EnrollmentStatus] = frozenset({_S.ELIMINATED, _S.WITHDRAWN, _S.COMPLETED})
+
+#: hold no money in the challenge any more: the deposit is gone back or was never paid.
+HOLDS_NO_MONEY: frozenset[EnrollmentStatus] = frozenset({_S.WITHDRAWN, _S.CANCELLED})
+
+
+def may_check_in(status: EnrollmentStatus) -> bool:
+    """Any enrollment that took part may check in (for money only while it plays for money)."""
+    return EnrollmentStatus(status) not in NEVER_TOOK_PART
+
+
+def check_in_counts_for_money(status: EnrollmentStatus) -> bool:
+    return EnrollmentStatus(status) not in CHECK_INS_NOT_FOR_MONEY
+
 
 def next_status(current: EnrollmentStatus, event: EnrollmentEvent) -> EnrollmentStatus | None:
     """The status after ``event``, or None when the event does not apply and must be ignored."""

@@ -26,7 +26,7 @@ from habits.domain.calendar import (
     invalid_days,
     parse_hhmm,
 )
-from habits.domain.lifecycle import EnrollmentStatus
+from habits.domain.lifecycle import HOLDS_NO_MONEY, EnrollmentStatus
 from habits.models import Challenge, ChallengeStatus, Community, Enrollment, Member, Split
 from habits.services.communities import require_organizing
 from habits.services.errors import HabitsError, InvalidInput, NotFound
@@ -217,12 +217,11 @@ def _apply(challenge: Challenge, values: dict) -> None:
 
 
 def _has_money_enrollments(session: Session, challenge: Challenge) -> bool:
-    gone = (EnrollmentStatus.WITHDRAWN, EnrollmentStatus.CANCELLED)
     return bool(
         session.scalar(
             select(func.count())
             .select_from(Enrollment)
-            .where(Enrollment.challenge_id == challenge.id, Enrollment.status.not_in(gone))
+            .where(Enrollment.challenge_id == challenge.id, Enrollment.status.not_in(HOLDS_NO_MONEY))
         )
     )
 

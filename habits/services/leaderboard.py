@@ -15,14 +15,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from habits.domain.lifecycle import EnrollmentStatus
+from habits.domain.lifecycle import NEVER_TOOK_PART, EnrollmentStatus
+from habits.domain.streaks import current_streak
 from habits.models import Challenge, CheckIn, Enrollment, Member
 from habits.services.checkins import window_table
 from habits.services.communities import active_role
 from habits.services.errors import Forbidden
-
-#: never took part: not on the board
-OFF_THE_BOARD = (EnrollmentStatus.PENDING_PAYMENT, EnrollmentStatus.CANCELLED)
 
 
 @dataclass(frozen=True)
@@ -36,17 +34,6 @@ class Standing:
     streak: int
 
 
-def current_streak(days: set[int], *, last_opened: int, last_is_open: bool) -> int:
-    """Consecutive checked-in days ending at ``last_opened`` (or the day before, while it is open)."""
-    k = last_opened
-    if k not in days and last_is_open:
-        k -= 1
-    streak = 0
-    while k >= 0 and k in days:
-        streak, k = streak + 1, k - 1
-    return streak
-
-
 def standings(
     session: Session, challenge: Challenge, viewer: Member, *, page: int, per_page: int, now: datetime
 ) -> tuple[list[Standing], int]:
@@ -56,7 +43,7 @@ def standings(
     enrollments = session.execute(
         select(Enrollment.id, Enrollment.member_id, Enrollment.status, Member.display_name)
         .join(Member, Member.id == Enrollment.member_id)
-        .where(Enrollment.challenge_id == challenge.id, Enrollment.status.not_in(OFF_THE_BOARD))
+        .where(Enrollment.challenge_id == challenge.id, Enrollment.status.not_in(NEVER_TOOK_PART))
     ).all()
     days_by_enrollment: dict[int, set[int]] = defaultdict(set)
     money_days: dict[int, int] = defaultdict(int)

@@ -14,7 +14,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from habits.domain.calendar import due_at
-from habits.domain.lifecycle import EnrollmentStatus
+from habits.domain.lifecycle import check_in_counts_for_money, may_check_in
 from habits.domain.stakes import stake_for_day
 from habits.extensions import db, limiter
 from habits.models import Challenge
@@ -62,11 +62,7 @@ def _render(enrollment, challenge, form, status: int = 200):
     if today.day_index is not None:
         stake = stake_for_day(enrollment.deposit_minor, challenge.days, today.day_index)
         due = due_at(challenge.schedule(), today.day_index, challenge.review_minutes)
-    can_check_in = (
-        today.window_open
-        and not today.checked_in
-        and enrollment.status not in (EnrollmentStatus.PENDING_PAYMENT, EnrollmentStatus.CANCELLED)
-    )
+    can_check_in = today.window_open and not today.checked_in and may_check_in(enrollment.status)
     return (
         render_template(
             "checkin/checkin.html",
@@ -78,7 +74,7 @@ def _render(enrollment, challenge, form, status: int = 200):
             can_check_in=can_check_in,
             stake=stake,
             due=due,
-            for_money=enrollment.status in (EnrollmentStatus.ACTIVE, EnrollmentStatus.SUSPENDED),
+            for_money=may_check_in(enrollment.status) and check_in_counts_for_money(enrollment.status),
         ),
         status,
     )

@@ -12,12 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from habits.domain.lifecycle import EnrollmentStatus
+from habits.domain.lifecycle import NEVER_TOOK_PART
 from habits.models import Challenge, CheckIn, DaySettlement, Enrollment
 from habits.services import challenges
-
-#: enrollments that never took part (no deposit at day 0)
-NEVER_PLAYED = (EnrollmentStatus.PENDING_PAYMENT, EnrollmentStatus.CANCELLED)
 
 
 def settled_days(session: Session, challenge: Challenge) -> list[DaySettlement]:
@@ -66,7 +63,7 @@ def challenge_health(session: Session, challenge: Challenge, *, through_day: int
     e = Enrollment
     played = and_(
         e.challenge_id == challenge.id,
-        e.status.not_in(NEVER_PLAYED),
+        e.status.not_in(NEVER_TOOK_PART),
         or_(e.withdrew_at.is_(None), e.withdrew_at >= challenge.day_zero_opens_at),
     )
     started = session.scalar(select(func.count()).select_from(e).where(played)) or 0

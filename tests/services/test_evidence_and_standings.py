@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from habits.domain.streaks import current_streak
 from habits.services.codewords import WORDS, code_word, note_has_word
 from habits.services.errors import InvalidInput
-from habits.services.leaderboard import current_streak
 from habits.services.photos import PhotoStore, accept_photo, sniff
 
 

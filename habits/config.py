@@ -30,8 +30,6 @@ class Config:
     SCHEDULER_MODE = "in-process"  # "in-process" | "off" (then run `flask scheduler run`)
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
-    SETTLEMENT_REVIEW_MINUTES = 10
-    OUTAGE_MINUTES = 10
     #: request bodies above this are refused with 413 (photos are the largest thing we take)
     MAX_CONTENT_LENGTH = 6 * 1024 * 1024
     PHOTO_MAX_BYTES = 5 * 1024 * 1024
@@ -40,7 +38,6 @@ class Config:
     LOG_FORMAT = "json"  # "json" | "text"
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
-    SUPPORTED_LOCALES = ["en", "zh_Hans"]
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     # flask-smorest: the OpenAPI document lives at /api/v1/openapi.json

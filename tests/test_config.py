@@ -40,10 +40,10 @@ def test_unknown_mode_is_named_with_its_choices(settings):
 def test_environment_variables_override_defaults(settings, monkeypatch):
     del settings["SCHEDULER_MODE"]
     monkeypatch.setenv("STREAKPOT_SCHEDULER_MODE", "off")
-    monkeypatch.setenv("STREAKPOT_OUTAGE_MINUTES", "25")
+    monkeypatch.setenv("STREAKPOT_API_TOKEN_TTL_DAYS", "25")
     app = create_app(settings)
     assert app.config["SCHEDULER_MODE"] == "off"
-    assert app.config["OUTAGE_MINUTES"] == 25
+    assert app.config["API_TOKEN_TTL_DAYS"] == 25
 
 
 def test_demo_generates_its_secrets_once_into_instance(settings, tmp_path):

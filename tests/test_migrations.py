@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import glob
+import importlib.util
 import os
 import subprocess
 import sys
@@ -117,3 +120,48 @@ def test_challenges_created_before_the_windows_table_get_their_windows(app, empt
     # 2026-03-08 is the spring-forward day in New York: 05:30 local is 09:30 UTC, not 10:30
     assert [(k, o, c) for k, o, c in rows] == [(k, *day_window(schedule, k)) for k in range(3)]
     assert rows[1][1] == datetime(2026, 3, 8, 9, 30, tzinfo=UTC)
+
+
+MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+APP_PACKAGES = ("habits", "ledger", "app")
+
+
+def test_migrations_import_no_application_code():
+    """A revision is frozen: it may not import code that can change after it was written."""
+    offenders = []
+    for path in sorted(glob.glob(os.path.join(MIGRATIONS, "**", "*.py"), recursive=True)) + [
+        os.path.join(MIGRATIONS, "script.py.mako")
+    ]:
+        with open(path) as f:
+            source = f.read()
+        if path.endswith(".mako"):
+            source = "\n".join(line for line in source.splitlines() if line.startswith(("import ", "from ")))
+        for node in ast.walk(ast.parse(source)):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [f"{path}: {n}" for n in names if n.split(".")[0] in APP_PACKAGES]
+    assert offenders == []
+
+
+def test_the_frozen_window_rule_of_0004_is_the_domains():
+    """0004 carries a copy of day_window as it stood; it must compute what the domain computes."""
+    spec = importlib.util.spec_from_file_location(
+        "rev0004", os.path.join(MIGRATIONS, "versions", "0004_challenge_windows.py")
+    )
+    rev = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(rev)
+    cases = [
+        ("America/New_York", date(2026, 3, 6), 4, 330, 480),  # spring forward
+        ("Europe/London", date(2026, 10, 23), 4, 1380, 1440),  # fall back, a 24:00 close
+        ("Australia/Lord_Howe", date(2026, 4, 3), 3, 90, 150),  # a 30-minute shift
+        ("Asia/Shanghai", date(2026, 12, 1), 2, 0, 1440),
+    ]
+    for zone, start, days, open_minute, close_minute in cases:
+        schedule = Schedule(zone, start, days, open_minute, close_minute)
+        frozen = rev.window_rows(7, zone, start, days, open_minute, close_minute)
+        assert [(r["opens_at"], r["closes_at"]) for r in frozen] == [
+            day_window(schedule, k) for k in range(days)
+        ], zone

@@ -9,8 +9,6 @@ Create Date: 2026-11-25 11:42:42.716966
 import sqlalchemy as sa
 from alembic import op
 
-import ledger.base  # noqa: F401  (UTCDateTime columns)
-
 # revision identifiers, used by Alembic.
 revision = "0001"
 down_revision = None
@@ -21,7 +19,7 @@ depends_on = None
 def upgrade():
     op.create_table(
         "heartbeats",
-        sa.Column("minute_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("minute_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("settled_days", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("minute_at", name=op.f("pk_heartbeats")),
     )

@@ -19,8 +19,6 @@ statements go through the raw DBAPI cursor with no parameters (as ledger/ddl.py'
 import sqlalchemy as sa
 from alembic import op
 
-import ledger.base  # noqa: F401  (UTCDateTime columns)
-
 # revision identifiers, used by Alembic.
 revision = "0002"
 down_revision = "0001"
@@ -38,7 +36,7 @@ def upgrade():
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("non_negative", sa.Boolean(), nullable=False),
-        sa.Column("created_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "kind IN ('asset', 'liability', 'equity', 'revenue', 'expense')",
             name=op.f("ck_ledger_accounts_kind"),
@@ -52,8 +50,8 @@ def upgrade():
         sa.Column("key", sa.String(length=255), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("memo", sa.Text(), nullable=False),
-        sa.Column("occurred_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("created_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_transactions")),
         sa.UniqueConstraint("key", name=op.f("uq_ledger_transactions_key")),
     )

@@ -11,8 +11,6 @@ Create Date: 2026-11-25 13:01:51.951149
 import sqlalchemy as sa
 from alembic import op
 
-import ledger.base  # noqa: F401  (UTCDateTime columns)
-
 # revision identifiers, used by Alembic.
 revision = "0003"
 down_revision = "0002"
@@ -29,7 +27,7 @@ def upgrade():
         sa.Column("display_name", sa.String(length=80), nullable=False),
         sa.Column("timezone", sa.String(length=64), nullable=False),
         sa.Column("locale", sa.String(length=16), nullable=False),
-        sa.Column("created_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_members")),
         sa.UniqueConstraint("email", name=op.f("uq_members_email")),
     )
@@ -37,9 +35,9 @@ def upgrade():
         "stripe_events",
         sa.Column("id", sa.String(length=255), nullable=False),
         sa.Column("type", sa.String(length=100), nullable=False),
-        sa.Column("created_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("received_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("processed_at", ledger.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("livemode", sa.Boolean(), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column(
@@ -70,9 +68,9 @@ def upgrade():
         sa.Column("member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=80), nullable=False),
-        sa.Column("created_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", ledger.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["member_id"], ["members.id"], name=op.f("fk_api_tokens_member_id_members"), ondelete="CASCADE"
         ),
@@ -97,7 +95,7 @@ def upgrade():
         sa.Column("join_questions", sa.JSON(), nullable=False),
         sa.Column("requires_approval", sa.Boolean(), nullable=False),
         sa.Column("organizer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("created_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["organizer_id"], ["members.id"], name=op.f("fk_communities_organizer_id_members")
         ),
@@ -115,7 +113,7 @@ def upgrade():
         sa.Column("refunded_minor", sa.BigInteger(), nullable=False),
         sa.Column("kept_minor", sa.BigInteger(), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
-        sa.Column("created_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "refunded_minor + kept_minor = requested_minor", name=op.f("ck_withdrawals_all_accounted")
         ),
@@ -165,11 +163,11 @@ def upgrade():
             ),
             nullable=False,
         ),
-        sa.Column("day_zero_opens_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("day_zero_opens_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("settled_days", sa.Integer(), nullable=False),
-        sa.Column("next_due_at", ledger.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_due_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_by_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("created_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("days BETWEEN 1 AND 366", name=op.f("ck_challenges_days_range")),
         sa.CheckConstraint("deposit_minor >= days", name=op.f("ck_challenges_deposit_covers_days")),
         sa.CheckConstraint("fee_bps BETWEEN 0 AND 10000", name=op.f("ck_challenges_fee_bps_range")),
@@ -219,7 +217,7 @@ def upgrade():
             nullable=False,
         ),
         sa.Column("answers", sa.JSON(), nullable=False),
-        sa.Column("joined_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("joined_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["community_id"],
             ["communities.id"],
@@ -273,7 +271,7 @@ def upgrade():
         sa.Column("withdrawn", sa.Integer(), nullable=False),
         sa.Column("completed", sa.Integer(), nullable=False),
         sa.Column("outage_minutes", sa.Integer(), nullable=False),
-        sa.Column("settled_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("settled_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "carried_in_minor + forfeited_minor = pot_minor",
             name=op.f("ck_day_settlements_pot_is_carry_plus_forfeits"),
@@ -320,9 +318,9 @@ def upgrade():
         sa.Column("payment_error", sa.String(length=500), nullable=True),
         sa.Column("held_account_id", sa.BigInteger(), nullable=True),
         sa.Column("wallet_account_id", sa.BigInteger(), nullable=True),
-        sa.Column("joined_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("activated_at", ledger.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("withdrew_at", ledger.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("joined_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("activated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("withdrew_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("ended_day_index", sa.Integer(), nullable=True),
         sa.CheckConstraint("misses >= 0", name=op.f("ck_enrollments_misses_non_negative")),
         sa.ForeignKeyConstraint(
@@ -344,7 +342,7 @@ def upgrade():
         sa.Column("day_index", sa.Integer(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("excused_by_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.Column("created_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["challenge_id"],
             ["challenges.id"],
@@ -363,7 +361,7 @@ def upgrade():
         sa.Column("enrollment_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("challenge_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("day_index", sa.Integer(), nullable=False),
-        sa.Column("checked_in_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("checked_in_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("value", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=True),
         sa.Column("photo_path", sa.String(length=255), nullable=True),
@@ -376,7 +374,7 @@ def upgrade():
         sa.Column("counts_for_money", sa.Boolean(), nullable=False),
         sa.Column("recorded_by_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("appeal_reason", sa.Text(), nullable=True),
-        sa.Column("voided_at", ledger.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("voided_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("voided_by_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("void_reason", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
@@ -417,8 +415,8 @@ def upgrade():
         sa.Column("ledger_key", sa.String(length=255), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("event_id", sa.String(length=255), nullable=False),
-        sa.Column("paid_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("recorded_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("paid_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("amount_minor > 0", name=op.f("ck_payments_amount_positive")),
         sa.ForeignKeyConstraint(
             ["enrollment_id"], ["enrollments.id"], name=op.f("fk_payments_enrollment_id_enrollments")
@@ -439,7 +437,7 @@ def upgrade():
         sa.Column("enrollment_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("challenge_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("day_index", sa.Integer(), nullable=False),
-        sa.Column("declared_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("declared_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["challenge_id"], ["challenges.id"], name=op.f("fk_rest_days_challenge_id_challenges")
         ),
@@ -468,8 +466,8 @@ def upgrade():
             nullable=False,
         ),
         sa.Column("reason", sa.String(length=100), nullable=True),
-        sa.Column("opened_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("closed_at", ledger.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["enrollment_id"], ["enrollments.id"], name=op.f("fk_disputes_enrollment_id_enrollments")
         ),
@@ -507,9 +505,9 @@ def upgrade():
             nullable=False,
         ),
         sa.Column("failure_reason", sa.Text(), nullable=True),
-        sa.Column("created_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", ledger.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("completed_at", ledger.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint("amount_minor > 0", name=op.f("ck_refunds_amount_positive")),
         sa.ForeignKeyConstraint(["member_id"], ["members.id"], name=op.f("fk_refunds_member_id_members")),
         sa.ForeignKeyConstraint(["payment_id"], ["payments.id"], name=op.f("fk_refunds_payment_id_payments")),

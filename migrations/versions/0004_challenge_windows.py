@@ -1,7 +1,9 @@
 """challenge_windows: each challenge's daily windows in UTC, so a check-in finds its day in SQL
 
-Existing challenges get their windows computed by the domain (habits.domain.calendar), the same
-code that writes them for new ones.
+Existing challenges get their windows computed by a frozen copy of the domain's rule as it stood
+at this revision (``habits.domain.calendar.day_window``: local wall time resolved with fold=0,
+24:00 is the next local midnight); a migration never imports live application code, which may
+change after it. tests/test_migrations.py holds this copy equal to the domain.
 
 Revision ID: 0004
 Revises: 0003
@@ -9,14 +11,11 @@ Create Date: 2026-11-25 16:00:00
 
 """
 
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from alembic import op
-
-import ledger.base  # noqa: F401  (UTCDateTime columns)
-from habits.domain.calendar import Schedule
-from habits.models.window import window_rows
 
 # revision identifiers, used by Alembic.
 revision = "0004"
@@ -30,8 +29,8 @@ def upgrade():
         "challenge_windows",
         sa.Column("challenge_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("day_index", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("opens_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("closes_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("opens_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closes_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["challenge_id"],
             ["challenges.id"],
@@ -50,8 +49,31 @@ def upgrade():
     for challenge_id, timezone, start_date, days, open_minute, close_minute in challenges:
         if isinstance(start_date, str):  # SQLite hands dates back as text
             start_date = date.fromisoformat(start_date)
-        schedule = Schedule(timezone, start_date, days, open_minute, close_minute)
-        op.bulk_insert(windows, window_rows(challenge_id, schedule))
+        op.bulk_insert(
+            windows, window_rows(challenge_id, timezone, start_date, days, open_minute, close_minute)
+        )
+
+
+def local_instant(zone: ZoneInfo, day: date, minute: int) -> datetime:
+    if minute == 1440:
+        day, minute = day + timedelta(days=1), 0
+    return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=zone).astimezone(UTC)
+
+
+def window_rows(challenge_id, timezone, start_date, days, open_minute, close_minute) -> list[dict]:
+    zone = ZoneInfo(timezone)
+    rows = []
+    for k in range(days):
+        local_date = start_date + timedelta(days=k)
+        rows.append(
+            {
+                "challenge_id": challenge_id,
+                "day_index": k,
+                "opens_at": local_instant(zone, local_date, open_minute),
+                "closes_at": local_instant(zone, local_date, close_minute),
+            }
+        )
+    return rows
 
 
 def downgrade():

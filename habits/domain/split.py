@@ -13,18 +13,33 @@ SPEC, "Settling day k":
       recompute every amount. The amounts are integers, each >= 1 where R >= |W|, and they
       sum to R exactly.
 
-Callers pass the count of winners already in SPEC order (check-in instant, then enrollment
-id); the i-th amount returned belongs to the i-th winner. The random split is defined in
-docs/settlement.md, "The random split, step by step"; this code and that text must agree.
-It uses SHA-256 rather than the ``random`` module, whose algorithms are not a published spec.
+Callers pass the count of winners already in SPEC order (:data:`WINNER_ORDER`: check-in instant,
+then enrollment id); the i-th amount returned belongs to the i-th winner. The random split is
+defined in docs/settlement.md, "The random split, step by step"; this code and that text must
+agree. It uses SHA-256 rather than the ``random`` module, whose algorithms are not a published spec.
+
+This module is the rule. Settlement moves the money with set-based SQL, whose expressions are
+built from it in ``habits/domain_sql/split.py`` (the domain stays free of SQLAlchemy);
+tests/domain/test_split_sql.py holds the two equal over random inputs.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
+from operator import attrgetter
+from typing import TypeVar
 
 BPS_PER_WHOLE = 10_000
+
+#: SPEC order of a day's winners, by these fields of each winner: the earliest riser first, and
+#: the enrollment id breaks ties (it gets the extra cent of an equal split)
+WINNER_ORDER = ("checked_in_at", "enrollment_id")
+#: the order of the finishers sharing the last pot (SPEC: remainder units by enrollment id)
+FINISHER_ORDER = ("enrollment_id",)
+
+T = TypeVar("T")
 
 
 def fee_for(pot_minor: int, fee_bps: int) -> int:
@@ -36,11 +51,21 @@ def fee_for(pot_minor: int, fee_bps: int) -> int:
     return pot_minor * fee_bps // BPS_PER_WHOLE
 
 
+def in_order(people: Iterable[T], order: tuple[str, ...] = WINNER_ORDER) -> list[T]:
+    """``people`` (objects with the ``order`` fields as attributes) sorted in that order."""
+    return sorted(people, key=attrgetter(*order))
+
+
+def equal_parts(amount_minor: int, count: int) -> tuple[int, int]:
+    """``(each, extra)``: everyone gets ``each``; the first ``extra`` in order get one unit more."""
+    _check(amount_minor, count)
+    return divmod(amount_minor, count)
+
+
 def split_equal(amount_minor: int, count: int) -> list[int]:
     """``amount_minor // count`` each; the first ``amount_minor % count`` get one unit more."""
-    _check(amount_minor, count)
-    share, extra = divmod(amount_minor, count)
-    return [share + 1] * extra + [share] * (count - extra)
+    each, extra = equal_parts(amount_minor, count)
+    return [each + 1] * extra + [each] * (count - extra)
 
 
 def random_weights(count: int, seed: str) -> list[int]:

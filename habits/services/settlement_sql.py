@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 import ledger
 from habits.domain.lifecycle import EnrollmentStatus
+from habits.domain_sql import split as split_sql
 from habits.models import CheckIn, Enrollment, RestDay
 from ledger.base import UTCDateTime
 
@@ -231,8 +232,8 @@ class DayWork:
             .subquery("base")
         )
         is_winner = base.c.kind == SUCCESS
-        rank = func.row_number().over(
-            partition_by=is_winner, order_by=(base.c.checked_in_at, base.c.enrollment_id)
+        rank = split_sql.winner_rank(
+            checked_in_at=base.c.checked_in_at, enrollment_id=base.c.enrollment_id, partition_by=is_winner
         )
         rows = select(
             base.c.enrollment_id,
@@ -315,9 +316,8 @@ class DayWork:
         """The winners' transaction: each winner's stake leaves its held deposit, and its wallet
         receives the stake plus its share of the prize; the pot pays the prize and the fee.
 
-        SPEC's equal split: ``R // |W|`` each, one more unit to the first ``R % |W|`` winners in
-        order of check-in instant, then enrollment id. The random split's shares were loaded by
-        rank (``load_shares``).
+        The split is the domain's (``habits.domain.split``): the equal split by winner rank in its
+        SQL form, the random split's shares computed in Python and loaded by rank (``load_shares``).
         """
         o = self.o
         if not prize:
@@ -329,8 +329,7 @@ class DayWork:
             source = o.outerjoin(s, s.c.win_rank == o.c.win_rank)
         else:
             winners = self.session.scalar(select(func.count()).where(o.c.kind == SUCCESS))
-            each, extra = divmod(prize, winners)
-            share = literal(each, BigInteger) + case((o.c.win_rank <= extra, 1), else_=0)
+            share = split_sql.equal_share(prize, winners, o.c.win_rank)
             source = o
         won = o.c.kind == SUCCESS
         legs = [
@@ -405,19 +404,18 @@ class DayWork:
         return result.rowcount
 
     def final_split_legs(self, pot_id: int, amount: int):
-        """The last pot, split equally among finishers; remainder units by enrollment id."""
+        """The last pot, split equally among finishers (the domain's order and equal split)."""
         o = self.o
         count = self.session.scalar(select(func.count()).where(self._finishers()))
-        each, extra = divmod(amount, count)
         ranked = (
             select(
                 o.c.wallet_account_id,
-                func.row_number().over(order_by=o.c.enrollment_id).label("position"),
+                split_sql.finisher_rank(enrollment_id=o.c.enrollment_id).label("position"),
             )
             .where(self._finishers())
             .subquery("ranked")
         )
-        share = literal(each, BigInteger) + case((ranked.c.position <= extra, 1), else_=0)
+        share = split_sql.equal_share(amount, count, ranked.c.position)
         shares = select(ranked.c.wallet_account_id, share.label("share")).subquery("shares")
         return _legs(
             select(

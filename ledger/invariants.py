@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
+from ledger.kinds import normal_sign_sql_text
 from ledger.models import Account, LedgerTransaction, Posting
 
 #: at most this many violations are listed per check (the count says how many there were)
@@ -157,7 +158,7 @@ def check_zero_sum_per_currency(session: Session) -> list[Violation]:
     return [Violation("zero-sum", f"all {ccy} accounts sum to {total}, not 0", ccy) for ccy, total in rows]
 
 
-_NORMAL_SIGN = "CASE WHEN a.kind IN ('asset', 'expense') THEN 1 ELSE -1 END"
+_NORMAL_SIGN = normal_sign_sql_text("a.kind")
 
 _PER_ACCOUNT_OUTFLOWS = f"""
 per_account AS (

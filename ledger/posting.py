@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import BigInteger, Select, case, func, insert, literal, select, union_all
+from sqlalchemy import BigInteger, Select, func, insert, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,7 +31,7 @@ from ledger.errors import (
     UnknownAccount,
     ZeroPosting,
 )
-from ledger.kinds import AccountKind
+from ledger.kinds import normal_sign, normal_sign_sql
 from ledger.models import Account, LedgerTransaction, Posting
 
 
@@ -252,8 +252,7 @@ def _same_as_select_or_conflict(session: Session, existing: LedgerTransaction, c
 
 def _normal_amount(amount):
     """A posting's amount as the account's owner reads it (positive = money in)."""
-    debit_normal = Account.kind.in_([AccountKind.ASSET.value, AccountKind.EXPENSE.value])
-    return case((debit_normal, amount), else_=-amount)
+    return amount * normal_sign_sql(Account.kind)
 
 
 def _normal_sum(amount):
@@ -265,16 +264,12 @@ def _lock_debited(session: Session, pairs, accounts: dict[int, Account]) -> None
     """Lock (PostgreSQL) the non-negative accounts this movement draws down, in id order, so two
     concurrent withdrawals from one wallet cannot both pass the balance check."""
     drawn = sorted(
-        a for a, amount in pairs if accounts[a].non_negative and amount * _sign(accounts[a].kind) < 0
+        a for a, amount in pairs if accounts[a].non_negative and amount * normal_sign(accounts[a].kind) < 0
     )
     if drawn:
         session.execute(
             select(Account.id).where(Account.id.in_(drawn)).order_by(Account.id).with_for_update()
         )
-
-
-def _sign(kind: str) -> int:
-    return 1 if kind in (AccountKind.ASSET.value, AccountKind.EXPENSE.value) else -1
 
 
 def _check_non_negative(session: Session, account_ids: set[int], key: str) -> None:

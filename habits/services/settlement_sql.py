@@ -35,10 +35,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-import ledger
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.domain_sql import split as split_sql
 from habits.models import CheckIn, Enrollment, RestDay
+from ledger import tables
 from ledger.base import UTCDateTime
 
 S = EnrollmentStatus
@@ -78,25 +78,8 @@ SHARES = Table(
 )
 
 
-# --- the ledger, as tables ---------------------------------------------------------------------
-
-
-def postings():
-    return ledger.Posting.__table__
-
-
-def transactions():
-    return ledger.Transaction.__table__
-
-
-def balance_expr(account_id_column):
-    """A scalar subquery: the balance of a liability account (positive when we owe it)."""
-    p = postings()
-    return (
-        select(func.coalesce(-func.sum(p.c.amount_minor), 0))
-        .where(p.c.account_id == account_id_column)
-        .scalar_subquery()
-    )
+# The ledger's tables and the balance of a liability (a held deposit), from the ledger itself.
+postings, transactions, balance_expr = tables.postings, tables.transactions, tables.balance_sql
 
 
 def _legs(*selects):

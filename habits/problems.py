@@ -9,7 +9,6 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
 
-PROBLEM_TYPE_BASE = "https://streakpot.example/problems/"
 JSON_PREFIXES = ("/api/", "/webhooks/", "/healthz")
 
 

@@ -6,7 +6,7 @@ Alembic, and the ledger stays importable without Flask.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -42,11 +42,6 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
-
-
-def utc(dt: datetime) -> datetime:
-    """Return ``dt`` as an aware UTC instant (naive values are taken as UTC)."""
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
 class Base(DeclarativeBase):

@@ -1,7 +1,7 @@
 """`flask seed-demo`: a demo community with challenges, members, check-ins and settled days.
 
 Idempotent: it fills an EMPTY database and does nothing when members exist. Everything goes
-through the services, as a real history would have:
+through the services, as a real history would have (the past in ``demo_history``):
 
 - members register, an organizer creates two communities and launches three challenges;
 - a finished challenge (USD, random split) and a running one (CNY, window 00:00-24:00 in this
@@ -18,7 +18,6 @@ process) never sees half of it; the sweep and the payments made "now" commit on 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import random
 import time
@@ -33,11 +32,9 @@ from flask.cli import with_appcontext
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from habits.domain.calendar import day_window
+from habits.cli import demo_history
 from habits.extensions import db
-from habits.models import Challenge, CheckIn, Community, Enrollment, Member
-from habits.models.payment import EventStatus, StripeEvent
-from habits.payments.handlers import HandlerContext, on_payment_succeeded
+from habits.models import Challenge, Member
 from habits.services import challenges, checkins, communities, enrollments, members, wallets
 from habits.services.settlement import settle_due_days
 
@@ -45,8 +42,6 @@ PASSWORD = "demo-password"
 ORGANIZER_EMAIL = "demo-organizer@streakpot.test"
 MEMBER_EMAIL = "demo@streakpot.test"
 GATEWAY = "streakpot.gateway"
-#: Stripe's test card that pays (the offline gateway understands it)
-DEMO_CARD = "pm_card_visa"
 
 OTHERS = [
     ("Li Wei", "zh_Hans"), ("Wang Fang", "zh_Hans"), ("Zhang Min", "zh_Hans"), ("Liu Yang", "zh_Hans"),
@@ -69,7 +64,6 @@ NEEDED_TABLES = (
     "ledger_transactions",
     "ledger_postings",
 )
-NOTES = ["done!", "20 pages before breakfast", "on the train", "finished the chapter", "slow but done"]
 
 
 def machine_zone() -> str:
@@ -203,7 +197,7 @@ def seed(session: Session, *, now: datetime, gateway, password_method: str) -> S
             session, readers, member, invite_code="READ2026", answers=["Shanghai", "三体"], now=long_ago
         )
 
-    finished = _past_challenge(
+    finished = demo_history.past_challenge(
         session,
         club,
         seeded.organizer,
@@ -230,7 +224,7 @@ def seed(session: Session, *, now: datetime, gateway, password_method: str) -> S
         hit_rate=0.82,
         now=now,
     )
-    running = _past_challenge(
+    running = demo_history.past_challenge(
         session,
         club,
         seeded.organizer,
@@ -293,130 +287,6 @@ def seed(session: Session, *, now: datetime, gateway, password_method: str) -> S
     return seeded
 
 
-def _past_challenge(
-    session: Session,
-    community: Community,
-    organizer: Member,
-    gateway,
-    rng: random.Random,
-    *,
-    rules: dict,
-    players: list[Member],
-    always: Member,
-    hit_rate: float,
-    now: datetime,
-    never: Member | None = None,
-) -> Challenge:
-    """Launch a challenge dated in the past, enroll and pay ``players`` before its day 0, and write
-    their check-ins for the days whose windows have closed (``always`` checks in every day)."""
-    day0_open = day_window(_schedule_of(rules), 0)[0]
-    launched_at = day0_open - timedelta(days=3)
-    challenge = challenges.launch_challenge(session, community, organizer, rules=rules, now=launched_at)
-    for i, member in enumerate(players):
-        joined_at = launched_at + timedelta(hours=2, minutes=7 * i)
-        joined = enrollments.enroll(
-            session, challenge, member, gateway=gateway, pay_from_wallet=False, now=joined_at
-        )
-        _record_past_payment(session, joined.enrollment, paid_at=joined_at + timedelta(minutes=3))
-    schedule = challenge.schedule()
-    for k in range(challenge.days):
-        opens, closes = day_window(schedule, k)
-        if closes > now:
-            break
-        span = int((closes - opens).total_seconds() // 60)
-        for enrollment in _enrollments(session, challenge):
-            member_id = enrollment.member_id
-            skips = (never is not None and member_id == never.id) or rng.random() > hit_rate
-            if member_id != always.id and skips:
-                continue
-            # most people check in early in the window; ``always`` is the earliest riser of all
-            minute = 1 + rng.randrange(max(1, min(span - 2, 180))) if member_id != always.id else 0
-            at = opens + timedelta(minutes=minute, seconds=rng.randrange(60))
-            if span >= 1440:
-                at += timedelta(hours=6)  # a reading day starts after breakfast
-            session.add(
-                CheckIn(
-                    enrollment_id=enrollment.id,
-                    challenge_id=challenge.id,
-                    day_index=k,
-                    checked_in_at=min(at, closes - timedelta(seconds=1)),
-                    note=rng.choice(NOTES) if rng.random() < 0.4 else None,
-                    value=float(rng.randrange(18, 41))
-                    if challenge.value_label == "pages"
-                    else round(rng.uniform(3, 6), 1),
-                )
-            )
-    session.flush()
-    return challenge
-
-
-def _schedule_of(rules: dict):
-    from habits.domain.calendar import Schedule, parse_hhmm
-
-    return Schedule(
-        rules["timezone"],
-        rules["start_date"],
-        rules["days"],
-        parse_hhmm(rules["window_open"]),
-        parse_hhmm(rules["window_close"]),
-    )
-
-
-def _enrollments(session: Session, challenge: Challenge) -> list[Enrollment]:
-    return list(
-        session.scalars(
-            select(Enrollment).where(Enrollment.challenge_id == challenge.id).order_by(Enrollment.id)
-        )
-    )
-
-
-def _digest(*parts: str) -> str:
-    return hashlib.sha256(":".join(parts).encode()).hexdigest()[:24]
-
-
-def _record_past_payment(session: Session, enrollment: Enrollment, *, paid_at: datetime) -> None:
-    """The deposit as it arrived back then: Stripe's ``payment_intent.succeeded`` in the webhook
-    inbox and the same handler the webhook runs (a signature cannot be dated in the past, so the
-    signing step is the only one skipped; the offline gateway pays through it for payments made now)."""
-    pi = enrollment.payment_intent_id
-    event = {
-        "id": "evt_offline_" + _digest(pi, "succeeded"),
-        "object": "event",
-        "api_version": "2025-01-27.acacia",
-        "created": int(paid_at.timestamp()),
-        "livemode": False,
-        "type": "payment_intent.succeeded",
-        "data": {
-            "object": {
-                "id": pi,
-                "object": "payment_intent",
-                "amount": enrollment.deposit_minor,
-                "amount_received": enrollment.deposit_minor,
-                "currency": enrollment.currency.lower(),
-                "status": "succeeded",
-                "payment_method": DEMO_CARD,
-                "latest_charge": "ch_offline_" + _digest(pi, "charge"),
-                "metadata": {"enrollment_id": str(enrollment.id), "member_id": str(enrollment.member_id)},
-            }
-        },
-    }
-    created = datetime.fromtimestamp(event["created"], UTC)
-    session.add(
-        StripeEvent(
-            id=event["id"],
-            type=event["type"],
-            created_at=created,
-            received_at=paid_at,
-            processed_at=paid_at,
-            livemode=False,
-            payload=event,
-            status=EventStatus.PROCESSED,
-            attempts=1,
-        )
-    )
-    on_payment_succeeded(HandlerContext(session=session, now=paid_at), event)
-
-
 def _checkins_today(
     session: Session, challenge: Challenge, players: list[Member], rng, *, now: datetime
 ) -> None:
@@ -429,7 +299,9 @@ def _checkins_today(
             checkins.check_in(
                 session,
                 enrollment,
-                evidence=checkins.Evidence(note=rng.choice(NOTES), value=float(rng.randrange(18, 41))),
+                evidence=checkins.Evidence(
+                    note=rng.choice(demo_history.NOTES), value=float(rng.randrange(18, 41))
+                ),
                 now=now,
             )
         except Exception:  # eliminated members and closed windows are fine to skip in a demo
@@ -447,7 +319,7 @@ def _join_and_pay_now(session: Session, challenge: Challenge, players: list[Memb
         )
         session.commit()
         if gateway is not None and hasattr(gateway, "confirm_payment"):
-            gateway.confirm_payment(session, joined.enrollment, card=DEMO_CARD, now=now)
+            gateway.confirm_payment(session, joined.enrollment, card=demo_history.DEMO_CARD, now=now)
 
 
 def _withdraw_a_little(session: Session, member: Member, gateway, *, now: datetime) -> None:

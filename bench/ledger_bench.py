@@ -100,14 +100,15 @@ class Scratch:
 
 
 def open_accounts(session: Session) -> tuple[int, list[int]]:
-    specs = [SimpleNamespace(code="processor_cash:CNY", kind="asset", currency="CNY", non_negative=False)]
+    # the ledger's own vocabulary for its benchmark (not habits' codes: this measures ledger/ alone)
+    specs = [SimpleNamespace(code="bench:cash:CNY", kind="asset", currency="CNY", non_negative=False)]
     specs += [
-        SimpleNamespace(code=f"wallet:{i}", kind="liability", currency="CNY", non_negative=True)
+        SimpleNamespace(code=f"bench:wallet:{i}", kind="liability", currency="CNY", non_negative=True)
         for i in range(WALLETS)
     ]
     ids = ledger.ensure_accounts(session, specs)
     session.commit()
-    return ids["processor_cash:CNY"], [ids[f"wallet:{i}"] for i in range(WALLETS)]
+    return ids["bench:cash:CNY"], [ids[f"bench:wallet:{i}"] for i in range(WALLETS)]
 
 
 # --- write paths --------------------------------------------------------------------------------
@@ -121,7 +122,7 @@ def bench_post(engine, n: int) -> dict:
             amount = 100 + i % 1000
             ledger.post(
                 session,
-                key=f"deposit:{i}",
+                key=f"bench:post:{i}",
                 currency="CNY",
                 legs=[ledger.Leg(cash, amount), ledger.Leg(wallets[i % WALLETS], -amount)],
                 memo="deposit",
@@ -137,7 +138,7 @@ def bench_post_many(engine, n: int) -> dict:
         cash, wallets = open_accounts(session)
         specs = [
             ledger.TransactionSpec(
-                key=f"deposit:{i}",
+                key=f"bench:post:{i}",
                 currency="CNY",
                 legs=[ledger.Leg(cash, 100 + i % 1000), ledger.Leg(wallets[i % WALLETS], -(100 + i % 1000))],
                 memo="deposit",
@@ -180,9 +181,9 @@ GENERATE = [
     "SET session_replication_role = replica",  # no triggers, no FK checks: rows right by construction
     """
 INSERT INTO ledger_accounts (id, code, kind, currency, non_negative, created_at)
-SELECT 1, 'processor_cash:CNY', 'asset', 'CNY', false, now()
+SELECT 1, 'bench:cash:CNY', 'asset', 'CNY', false, now()
 UNION ALL
-SELECT 1 + w, 'wallet:' || w, 'liability', 'CNY', true, now() FROM generate_series(1, {wallets}) w
+SELECT 1 + w, 'bench:wallet:' || w, 'liability', 'CNY', true, now() FROM generate_series(1, {wallets}) w
 """,
     # transactions 1..wallets fund each wallet with 1,000,000; the rest move 1..100 between wallets
     """

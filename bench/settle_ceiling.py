@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import BigInteger, literal, select, text, union_all
+from sqlalchemy import BigInteger, literal, select, text, union_all, update
 from sqlalchemy.orm import Session
 
 import ledger
-from habits import accounts
+from habits import books
+from habits.books import SettleStep
 from habits.domain.calendar import day_window, due_at
 from habits.domain.split import fee_for
 from habits.domain.stakes import stake_for_day
@@ -56,7 +57,7 @@ def load(session: Session, *, n: int, deposit: int, days: int, currency: str, tz
     challenge.next_due_at = due_at(schedule, 0, 10)
     session.add(challenge)
     session.flush()
-    ch, t = challenge.id, _tables()
+    ch = challenge.id
     params = {"n": n, "ch": ch, "d": deposit, "ccy": currency, "now": NOW}
     session.execute(
         text(
@@ -83,26 +84,18 @@ def load(session: Session, *, n: int, deposit: int, days: int, currency: str, tz
     for i in range(0, len(ids), chunk):
         specs = []
         for enrollment_id, member_id in ids[i : i + chunk]:
-            specs.append(accounts.held_deposit(enrollment_id, currency))
-            specs.append(accounts.wallet(member_id, currency))
+            specs.append(books.held_deposit(enrollment_id, currency))
+            specs.append(books.wallet(member_id, currency))
         ledger.ensure_accounts(session, specs)
     del ids
-    session.execute(
-        text(
-            f"UPDATE enrollments e SET held_account_id = a.id FROM {t['accounts']} a"
-            " WHERE e.challenge_id = :ch AND a.code = 'held:enrollment:' || e.id"
-        ),
-        params,
-    )
-    session.execute(
-        text(
-            f"UPDATE enrollments e SET wallet_account_id = a.id FROM {t['accounts']} a"
-            " WHERE e.challenge_id = :ch AND a.code = 'wallet:member:' || e.member_id || ':' || :ccy"
-        ),
-        params,
-    )
-    cash = accounts.open_account(session, accounts.processor_cash(currency))
-    en = Enrollment.__table__
+    en, a = Enrollment.__table__, ledger.Account.__table__
+    # UPDATE ... FROM on PostgreSQL: each enrollment joined to its account by code
+    for column, code in (
+        (en.c.held_account_id, books.held_code_sql(en.c.id)),
+        (en.c.wallet_account_id, books.wallet_code_sql(en.c.member_id, currency)),
+    ):
+        session.execute(update(en).where(en.c.challenge_id == ch, a.c.code == code).values({column: a.c.id}))
+    cash = books.open_account(session, books.processor_cash(currency))
     legs = union_all(
         select(
             en.c.held_account_id.label("account_id"), literal(-deposit, BigInteger).label("amount_minor")
@@ -164,20 +157,20 @@ def settle(session: Session, *, now: datetime) -> None:
     winners, forfeits = session.execute(
         text("SELECT count(*) FILTER (WHERE won), coalesce(sum(amount) FILTER (WHERE NOT won), 0) FROM o")
     ).one()
-    pot = accounts.open_account(session, accounts.pot(ch, currency)).id
-    fee_account = accounts.open_account(session, accounts.fee_revenue(currency)).id
+    pot = books.open_account(session, books.pot(ch, currency)).id
+    fee_account = books.open_account(session, books.fee_revenue(currency)).id
     fee = fee_for(forfeits, fee_bps)
     prize = forfeits - fee
     each, extra = divmod(prize, winners)
     occurred = due_at(session.get(Challenge, ch).schedule(), k, 10)
     tx = {}
-    for suffix in ("misses", "winners"):  # the order the real settlement posts them in
-        tx[suffix] = session.execute(
+    for step in (SettleStep.MISSES, SettleStep.WINNERS):  # the order the real settlement posts them in
+        tx[step] = session.execute(
             text(
                 f"INSERT INTO {t['transactions']} (key, currency, memo, occurred_at, created_at)"
                 " VALUES (:key, :ccy, :memo, :at, now()) RETURNING id"
             ),
-            {"key": f"settle:{ch}:{k}:{suffix}", "ccy": currency, "memo": suffix, "at": occurred},
+            {"key": books.settle_key(ch, k, step), "ccy": currency, "memo": str(step), "at": occurred},
         ).scalar_one()
     session.execute(
         text(
@@ -191,7 +184,7 @@ def settle(session: Session, *, now: datetime) -> None:
             " UNION ALL SELECT :tw, :fee_account, -CAST(:fee AS BIGINT) WHERE :fee > 0"
         ),
         {
-            "tm": tx["misses"], "tw": tx["winners"], "pot": pot, "fee_account": fee_account,
+            "tm": tx[SettleStep.MISSES], "tw": tx[SettleStep.WINNERS], "pot": pot, "fee_account": fee_account,
             "forfeits": forfeits, "fee": fee, "each": each, "extra": extra,
         },
     )  # fmt: skip
@@ -231,7 +224,7 @@ COMPARISONS = {
         "SELECT t.key, count(*), sum(p.amount_minor), sum(abs(p.amount_minor)),"
         " sum(CAST(p.account_id AS NUMERIC) * p.amount_minor)"
         " FROM {transactions} t JOIN {postings} p ON p.transaction_id = t.id"
-        " WHERE t.key LIKE 'settle:%' GROUP BY t.key ORDER BY t.key"
+        " WHERE t.key LIKE :settle_keys GROUP BY t.key ORDER BY t.key"
     ),
     "enrollments": "SELECT status, count(*), sum(misses), sum(coalesce(ended_day_index, -1)) FROM enrollments"
     " GROUP BY status ORDER BY status",
@@ -245,11 +238,15 @@ COMPARISONS = {
 def compare(engine_a, engine_b) -> bool:
     """Whether two databases hold the same settlement rows (aggregated, and weighted by account)."""
     tables = _tables()
+    params = {"ledger": {"settle_keys": books.settle_like()}}
     results = []
     for engine in (engine_a, engine_b):
         with engine.connect() as conn:
             results.append(
-                {name: conn.execute(text(sql.format(**tables))).all() for name, sql in COMPARISONS.items()}
+                {
+                    name: conn.execute(text(sql.format(**tables)), params.get(name, {})).all()
+                    for name, sql in COMPARISONS.items()
+                }
             )
         engine.dispose()
     same = results[0] == results[1]

@@ -53,7 +53,7 @@ class LedgerTransaction(Base):
     __table_args__ = (Index("ix_ledger_transactions_occurred_at_id", "occurred_at", "id"),)
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
-    #: idempotency key: one movement per key, ever (e.g. "settle:12:3:returns", "stripe:evt_1")
+    #: idempotency key: one movement per key, ever (e.g. "settle:12:3:winners", "deposit:7")
     key: Mapped[str] = mapped_column(String(255), unique=True)
     currency: Mapped[str] = mapped_column(String(3))
     memo: Mapped[str] = mapped_column(Text, default="")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 import ledger
-from habits import accounts
+from habits import books
 from habits.domain.calendar import day_window, due_at, parse_hhmm
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.models import (
@@ -152,15 +152,15 @@ def make_enrollment(
     enrollment = Enrollment(**values)
     session.add(enrollment)
     session.flush()
-    wallet = accounts.open_account(session, accounts.wallet(member.id, challenge.currency))
-    held = accounts.open_account(session, accounts.held_deposit(enrollment.id, challenge.currency))
+    wallet = books.open_account(session, books.wallet(member.id, challenge.currency))
+    held = books.open_account(session, books.held_deposit(enrollment.id, challenge.currency))
     enrollment.wallet_account_id, enrollment.held_account_id = wallet.id, held.id
     if funded if funded is not None else status == EnrollmentStatus.ACTIVE:
         enrollment.activated_at = enrollment.activated_at or _now()
-        cash = accounts.open_account(session, accounts.processor_cash(challenge.currency))
+        cash = books.open_account(session, books.processor_cash(challenge.currency))
         ledger.post(
             session,
-            key=accounts.deposit_key(enrollment.id),
+            key=books.deposit_key(enrollment.id),
             currency=challenge.currency,
             legs=[ledger.Leg(cash, enrollment.deposit_minor), ledger.Leg(held, -enrollment.deposit_minor)],
             memo=f"deposit for enrollment {enrollment.id} (test factory)",

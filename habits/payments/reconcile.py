@@ -25,6 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import ledger
+from habits import books
+from habits.books import DisputeStep
 from habits.models.payment import Dispute, DisputeStatus, Payment, Refund, RefundStatus, StripeEvent
 from habits.services.wallets import processor_refund_status
 
@@ -95,7 +97,7 @@ def cash_movements(session: Session) -> dict[str, tuple[int, str]]:
         select(ledger.LedgerTransaction.key, ledger.Posting.amount_minor, ledger.Account.currency)
         .join(ledger.Posting, ledger.Posting.transaction_id == ledger.LedgerTransaction.id)
         .join(ledger.Account, ledger.Account.id == ledger.Posting.account_id)
-        .where(ledger.Account.code.like("processor_cash:%"))
+        .where(ledger.Account.code.like(books.processor_cash_like()))
     )
     movements: dict[str, tuple[int, str]] = {}
     for key, amount, currency in rows:
@@ -161,18 +163,18 @@ def reconcile(session: Session, view: ProcessorView) -> list[Difference]:
                         f"{refund.amount_minor} {refund.currency}",
                     )
                 )
-            key = f"refund:{re_id}"
+            key = books.refund_key(re_id)
             explained.add(key)
             if cash.get(key) != (-refund.amount_minor, refund.currency):
                 differences.append(
                     Difference("refund not out of processor cash", re_id, None, str(cash.get(key)))
                 )
         if refund.status == RefundStatus.FAILED:
-            explained.update({f"refund:{re_id}", f"refund-reversed:{re_id}"})
+            explained.update({books.refund_key(re_id), books.refund_reversed_key(re_id)})
 
     lost_by_currency: dict[str, int] = {}
     for dispute in session.scalars(select(Dispute).where(Dispute.status == DisputeStatus.LOST)):
-        explained.add(f"dispute:{dispute.dispute_id}:lost")
+        explained.add(books.dispute_key(dispute.dispute_id, DisputeStep.LOST))
         lost_by_currency[dispute.currency] = lost_by_currency.get(dispute.currency, 0) + dispute.frozen_minor
 
     for key, (amount, currency) in sorted(cash.items()):

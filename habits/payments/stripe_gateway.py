@@ -1,7 +1,7 @@
 """The real gateway: Stripe's API through stripe-python 16 (``StripeClient``, ``v1`` namespace).
 
 ``STRIPE_API_BASE`` points it at localstripe in tests. Every request that moves money carries a
-deterministic idempotency key (``deposit:{enrollment}``, the refund's own key), so a retry after
+deterministic idempotency key (``books.deposit_key``, the refund's own key), so a retry after
 a crash or a timeout never charges or refunds twice (Stripe keeps keys for 24 hours; the
 database rows are the guard beyond that).
 """
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import stripe
 
+from habits import books
 from habits.payments.gateway import DepositIntent, GatewayUnavailable, RefundRefused, RefundResult
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ class StripeGateway:
                     "payment_method_types": ["card"],
                     "metadata": {"enrollment_id": str(enrollment_id), "member_id": str(member_id)},
                 },
-                options={"idempotency_key": f"deposit:{enrollment_id}"},
+                options={"idempotency_key": books.deposit_key(enrollment_id)},
             )
         except stripe.StripeError as error:
             raise self._unavailable("create the payment", error)

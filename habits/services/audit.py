@@ -13,10 +13,12 @@ row that drifted from its postings is found too.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, String, and_, case, cast, func, literal, or_, select
+from sqlalchemy import BigInteger, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 import ledger
+from habits import books
+from habits.books import SettleStep
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.models import Challenge, ChallengeStatus, Enrollment
 from habits.models.settlement import DaySettlement
@@ -30,20 +32,11 @@ S = EnrollmentStatus
 ENDED = (S.COMPLETED, S.ELIMINATED, S.CANCELLED)
 
 
-def _code(*parts):
-    """An account code or ledger key built in SQL: text parts and columns, concatenated."""
-    expr = None
-    for part in parts:
-        piece = literal(part) if isinstance(part, str) else cast(part, String)
-        expr = piece if expr is None else expr + piece
-    return expr
-
-
 def check_enrollment_conservation(session: Session) -> list[Violation]:
     """deposit paid = returned + forfeited + still held + frozen, for every enrollment.
 
     Each posting on a held deposit is classified by the other side of its transaction: the
-    deposit itself (key ``deposit:{id}``), returned (the member's own wallet was paid), forfeited
+    deposit itself (its ``books.deposit_key``), returned (the member's own wallet was paid), forfeited
     (the challenge's pot was fed), frozen or unfrozen (the enrollment's dispute account). A
     posting that is none of these is money leaving a deposit for somewhere it must not go, and
     breaks the equation. Also: a paid deposit is the enrollment's deposit, no held deposit is
@@ -65,7 +58,7 @@ def check_enrollment_conservation(session: Session) -> list[Violation]:
             .exists()
         )
 
-    is_deposit = t.c.key == literal("deposit:") + cast(e.c.id, String)
+    is_deposit = t.c.key == books.deposit_key_sql(e.c.id)
     out = p.c.amount_minor > 0
     returned = and_(out, other_side(e.c.wallet_account_id, -1))
     forfeited = and_(out, other_side(pot.id, -1))
@@ -85,8 +78,8 @@ def check_enrollment_conservation(session: Session) -> list[Violation]:
         .select_from(
             e.join(p, p.c.account_id == e.c.held_account_id)
             .join(t, t.c.id == p.c.transaction_id)
-            .outerjoin(pot, pot.code == _code("pot:challenge:", e.c.challenge_id))
-            .outerjoin(frozen, frozen.code == _code("frozen:enrollment:", e.c.id))
+            .outerjoin(pot, pot.code == books.pot_code_sql(e.c.challenge_id))
+            .outerjoin(frozen, frozen.code == books.frozen_code_sql(e.c.id))
         )
         .group_by(e.c.id, e.c.deposit_minor, e.c.status, e.c.ended_day_index)
         .having(
@@ -115,7 +108,7 @@ def check_day_settlements(session: Session) -> list[Violation]:
     """For each settled day: forfeits in (+ the carry in) = fee + split out + carried (+ last pot).
 
     The figures of each ``day_settlements`` row are recomputed from the pot's postings in that
-    day's settlement transactions (keys ``settle:{ch}:{k}:...``), and each day's carry in must be
+    day's settlement transactions (``books.settle_key``), and each day's carry in must be
     the previous day's carry out.
     """
     d = DaySettlement.__table__
@@ -124,25 +117,26 @@ def check_day_settlements(session: Session) -> list[Violation]:
     fee = aliased(ledger.Account, name="fee_account")
     prev = d.alias("prev")
     zero = literal(0, BigInteger)
-    prefix = _code("settle:", d.c.challenge_id, ":", d.c.day_index, ":")
 
-    def on_pot(*suffixes, sign: int):
-        keys = [prefix + s for s in suffixes]
+    def on_pot(*steps, sign: int):
+        keys = [books.settle_key_sql(d.c.challenge_id, d.c.day_index, step) for step in steps]
         cond = and_(p.c.account_id == pot.id, t.c.key.in_(keys))
         return func.sum(case((cond, sign * p.c.amount_minor), else_=zero))
 
-    forfeits_in = on_pot("misses", "eliminations", "quits", sign=-1).label("forfeits_in")
-    split_out = on_pot("winners", sign=+1).label("split_out")
-    final_out = on_pot("final-split", "unclaimed", sign=+1).label("final_out")
+    forfeits = (SettleStep.MISSES, SettleStep.ELIMINATIONS, SettleStep.QUITS)
+    forfeits_in = on_pot(*forfeits, sign=-1).label("forfeits_in")
+    split_out = on_pot(SettleStep.WINNERS, sign=+1).label("split_out")
+    final_out = on_pot(SettleStep.FINAL_SPLIT, SettleStep.UNCLAIMED, sign=+1).label("final_out")
+    winners_key = books.settle_key_sql(d.c.challenge_id, d.c.day_index, SettleStep.WINNERS)
     fee_in = func.sum(
-        case((and_(p.c.account_id == fee.id, t.c.key == prefix + "winners"), -p.c.amount_minor), else_=zero)
+        case((and_(p.c.account_id == fee.id, t.c.key == winners_key), -p.c.amount_minor), else_=zero)
     ).label("fee_in")
     ledger_rows = (
         select(d.c.id.label("day_id"), forfeits_in, split_out, final_out, fee_in)
         .select_from(
-            d.join(pot, pot.code == _code("pot:challenge:", d.c.challenge_id))
-            .outerjoin(fee, fee.code == _code("fee_revenue:", d.c.currency))
-            .join(t, t.c.key.like(prefix + "%"))
+            d.join(pot, pot.code == books.pot_code_sql(d.c.challenge_id))
+            .outerjoin(fee, fee.code == books.fee_code_sql(d.c.currency))
+            .join(t, t.c.key.like(books.settle_like_sql(d.c.challenge_id, d.c.day_index)))
             .join(p, p.c.transaction_id == t.c.id)
         )
         .group_by(d.c.id)
@@ -212,7 +206,7 @@ def check_pots(session: Session) -> list[Violation]:
     expected = case((c.c.status == ChallengeStatus.COMPLETED, 0), else_=func.coalesce(last_carry, 0))
     rows = session.execute(
         select(c.c.id, balance, expected)
-        .select_from(c.join(pot, pot.code == _code("pot:challenge:", c.c.id)))
+        .select_from(c.join(pot, pot.code == books.pot_code_sql(c.c.id)))
         .where(balance != expected)
         .order_by(c.c.id)
         .limit(LIMIT)

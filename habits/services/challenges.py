@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import ledger
-from habits import accounts
+from habits import books
 from habits.domain.calendar import (
     MAX_DAYS,
     Schedule,
@@ -261,7 +261,7 @@ def enrollment_counts(session: Session, challenge: Challenge) -> dict[str, int]:
 
 def pot_minor(session: Session, challenge: Challenge) -> int:
     """What the challenge's pot holds now, from the ledger (0 before anything was forfeited)."""
-    code = accounts.pot(challenge.id, challenge.currency).code
+    code = books.pot(challenge.id, challenge.currency).code
     account_id = session.scalar(select(ledger.Account.id).where(ledger.Account.code == code))
     return ledger.normal_balance(session, account_id) if account_id is not None else 0
 

@@ -5,15 +5,9 @@ webhook (right amount, currency and enrollment) arrives. [...] A member may pay 
 their wallet instead, when it holds enough. [...] money that arrives for [a cancelled
 enrollment] later goes to the member's wallet."
 
-Ledger transactions written here (postings signed from the asset side, debit positive):
-
-=============================  ====================================  ============================
-key                            legs                                  when
-=============================  ====================================  ============================
-``deposit:{enrollment}``       processor_cash +D, held -D            a matching card payment
-``deposit:{enrollment}``       wallet +D, held -D                    paid from the wallet
-``stripe-late:{pi}``           processor_cash +A, wallet -A          a payment nothing can take
-=============================  ====================================  ============================
+Ledger transactions written here: ``deposit:{enrollment}`` (a matching card payment, or paid from
+the wallet: it funds the held deposit) and ``stripe-late:{pi}`` (a payment nothing can take: it
+goes to the wallet). ``habits.books`` builds them and has the table of what each moves.
 
 A payment is recorded once per PaymentIntent (``payments.payment_intent_id`` is unique), so a
 second delivery, or a second event type about the same payment, changes nothing.
@@ -28,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import ledger
-from habits import accounts
+from habits import books
 from habits.domain.instants import rfc3339_utc
 from habits.domain.lifecycle import EnrollmentEvent, EnrollmentStatus, next_status
 from habits.models import Challenge, Enrollment
@@ -66,10 +60,10 @@ def start_deposit(
 ) -> DepositIntent | None:
     """Ask for ``enrollment``'s deposit.
 
-    With ``pay_from_wallet`` the deposit moves wallet -> held at once (key ``deposit:{id}``), the
+    With ``pay_from_wallet`` the deposit moves wallet -> held at once (``books.deposit_key``), the
     enrollment becomes active and None is returned; NotEnoughInWallet (409, with
     ``available_minor``) when the wallet is short. Otherwise a PaymentIntent is created through
-    ``gateway`` (idempotency key ``deposit:{id}``), its id stored on the enrollment, and returned
+    ``gateway`` (idempotency key ``books.deposit_key``), its id stored on the enrollment, and returned
     for the client to confirm; asking again returns the same intent.
     """
     _lock(session, enrollment)
@@ -109,10 +103,10 @@ def pay_deposit_from_wallet(session: Session, enrollment: Enrollment, *, now: da
         raise NotEnoughInWallet.for_amounts(
             available=available, required=enrollment.deposit_minor, currency=enrollment.currency
         )
-    held = accounts.open_account(session, accounts.held_deposit(enrollment.id, enrollment.currency))
+    held = books.open_account(session, books.held_deposit(enrollment.id, enrollment.currency))
     ledger.post(
         session,
-        key=accounts.deposit_key(enrollment.id),
+        key=books.deposit_key(enrollment.id),
         currency=enrollment.currency,
         legs=[ledger.Leg(wallet, enrollment.deposit_minor), ledger.Leg(held, -enrollment.deposit_minor)],
         memo=f"deposit for enrollment {enrollment.id}, paid from the wallet",
@@ -169,12 +163,12 @@ def record_payment(session: Session, received: ReceivedPayment, *, now: datetime
     ensure_enrollment_accounts(session, enrollment)
     challenge = session.get(Challenge, enrollment.challenge_id)
     reason = why_not_payable(enrollment, challenge, received)
-    cash = accounts.open_account(session, accounts.processor_cash(received.currency))
+    cash = books.open_account(session, books.processor_cash(received.currency))
     # Dated when the processor confirmed it, not when its webhook reached us: settlement judges
     # "confirmed before day 0's window opened" by the ledger's date.
     confirmed_at = min(received.paid_at, now)
     if reason is None:
-        key = accounts.deposit_key(enrollment.id)
+        key = books.deposit_key(enrollment.id)
         held = enrollment.held_account_id
         ledger.post(
             session,
@@ -187,8 +181,8 @@ def record_payment(session: Session, received: ReceivedPayment, *, now: datetime
         _activate(enrollment, now=now)
         used_for = PaymentUse.DEPOSIT
     else:
-        key = late_payment_key(received.payment_intent_id)
-        wallet = accounts.open_account(session, accounts.wallet(enrollment.member_id, received.currency))
+        key = books.late_payment_key(received.payment_intent_id)
+        wallet = books.open_account(session, books.wallet(enrollment.member_id, received.currency))
         ledger.post(
             session,
             key=key,
@@ -272,17 +266,13 @@ def payment_by_charge(session: Session, *, payment_intent_id: str | None, charge
     return None
 
 
-def late_payment_key(payment_intent_id: str) -> str:
-    return f"stripe-late:{payment_intent_id}"
-
-
 def ensure_enrollment_accounts(session: Session, enrollment: Enrollment) -> None:
     """Open the enrollment's held and wallet accounts once and remember their ids on it."""
     if enrollment.held_account_id is None:
-        held = accounts.open_account(session, accounts.held_deposit(enrollment.id, enrollment.currency))
+        held = books.open_account(session, books.held_deposit(enrollment.id, enrollment.currency))
         enrollment.held_account_id = held.id
     if enrollment.wallet_account_id is None:
-        wallet = accounts.open_account(session, accounts.wallet(enrollment.member_id, enrollment.currency))
+        wallet = books.open_account(session, books.wallet(enrollment.member_id, enrollment.currency))
         enrollment.wallet_account_id = wallet.id
 
 

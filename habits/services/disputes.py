@@ -4,14 +4,10 @@ SPEC: "``charge.dispute.created`` suspends the enrollment and freezes its held d
 Decisions (lifecycle.py has the statuses): a dispute won unfreezes and restores ``active``; a
 dispute lost means the frozen money left processor cash, and the enrollment is ``eliminated``.
 
-=========================  ==========================================  ===========================
-key                        legs                                        when
-=========================  ==========================================  ===========================
-``dispute:{dp}:freeze``    held +f (or wallet +f), frozen -f          opened
-``dispute:{dp}:won``       frozen +f, held -f (or wallet -f)          closed, won
-``dispute:{dp}:lost``      frozen +f, processor_cash -f               closed, lost
-``dispute:{dp}:release``   held +h, wallet -h                          won after the challenge ended
-=========================  ==========================================  ===========================
+The ledger moves, one key per step (``habits.books`` builds them and has the table): a dispute
+that opens freezes f (held, or wallet, -> frozen); won, it goes back where it came from; lost,
+it leaves processor cash; won after the challenge ended, the held deposit is released to the
+wallet.
 
 A suspended enrollment ignores the challenge finishing or being cancelled (lifecycle.py); when
 its dispute is won afterwards, it catches up here: completed (or cancelled), and whatever its
@@ -32,7 +28,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import ledger
-from habits import accounts
+from habits import books
+from habits.books import DisputeStep
 from habits.domain.lifecycle import EnrollmentEvent, EnrollmentStatus, next_status
 from habits.models import Challenge, ChallengeStatus, Enrollment
 from habits.models.payment import Dispute, DisputeStatus, PaymentUse
@@ -73,11 +70,11 @@ def open_dispute(session: Session, news: DisputeNews, *, now: datetime) -> Dispu
     enrollment = session.get(Enrollment, payment.enrollment_id, with_for_update=True, populate_existing=True)
     source, frozen_from = _source(session, payment, enrollment)
     frozen_amount = min(news.amount_minor, account_available(session, source))
-    frozen = accounts.open_account(session, accounts.frozen_deposit(enrollment.id, payment.currency))
+    frozen = books.open_account(session, books.frozen_deposit(enrollment.id, payment.currency))
     if frozen_amount > 0:
         ledger.post(
             session,
-            key=f"dispute:{news.dispute_id}:freeze",
+            key=books.dispute_key(news.dispute_id, DisputeStep.FREEZE),
             currency=payment.currency,
             legs=[ledger.Leg(source, frozen_amount), ledger.Leg(frozen, -frozen_amount)],
             memo=f"dispute {news.dispute_id} on {payment.payment_intent_id}: {frozen_from} frozen",
@@ -111,17 +108,17 @@ def close_dispute(session: Session, news: DisputeNews, *, now: datetime) -> Disp
         return dispute  # still under review: nothing to settle yet
     payment_currency = dispute.currency
     enrollment = session.get(Enrollment, dispute.enrollment_id, with_for_update=True, populate_existing=True)
-    frozen = accounts.open_account(session, accounts.frozen_deposit(enrollment.id, payment_currency))
+    frozen = books.open_account(session, books.frozen_deposit(enrollment.id, payment_currency))
     f = dispute.frozen_minor
     if news.status in WON_STATUSES:
         if dispute.frozen_from == "held":
-            back = accounts.open_account(session, accounts.held_deposit(enrollment.id, payment_currency))
+            back = books.open_account(session, books.held_deposit(enrollment.id, payment_currency))
         else:
             back = lock_wallet(session, enrollment.member_id, payment_currency)
         if f > 0:
             ledger.post(
                 session,
-                key=f"dispute:{dispute.dispute_id}:won",
+                key=books.dispute_key(dispute.dispute_id, DisputeStep.WON),
                 currency=payment_currency,
                 legs=[ledger.Leg(frozen, f), ledger.Leg(back, -f)],
                 memo=f"dispute {dispute.dispute_id} won: unfrozen",
@@ -132,11 +129,11 @@ def close_dispute(session: Session, news: DisputeNews, *, now: datetime) -> Disp
             _move(enrollment, EnrollmentEvent.DISPUTE_WON)
             _catch_up_with_the_challenge(session, dispute, enrollment, now=now)
     else:
-        cash = accounts.open_account(session, accounts.processor_cash(payment_currency))
+        cash = books.open_account(session, books.processor_cash(payment_currency))
         if f > 0:
             ledger.post(
                 session,
-                key=f"dispute:{dispute.dispute_id}:lost",
+                key=books.dispute_key(dispute.dispute_id, DisputeStep.LOST),
                 currency=payment_currency,
                 legs=[ledger.Leg(frozen, f), ledger.Leg(cash, -f)],
                 memo=f"dispute {dispute.dispute_id} lost: the frozen deposit left processor cash",
@@ -166,13 +163,13 @@ def _catch_up_with_the_challenge(session: Session, dispute: Dispute, enrollment:
         )
     else:
         return  # still enrolling or running: settlement takes it from here
-    held = accounts.open_account(session, accounts.held_deposit(enrollment.id, enrollment.currency))
+    held = books.open_account(session, books.held_deposit(enrollment.id, enrollment.currency))
     left = account_available(session, held)
     if left > 0:
-        wallet = accounts.open_account(session, accounts.wallet(enrollment.member_id, enrollment.currency))
+        wallet = books.open_account(session, books.wallet(enrollment.member_id, enrollment.currency))
         ledger.post(
             session,
-            key=f"dispute:{dispute.dispute_id}:release",
+            key=books.dispute_key(dispute.dispute_id, DisputeStep.RELEASE),
             currency=enrollment.currency,
             legs=[ledger.Leg(held, left), ledger.Leg(wallet, -left)],
             memo=f"dispute {dispute.dispute_id} won after {memo}: what the deposit holds comes back",
@@ -185,7 +182,7 @@ def _catch_up_with_the_challenge(session: Session, dispute: Dispute, enrollment:
 
 def _source(session: Session, payment, enrollment: Enrollment):
     if payment.used_for == PaymentUse.DEPOSIT:
-        return accounts.open_account(session, accounts.held_deposit(enrollment.id, payment.currency)), "held"
+        return books.open_account(session, books.held_deposit(enrollment.id, payment.currency)), "held"
     return lock_wallet(session, enrollment.member_id, payment.currency), "wallet"
 
 

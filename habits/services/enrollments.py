@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import ledger
-from habits import accounts
+from habits import books
 from habits.domain.instants import rfc3339_utc
 from habits.domain.lifecycle import EnrollmentEvent, EnrollmentStatus, next_status
 from habits.models import Challenge, ChallengeStatus, Community, Enrollment, Member, MembershipStatus
@@ -41,11 +41,6 @@ class Joined:
     enrollment: Enrollment
     #: the PaymentIntent to confirm, or None when the deposit was paid from the wallet
     payment: DepositIntent | None
-
-
-def withdrawal_key(enrollment_id: int) -> str:
-    """Ledger key of the transaction that gives a deposit back when a member quits before day 0."""
-    return f"withdrawal:{enrollment_id}:before-start"
 
 
 def join_challenge(session: Session, challenge: Challenge, member: Member, *, now: datetime) -> Enrollment:
@@ -158,7 +153,7 @@ def withdraw(session: Session, enrollment: Enrollment, *, now: datetime) -> Enro
 
     - still ``pending_payment``: withdrawn, nothing to give back;
     - ``active`` before day 0's window opens: withdrawn, and the whole held deposit goes back to
-      the wallet (ledger key ``withdrawal:{id}:before-start``, so a retry posts nothing new);
+      the wallet (``books.quit_before_start_key``, so a retry posts nothing new);
     - ``active`` after that: withdrawn with ``withdrew_at``; settlement forfeits the rest of the
       deposit at the next day it settles (SPEC: treated as eliminated).
 
@@ -178,14 +173,14 @@ def withdraw(session: Session, enrollment: Enrollment, *, now: datetime) -> Enro
 
 
 def _return_held_deposit(session: Session, enrollment: Enrollment, *, now: datetime) -> None:
-    held = accounts.open_account(session, accounts.held_deposit(enrollment.id, enrollment.currency))
-    wallet = accounts.open_account(session, accounts.wallet(enrollment.member_id, enrollment.currency))
+    held = books.open_account(session, books.held_deposit(enrollment.id, enrollment.currency))
+    wallet = books.open_account(session, books.wallet(enrollment.member_id, enrollment.currency))
     amount = held_minor(session, enrollment)
     if amount <= 0:
         return
     ledger.post(
         session,
-        key=withdrawal_key(enrollment.id),
+        key=books.quit_before_start_key(enrollment.id),
         currency=enrollment.currency,
         # Liabilities: the held deposit shrinks (debit +), the wallet grows (credit -).
         legs=[ledger.Leg(held, amount), ledger.Leg(wallet, -amount)],

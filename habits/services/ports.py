@@ -41,7 +41,7 @@ class PaymentGateway(Protocol):
     def create_deposit_intent(
         self, *, enrollment_id: int, member_id: int, amount_minor: int, currency: str
     ) -> DepositIntent:
-        """Create (idempotently, key ``deposit:{enrollment_id}``) the PaymentIntent for a deposit.
+        """Create (idempotently, key ``books.deposit_key``) the PaymentIntent for a deposit.
 
         Raises GatewayUnavailable when the processor cannot answer."""
 

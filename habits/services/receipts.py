@@ -8,43 +8,48 @@ Every figure here is read from the ledger's postings (never from a cached copy t
   transactions that paid out of the pot; frozen = its dispute account's balance;
 - a member's per-day receipts (``enrollment_receipts``) and a day's statement lines
   (``day_statement``) are the postings of the day's settlement transactions, whose keys say what
-  they are (``settle:{challenge}:{day}:{what}``, see ``habits.services.settlement``).
+  they are (``books.settle_key``; the table of keys is in ``habits.books``).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from functools import partial
 
 from sqlalchemy import BigInteger, and_, case, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 import ledger
-from habits import accounts
+from habits import books
+from habits.books import SettleStep
 from habits.models import Challenge, CheckIn, Enrollment
 from habits.models.settlement import DaySettlement
 from habits.services.errors import NotFound
 from habits.services.settlement_sql import postings, transactions
 
-#: settlement key suffix -> (statement line kind, receipt figure) of a posting on a held deposit
+#: settlement key step -> (statement line kind, receipt figure) of a posting on a held deposit
 HELD_LINES = {
-    "winners": ("returned", "returned_minor"),
-    "rest": ("rest_day", "returned_minor"),
-    "excused": ("excused", "returned_minor"),
-    "misses": ("missed", "forfeited_minor"),
-    "eliminations": ("eliminated", "forfeited_minor"),
-    "quits": ("withdrawn", "forfeited_minor"),
-    "leftovers": ("leftover", "returned_minor"),
+    SettleStep.WINNERS: ("returned", "returned_minor"),
+    SettleStep.REST: ("rest_day", "returned_minor"),
+    SettleStep.EXCUSED: ("excused", "returned_minor"),
+    SettleStep.MISSES: ("missed", "forfeited_minor"),
+    SettleStep.ELIMINATIONS: ("eliminated", "forfeited_minor"),
+    SettleStep.QUITS: ("withdrawn", "forfeited_minor"),
+    SettleStep.LEFTOVERS: ("leftover", "returned_minor"),
 }
 #: ... and of a posting on a wallet. In ``winners`` the wallet receives the stake and the share
 #: in one posting: the share won is that posting less the stake that left the held deposit.
 WALLET_LINES = {
-    "winners": ("won", "won_minor"),
-    "final-split": ("final_share", "won_minor"),
+    SettleStep.WINNERS: ("won", "won_minor"),
+    SettleStep.FINAL_SPLIT: ("final_share", "won_minor"),
 }
 #: every statement line kind, in the order a member's lines are listed
 LINE_ORDER = [kind for kind, _ in HELD_LINES.values()] + [kind for kind, _ in WALLET_LINES.values()]
-#: a day's outcome for the member, by the first of these suffixes their held deposit shows
-OUTCOME_ORDER = ("quits", "eliminations", "misses", "excused", "rest", "winners")
+#: a day's outcome for the member, by the first of these steps their held deposit shows
+OUTCOME_ORDER = (
+    SettleStep.QUITS, SettleStep.ELIMINATIONS, SettleStep.MISSES, SettleStep.EXCUSED, SettleStep.REST,
+    SettleStep.WINNERS,
+)  # fmt: skip
 
 
 def _account_id(session: Session, code: str) -> int | None:
@@ -56,8 +61,8 @@ def enrollment_money(session: Session, enrollment: Enrollment) -> dict:
     currency}`` for one enrollment, from the ledger."""
     p, q = postings(), postings().alias("q")
     held_id, wallet_id = enrollment.held_account_id, enrollment.wallet_account_id
-    pot_id = _account_id(session, accounts.pot(enrollment.challenge_id, enrollment.currency).code)
-    frozen_id = _account_id(session, accounts.frozen_deposit(enrollment.id, enrollment.currency).code)
+    pot_id = _account_id(session, books.pot(enrollment.challenge_id, enrollment.currency).code)
+    frozen_id = _account_id(session, books.frozen_deposit(enrollment.id, enrollment.currency).code)
 
     def touches(account_id, sign):
         condition = and_(q.c.transaction_id == p.c.transaction_id, q.c.account_id == account_id)
@@ -93,10 +98,6 @@ def enrollment_money(session: Session, enrollment: Enrollment) -> dict:
     }
 
 
-def _key_prefix(challenge_id: int, day_index: int | None = None) -> str:
-    return f"settle:{challenge_id}:" if day_index is None else f"settle:{challenge_id}:{day_index}:"
-
-
 def enrollment_receipts(
     session: Session, enrollment: Enrollment, *, page: int = 1, per_page: int = 50
 ) -> dict:
@@ -110,23 +111,24 @@ def enrollment_receipts(
     ch = enrollment.challenge_id
     wallet_lines = and_(
         p.c.account_id == enrollment.wallet_account_id,
-        t.c.key.like(_key_prefix(ch) + "%"),
+        t.c.key.like(books.settle_like(ch)),
     )
     rows = session.execute(
         select(t.c.key, p.c.account_id, p.c.amount_minor)
         .select_from(t.join(p, p.c.transaction_id == t.c.id))
-        .where(t.c.key.like(_key_prefix(ch) + "%"))
+        .where(t.c.key.like(books.settle_like(ch)))
         .where((p.c.account_id == enrollment.held_account_id) | wallet_lines)
     ).all()
     held: dict[int, Counter] = {}
     wallet: dict[int, Counter] = {}
     for key, account_id, amount in rows:
-        _, _, day_text, suffix = key.split(":", 3)
+        parsed = books.parse_key(key)
+        suffix = parsed.part
         side, lines = (
             (held, HELD_LINES) if account_id == enrollment.held_account_id else (wallet, WALLET_LINES)
         )
         if suffix in lines:
-            side.setdefault(int(day_text), Counter())[suffix] += abs(int(amount))
+            side.setdefault(parsed.day_index, Counter())[suffix] += abs(int(amount))
     days = {
         k: _receipt_figures(held.get(k, Counter()), wallet.get(k, Counter())) for k in held.keys() | wallet
     }
@@ -157,7 +159,7 @@ def _receipt_figures(held: Counter, wallet: Counter) -> dict:
     for suffix, amount in wallet.items():
         figures[WALLET_LINES[suffix][1]] += amount
     # the wallet's posting in ``winners`` was the stake and the share together
-    figures["won_minor"] -= held["winners"]
+    figures["won_minor"] -= held[SettleStep.WINNERS]
     outcome = next((suffix for suffix in OUTCOME_ORDER if held[suffix]), None)
     figures["kind"] = HELD_LINES[outcome][0] if outcome else None
     return figures
@@ -180,7 +182,7 @@ def _winner_ranks(challenge_id: int, day_index: int):
             .join(e, e.c.held_account_id == p.c.account_id)
             .join(c, and_(c.c.enrollment_id == e.c.id, c.c.day_index == day_index))
         )
-        .where(t.c.key == f"{_key_prefix(challenge_id, day_index)}winners")
+        .where(t.c.key == books.settle_key(challenge_id, day_index, SettleStep.WINNERS))
     )
     return winners.subquery("winner_ranks")
 
@@ -192,9 +194,9 @@ def _line(enrollment_id: int, kind: str, amount: int, rank: int | None) -> dict:
     return line
 
 
-def _by_key(t, prefix: str, lines: dict, value):
-    """A CASE over the day's keys: ``value(kind)`` for the key of each suffix in ``lines``."""
-    return case(*((t.c.key == prefix + suffix, value(kind)) for suffix, (kind, _) in lines.items()))
+def _by_key(t, key_of, lines: dict, value):
+    """A CASE over the day's keys: ``value(kind)`` for the key of each step in ``lines``."""
+    return case(*((t.c.key == key_of(step), value(kind)) for step, (kind, _) in lines.items()))
 
 
 def day_statement(
@@ -214,17 +216,17 @@ def day_statement(
         raise NotFound(f"Day {day_index} of this challenge is not settled yet.")
     challenge = session.get(Challenge, challenge_id)
     p, t, e = postings(), transactions(), Enrollment.__table__
-    prefix = _key_prefix(challenge_id, day_index)
+    key_of = partial(books.settle_key, challenge_id, day_index)
     held_lines = (
         select(
             e.c.id.label("enrollment_id"),
-            _by_key(t, prefix, HELD_LINES, literal).label("kind"),
-            _by_key(t, prefix, HELD_LINES, LINE_ORDER.index).label("position"),
+            _by_key(t, key_of, HELD_LINES, literal).label("kind"),
+            _by_key(t, key_of, HELD_LINES, LINE_ORDER.index).label("position"),
             p.c.amount_minor.label("amount"),
             null().label("rank"),
         )
         .select_from(t.join(p, p.c.transaction_id == t.c.id).join(e, e.c.held_account_id == p.c.account_id))
-        .where(t.c.key.in_([prefix + suffix for suffix in HELD_LINES]))
+        .where(t.c.key.in_([key_of(step) for step in HELD_LINES]))
     )
     # A winner's wallet got its stake and its share in one posting; the share is that posting
     # less the stake its held deposit gave back in the same transaction.
@@ -234,8 +236,8 @@ def day_statement(
     won_lines = (
         select(
             e.c.id,
-            _by_key(t, prefix, WALLET_LINES, literal),
-            _by_key(t, prefix, WALLET_LINES, LINE_ORDER.index),
+            _by_key(t, key_of, WALLET_LINES, literal),
+            _by_key(t, key_of, WALLET_LINES, LINE_ORDER.index),
             won,
             ranks.c.rank,
         )
@@ -247,7 +249,7 @@ def day_statement(
             )
             .outerjoin(ranks, ranks.c.enrollment_id == e.c.id)
         )
-        .where(t.c.key.in_([prefix + suffix for suffix in WALLET_LINES]), won > 0)
+        .where(t.c.key.in_([key_of(step) for step in WALLET_LINES]), won > 0)
     )
     lines = union_all(held_lines, won_lines).subquery("lines")
     total = session.scalar(select(func.count()).select_from(lines))

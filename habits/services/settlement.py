@@ -16,25 +16,9 @@ example. The shape:
   UPDATEs of enrollments. Nothing is done per enrollment in Python, so a day of a million
   enrollments costs a few statements, not a million objects.
 
-Ledger keys (one transaction per kind of movement, so receipts and statements can be read back
-from the ledger by key, never from a copy):
-
-=====================================  ====================================================
-``open:{ch}:late-deposits``            held -> wallet: deposits confirmed after day 0 opened
-``open:{ch}:early-quits``              held -> wallet: quit before day 0 opened
-``open:{ch}:cancel-refunds``           held -> wallet: too few participants
-``settle:{ch}:{k}:rest``               held -> wallet: s_k for each rest day
-``settle:{ch}:{k}:excused``            held -> wallet: s_k for everyone on an excused day
-``settle:{ch}:{k}:misses``             held -> pot: s_k for each miss that does not eliminate
-``settle:{ch}:{k}:eliminations``       held -> pot: the whole remaining held deposit
-``settle:{ch}:{k}:quits``              held -> pot: the whole remaining held deposit
-``settle:{ch}:{k}:winners``            held -> wallet: s_k for each success, and (when the pot
-                                       holds money) pot -> fee revenue and the winners' wallets:
-                                       each winner's wallet gets s_k + its share in ONE posting
-``settle:{ch}:{k}:leftovers``          last day: held -> wallet, what is left after the day
-``settle:{ch}:{k}:final-split``        last day: pot -> the completed members' wallets
-``settle:{ch}:{k}:unclaimed``          last day: pot -> unclaimed revenue (nobody completed)
-=====================================  ====================================================
+Ledger keys: one transaction per kind of movement (``open:{ch}:...`` at day 0's opening,
+``settle:{ch}:{k}:...`` for a day), so receipts and statements can be read back from the ledger
+by key, never from a copy. ``habits.books`` builds them and has the table of what each moves.
 """
 
 from __future__ import annotations
@@ -48,7 +32,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 import ledger
-from habits import accounts
+from habits import books
+from habits.books import OpenStep, SettleStep
 from habits.domain.calendar import day_window, due_at
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.domain.split import fee_for, new_seed, split_random
@@ -62,10 +47,14 @@ from habits.services.errors import HabitsError
 log = logging.getLogger(__name__)
 
 S = EnrollmentStatus
-#: outcomes whose stake comes back to the wallet, with their ledger key suffix
-RETURN_KINDS = {sql.REST: "rest", sql.EXCUSED: "excused"}
-#: outcomes whose money goes to the pot, with their ledger key suffix
-FORFEIT_KINDS = {sql.MISSED: "misses", sql.ELIMINATED: "eliminations", sql.WITHDRAWN: "quits"}
+#: outcomes whose stake comes back to the wallet, with their ledger key step
+RETURN_KINDS = {sql.REST: SettleStep.REST, sql.EXCUSED: SettleStep.EXCUSED}
+#: outcomes whose money goes to the pot, with their ledger key step
+FORFEIT_KINDS = {
+    sql.MISSED: SettleStep.MISSES,
+    sql.ELIMINATED: SettleStep.ELIMINATIONS,
+    sql.WITHDRAWN: SettleStep.QUITS,
+}
 #: a day's figures, all zero until the day's movements fill them in
 ZERO_FIGURES = (
     "carried_in_minor", "forfeited_minor", "pot_minor", "fee_minor", "split_minor", "carried_minor",
@@ -173,19 +162,19 @@ def open_day_zero(session: Session, challenge: Challenge, *, now: datetime) -> N
     )
     late = sql.late_deposit_enrollments(ch, opens_at)
     _refund_held(
-        session, challenge, late, key=f"open:{ch}:late-deposits", memo="deposit arrived after day 0", now=now
+        session, challenge, late, step=OpenStep.LATE_DEPOSITS, memo="deposit arrived after day 0", now=now
     )
     session.execute(update(e).where(e.c.id.in_(late)).values(status=S.CANCELLED))
     early_quits = sql.early_quit_enrollments(ch, opens_at)
     _refund_held(
-        session, challenge, early_quits, key=f"open:{ch}:early-quits", memo="quit before day 0", now=now
+        session, challenge, early_quits, step=OpenStep.EARLY_QUITS, memo="quit before day 0", now=now
     )
 
     active = select(e.c.id).where(e.c.challenge_id == ch, e.c.status == S.ACTIVE)
     count = session.scalar(select(func.count()).select_from(active.subquery()))
     if count < challenge.min_participants:
         _refund_held(
-            session, challenge, active, key=f"open:{ch}:cancel-refunds", memo="too few participants", now=now
+            session, challenge, active, step=OpenStep.CANCEL_REFUNDS, memo="too few participants", now=now
         )
         session.execute(
             update(e).where(e.c.challenge_id == ch, e.c.status == S.ACTIVE).values(status=S.CANCELLED)
@@ -202,7 +191,7 @@ def open_day_zero(session: Session, challenge: Challenge, *, now: datetime) -> N
 
 
 def _refund_held(
-    session: Session, challenge: Challenge, enrollment_ids, *, key: str, memo: str, now: datetime
+    session: Session, challenge: Challenge, enrollment_ids, *, step: OpenStep, memo: str, now: datetime
 ) -> None:
     """Move the whole held balance of each selected enrollment back to its wallet (one transaction).
 
@@ -212,7 +201,7 @@ def _refund_held(
     # Nothing to give back (the usual case for late deposits and early quits) writes nothing.
     ledger.post_from_select(
         session,
-        key=key,
+        key=books.open_key(challenge.id, step),
         currency=challenge.currency,
         memo=f"challenge {challenge.id}: {memo}",
         occurred_at=now,
@@ -239,7 +228,7 @@ def settle_next_day(session: Session, challenge: Challenge, *, now: datetime) ->
     ch = challenge.id
     last_day = k == challenge.days - 1
     stake = stake_for_day(challenge.deposit_minor, challenge.days, k)
-    pot = accounts.open_account(session, accounts.pot(ch, challenge.currency))
+    pot = books.open_account(session, books.pot(ch, challenge.currency))
 
     excuse = _excuse_for(session, challenge, k)
     outage = daymarks.outage_minutes(session, *day_window(schedule, k))
@@ -264,10 +253,10 @@ def settle_next_day(session: Session, challenge: Challenge, *, now: datetime) ->
     if stats.missing_accounts:
         raise SettlementError(f"{stats.missing_accounts} enrollments of challenge {ch} have no accounts")
 
-    def post(suffix: str, legs, memo: str) -> None:
+    def post(step: SettleStep, legs, memo: str) -> None:
         ledger.post_from_select(
             session,
-            key=f"settle:{ch}:{k}:{suffix}",
+            key=books.settle_key(ch, k, step),
             currency=challenge.currency,
             memo=f"challenge {ch} day {k}: {memo}",
             occurred_at=due,
@@ -302,14 +291,14 @@ def settle_next_day(session: Session, challenge: Challenge, *, now: datetime) ->
         if day.pot_minor:
             day.fee_minor = fee_for(day.pot_minor, challenge.fee_bps)
             day.split_minor = day.pot_minor - day.fee_minor
-            fee_id = accounts.open_account(session, accounts.fee_revenue(challenge.currency)).id
+            fee_id = books.open_account(session, books.fee_revenue(challenge.currency)).id
             if challenge.split == Split.RANDOM:
                 day.seed = new_seed()
                 work.load_shares(split_random(day.split_minor, day.winners, day.seed))
         legs = work.winner_legs(
             pot.id, fee_id, day.pot_minor, day.fee_minor, day.split_minor, random=day.seed is not None
         )
-        post("winners", legs, f"stakes back to {day.winners} winners, pot of {day.pot_minor} split")
+        post(SettleStep.WINNERS, legs, f"stakes back to {day.winners} winners, pot of {day.pot_minor} split")
         day.returned_minor += stats.amount(sql.SUCCESS)
 
     work.update_enrollments()
@@ -338,18 +327,22 @@ def _finish(session: Session, challenge: Challenge, day: DaySettlement, work, po
     """After day N-1: leftovers of held deposits back, the active complete, the last pot shared."""
     leftovers = work.leftover_amount()
     if leftovers:
-        post("leftovers", work.leftover_legs(), "what is left of held deposits back to wallets")
+        post(SettleStep.LEFTOVERS, work.leftover_legs(), "what is left of held deposits back to wallets")
         day.returned_minor += leftovers
     day.completed = work.complete_enrollments()
     if day.carried_minor:
         left, day.carried_minor = day.carried_minor, 0
         if day.completed:
             day.final_split_minor = left
-            post("final-split", work.final_split_legs(pot.id, left), "last pot shared among finishers")
+            post(
+                SettleStep.FINAL_SPLIT, work.final_split_legs(pot.id, left), "last pot shared among finishers"
+            )
         else:
             day.unclaimed_minor = left
-            unclaimed = accounts.open_account(session, accounts.unclaimed_revenue(challenge.currency))
-            post("unclaimed", sql.pot_to_account_legs(pot.id, unclaimed.id, left), "nobody completed")
+            unclaimed = books.open_account(session, books.unclaimed_revenue(challenge.currency))
+            post(
+                SettleStep.UNCLAIMED, sql.pot_to_account_legs(pot.id, unclaimed.id, left), "nobody completed"
+            )
 
 
 def _excuse_for(session: Session, challenge: Challenge, k: int) -> ExcusedDay | None:

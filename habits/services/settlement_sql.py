@@ -23,7 +23,6 @@ from sqlalchemy import (
     Table,
     and_,
     case,
-    cast,
     func,
     insert,
     literal,
@@ -35,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from habits import books
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.domain_sql import split as split_sql
 from habits.models import CheckIn, Enrollment, RestDay
@@ -94,7 +94,7 @@ def _legs(*selects):
 def late_deposit_enrollments(challenge_id: int, opens_at):
     """Active enrollments whose deposit transaction is dated at or after day 0's opening."""
     e, t = Enrollment.__table__, transactions()
-    deposit_key = literal("deposit:") + cast(e.c.id, String)
+    deposit_key = books.deposit_key_sql(e.c.id)
     return select(e.c.id).where(
         e.c.challenge_id == challenge_id,
         e.c.status == S.ACTIVE,

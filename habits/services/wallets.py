@@ -4,18 +4,10 @@ SPEC: "Withdrawal from the wallet refunds the member's earlier deposit charges (
 never more than was charged and not yet refunded). What cannot be refunded stays in the wallet
 for future deposits."
 
-Two-phase money out, as the ledger sees it (postings signed from the asset side):
-
-==================================  =========================================  ======================
-key                                 legs                                       when
-==================================  =========================================  ======================
-``withdrawal:{withdrawal}:{charge}``  wallet +x, refunds_pending -x            the member asks
-``refund:{re}``                     processor_cash -x, refunds_pending +x      the processor confirms
-``refund-failed:{re}``              refunds_pending +x, wallet -x              it failed before success
-``refund-reversed:{re}``            processor_cash +x, wallet -x               it failed after success
-``refund-refused:{refund key}``     refunds_pending +x, wallet -x              the processor refused it
-``refund:{re}`` (external)          processor_cash -x, wallet +x               a dashboard refund
-==================================  =========================================  ======================
+Two-phase money out: the withdrawal moves wallet -> refunds pending, then the processor's
+answer moves refunds pending -> processor cash (done) or back to the wallet (failed, refused); a
+refund made outside Streakpot comes out of the wallet. ``habits.books`` builds each key and has
+the table of what each moves.
 
 A refund only moves forward: requested -> pending -> succeeded -> failed, so its events may
 arrive in any order, any number of times, and end in the same balances.
@@ -31,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import ledger
-from habits import accounts
+from habits import books
 from habits.models import Member
 from habits.models.payment import (
     LIVE_REFUND_STATUSES,
@@ -82,7 +74,7 @@ class RefundUnbookable(Exception):
 
 
 def wallet_account(session: Session, member_id: int, currency: str) -> ledger.Account:
-    return accounts.open_account(session, accounts.wallet(member_id, currency))
+    return books.open_account(session, books.wallet(member_id, currency))
 
 
 def lock_wallet(session: Session, member_id: int, currency: str) -> ledger.Account:
@@ -189,10 +181,10 @@ def request_withdrawal(
     )
     session.add(withdrawal)
     session.flush()
-    pending = accounts.open_account(session, accounts.refunds_pending(member.id, currency))
+    pending = books.open_account(session, books.refunds_pending(member.id, currency))
     for line in plan:
         payment = line.payment
-        key = f"withdrawal:{withdrawal.id}:{payment.charge_id or payment.payment_intent_id}"
+        key = books.withdrawal_key(withdrawal.id, payment.charge_id or payment.payment_intent_id)
         ledger.post(
             session,
             key=key,
@@ -296,19 +288,24 @@ def apply_refund_status(
     current = refund.status
     if _ORDER[target] <= _ORDER[current]:
         return refund
-    cash = accounts.open_account(session, accounts.processor_cash(refund.currency))
-    pending = accounts.open_account(session, accounts.refunds_pending(refund.member_id, refund.currency))
+    cash = books.open_account(session, books.processor_cash(refund.currency))
+    pending = books.open_account(session, books.refunds_pending(refund.member_id, refund.currency))
     wallet = wallet_account(session, refund.member_id, refund.currency)
     x = refund.amount_minor
     if target == RefundStatus.SUCCEEDED:
         _post(
-            session, f"refund:{refund.refund_id}", refund, [(cash, -x), (pending, x)], "refund completed", now
+            session,
+            books.refund_key(refund.refund_id),
+            refund,
+            [(cash, -x), (pending, x)],
+            "refund completed",
+            now,
         )
         refund.completed_at = now
     elif target == RefundStatus.FAILED and current == RefundStatus.SUCCEEDED:
         _post(
             session,
-            f"refund-reversed:{refund.refund_id}",
+            books.refund_reversed_key(refund.refund_id),
             refund,
             [(cash, x), (wallet, -x)],
             "refund came back",
@@ -318,7 +315,7 @@ def apply_refund_status(
     elif target == RefundStatus.FAILED:
         _post(
             session,
-            f"refund-failed:{refund.refund_id}",
+            books.refund_failed_key(refund.refund_id),
             refund,
             [(pending, x), (wallet, -x)],
             "refund failed",
@@ -332,11 +329,16 @@ def apply_refund_status(
 
 
 def _refuse(session: Session, refund: Refund, reason: str, *, now: datetime) -> None:
-    pending = accounts.open_account(session, accounts.refunds_pending(refund.member_id, refund.currency))
+    pending = books.open_account(session, books.refunds_pending(refund.member_id, refund.currency))
     wallet = wallet_account(session, refund.member_id, refund.currency)
     x = refund.amount_minor
     _post(
-        session, f"refund-refused:{refund.key}", refund, [(pending, x), (wallet, -x)], "refund refused", now
+        session,
+        books.refund_refused_key(refund.key),
+        refund,
+        [(pending, x), (wallet, -x)],
+        "refund refused",
+        now,
     )
     refund.status = RefundStatus.FAILED
     refund.failure_reason = reason[:1000]
@@ -409,7 +411,7 @@ def _record_outside_refund(session: Session, update: RefundUpdate, *, now: datet
             f"member's wallet holds only {available}: book it by hand"
         )
     refund = Refund(
-        key=f"external:{update.refund_id}",
+        key=books.outside_refund_key(update.refund_id),
         refund_id=update.refund_id,
         payment_id=payment.id,
         member_id=payment.member_id,
@@ -421,10 +423,15 @@ def _record_outside_refund(session: Session, update: RefundUpdate, *, now: datet
         completed_at=now,
     )
     session.add(refund)
-    cash = accounts.open_account(session, accounts.processor_cash(payment.currency))
+    cash = books.open_account(session, books.processor_cash(payment.currency))
     x = update.amount_minor
     _post(
-        session, f"refund:{update.refund_id}", refund, [(cash, -x), (wallet, x)], "refund made outside", now
+        session,
+        books.refund_key(update.refund_id),
+        refund,
+        [(cash, -x), (wallet, x)],
+        "refund made outside",
+        now,
     )
     session.flush()
     return refund
@@ -460,7 +467,7 @@ def wallet_view(
     wallets = list(
         session.scalars(
             select(ledger.Account)
-            .where(ledger.Account.code.like(f"wallet:member:{member.id}:%"))
+            .where(ledger.Account.code.like(books.wallets_like(member.id)))
             .order_by(ledger.Account.currency)
         )
     )
@@ -506,7 +513,7 @@ def check_processor_cash(session: Session) -> list:
     """Processor cash = confirmed payments - completed refunds - lost disputes, per currency.
 
     Recomputed from the payment, refund and dispute records and compared with the ledger's
-    ``processor_cash:{CCY}`` balance; one ``ledger.invariants.Violation`` per currency that
+    processor cash balance; one ``ledger.invariants.Violation`` per currency that
     disagrees. (``flask payments reconcile`` compares the same records with the processor.)
     """
     from ledger.invariants import Violation
@@ -530,7 +537,7 @@ def check_processor_cash(session: Session) -> list:
         expected[currency] = expected.get(currency, 0) - int(total)
     actual: dict[str, int] = {}
     for account in session.scalars(
-        select(ledger.Account).where(ledger.Account.code.like("processor_cash:%"))
+        select(ledger.Account).where(ledger.Account.code.like(books.processor_cash_like()))
     ):
         actual[account.currency] = ledger.balance(session, account)
     problems = []
@@ -542,7 +549,7 @@ def check_processor_cash(session: Session) -> list:
                     "processor_cash",
                     f"processor cash {currency} is {have} in the ledger, but confirmed payments - "
                     f"completed refunds - lost disputes = {want}",
-                    f"processor_cash:{currency}",
+                    books.processor_cash(currency).code,
                 )
             )
     return problems

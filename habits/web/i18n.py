@@ -236,46 +236,6 @@ def label(table: dict, value) -> str:
     return str(table.get(key, key))
 
 
-def wallet_entry_text(key: str, memo: str) -> str:
-    """What a wallet entry was, from its ledger key (keys say what they are: STYLE 4.5)."""
-    parts = key.split(":")
-    head = parts[0]
-    if head == "settle" and len(parts) >= 4:
-        day = int(parts[2]) + 1 if parts[2].isdigit() else parts[2]
-        what = parts[3]
-        texts = {
-            "returns": gettext("Day %(day)s: your stake came back", day=day),
-            "rest": gettext("Day %(day)s: rest day, your stake came back", day=day),
-            "excused": gettext("Day %(day)s: excused, your stake came back", day=day),
-            "split": gettext("Day %(day)s: your share of the pot", day=day),
-            "leftovers": gettext("Last day: the rest of your deposit came back"),
-            "final-split": gettext("Last day: your share of the last pot"),
-        }
-        if what in texts:
-            return texts[what]
-    if head == "deposit":
-        return gettext("Deposit paid from your wallet")
-    if head == "withdrawal" and len(parts) >= 3 and parts[2] == "before-start":
-        return gettext("You quit before day 1: your deposit came back")
-    if head == "withdrawal":
-        return gettext("Withdrawal: refund to your card")
-    if head in ("refund-failed", "refund-refused", "refund-reversed"):
-        return gettext("A refund failed: the money is back in your wallet")
-    if head == "refund":
-        return gettext("Refund made outside Streakpot")
-    if head == "stripe-late":
-        return gettext("A payment arrived too late for its deposit: kept in your wallet")
-    if head == "open" and len(parts) >= 3:
-        texts = {
-            "late-deposits": gettext("Your deposit arrived after day 1 opened: it came back"),
-            "early-quits": gettext("You quit before day 1: your deposit came back"),
-            "cancel-refunds": gettext("The challenge was cancelled: your deposit came back"),
-        }
-        if parts[2] in texts:
-            return texts[parts[2]]
-    return memo
-
-
 def kept_explanation(kept_minor: int, currency: str) -> str:
     return gettext(
         "%(amount)s stays in your wallet: a card refund can only return what you paid by card and "
@@ -372,6 +332,5 @@ def template_helpers() -> dict:
         "line_kind": lambda value: label(LINE_KINDS, value),
         "split_label": lambda value: label(SPLITS, value),
         "refund_status": lambda value: label(REFUND_STATUS, value),
-        "wallet_entry_text": wallet_entry_text,
         "friendly_error": friendly_error,
     }

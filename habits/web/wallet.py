@@ -7,13 +7,15 @@ from flask_babel import gettext
 from flask_login import login_required
 from sqlalchemy import select
 
+from habits import books
 from habits.extensions import db
-from habits.models import Challenge
+from habits.models import Challenge, Enrollment
 from habits.services import wallets
 from habits.web import web_bp
 from habits.web.edge import attempt, gateway, me, read, request_now
 from habits.web.forms import WithdrawalForm, choice
 from habits.web.i18n import kept_explanation, money
+from habits.web.ledger_words import wallet_entry_text
 
 PER_PAGE = 30
 
@@ -22,23 +24,30 @@ def _view(page: int):
     return read(wallets.wallet_view, me(), page=page, per_page=PER_PAGE)
 
 
-def challenge_titles(keys: list[str]) -> dict[int, str]:
-    """Titles of the challenges the entries' ledger keys name (``settle:{challenge}:...``)."""
-    ids = set()
-    for key in keys:
-        parts = key.split(":")
-        if parts[0] in ("settle", "open") and len(parts) > 1 and parts[1].isdigit():
-            ids.add(int(parts[1]))
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(Challenge.id, Challenge.title).where(Challenge.id.in_(ids))).all())
-
-
-def entry_challenge(key: str, titles: dict[int, str]) -> str | None:
-    parts = key.split(":")
-    if parts[0] in ("settle", "open") and len(parts) > 1 and parts[1].isdigit():
-        return titles.get(int(parts[1]))
-    return None
+def challenge_titles(keys: list[str]) -> dict[str, str]:
+    """{key: title} of the challenge each entry's ledger key names, directly (a day's settlement,
+    day 0's opening) or through its enrollment (a deposit, a quit before day 0)."""
+    parsed = [books.parse_key(key) for key in keys]
+    by_challenge = {p.challenge_id for p in parsed if p.challenge_id is not None}
+    by_enrollment = {p.enrollment_id for p in parsed if p.enrollment_id is not None}
+    titles = {}
+    if by_challenge:
+        query = select(Challenge.id, Challenge.title).where(Challenge.id.in_(by_challenge))
+        titles = dict(db.session.execute(query).all())
+    enrolled = {}
+    if by_enrollment:
+        query = (
+            select(Enrollment.id, Challenge.title)
+            .join(Challenge, Challenge.id == Enrollment.challenge_id)
+            .where(Enrollment.id.in_(by_enrollment))
+        )
+        enrolled = dict(db.session.execute(query).all())
+    found = {}
+    for p in parsed:
+        title = titles.get(p.challenge_id) or enrolled.get(p.enrollment_id)
+        if title:
+            found[p.key] = title
+    return found
 
 
 def _form(view) -> WithdrawalForm:
@@ -73,7 +82,7 @@ def wallet():
             form=form,
             refunds=refunds,
             titles=titles,
-            entry_challenge=entry_challenge,
+            wallet_entry_text=wallet_entry_text,
             page=page,
             pages=max(1, -(-view.total // PER_PAGE)),
         ),

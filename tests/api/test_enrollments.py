@@ -7,10 +7,9 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 import ledger
-from habits import accounts
+from habits import books
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.models import CommunityMembership, Enrollment
-from habits.services.enrollments import withdrawal_key
 from tests.api.helpers import auth_headers
 from tests.factories import add_to_community, make_challenge, make_community, make_enrollment, make_member
 from tests.timehelpers import travel
@@ -20,13 +19,13 @@ AFTER_DAY_ZERO_OPENS = datetime(2026, 3, 1, 21, 30, tzinfo=UTC)  # Shanghai 05:3
 
 
 def wallet_minor(session, member, currency="CNY") -> int:
-    account = accounts.open_account(session, accounts.wallet(member.id, currency))
+    account = books.open_account(session, books.wallet(member.id, currency))
     return ledger.normal_balance(session, account)
 
 
 def fund_wallet(session, member, amount, currency="CNY"):
-    cash = accounts.open_account(session, accounts.processor_cash(currency))
-    purse = accounts.open_account(session, accounts.wallet(member.id, currency))
+    cash = books.open_account(session, books.processor_cash(currency))
+    purse = books.open_account(session, books.wallet(member.id, currency))
     ledger.post(
         session,
         key=f"test-wallet:{member.id}",
@@ -148,7 +147,7 @@ def test_withdrawal_before_day_zero_gives_the_whole_deposit_back_once(client, se
     assert wallet_minor(session, member) == 7000
     keys = session.scalars(
         select(ledger.LedgerTransaction.key).where(
-            ledger.LedgerTransaction.key == withdrawal_key(enrollment.id)
+            ledger.LedgerTransaction.key == books.quit_before_start_key(enrollment.id)
         )
     ).all()
     assert len(keys) == 1

@@ -15,7 +15,7 @@ import stripe
 from sqlalchemy import select
 
 import ledger
-from habits import accounts
+from habits import books
 from habits.models import Enrollment
 from habits.models.payment import StripeEvent
 from habits.services import deposits
@@ -119,28 +119,26 @@ def give_intent(session, enrollment: Enrollment, gateway, *, now: datetime) -> s
 def held(session, enrollment: Enrollment) -> int:
     """What the enrollment's held deposit holds (positive)."""
     return -ledger.balance(
-        session, accounts.open_account(session, accounts.held_deposit(enrollment.id, enrollment.currency))
+        session, books.open_account(session, books.held_deposit(enrollment.id, enrollment.currency))
     )
 
 
 def wallet(session, member_id: int, currency: str) -> int:
-    return -ledger.balance(session, accounts.open_account(session, accounts.wallet(member_id, currency)))
+    return -ledger.balance(session, books.open_account(session, books.wallet(member_id, currency)))
 
 
 def cash(session, currency: str) -> int:
-    return ledger.balance(session, accounts.open_account(session, accounts.processor_cash(currency)))
+    return ledger.balance(session, books.open_account(session, books.processor_cash(currency)))
 
 
 def frozen(session, enrollment: Enrollment) -> int:
     return -ledger.balance(
-        session, accounts.open_account(session, accounts.frozen_deposit(enrollment.id, enrollment.currency))
+        session, books.open_account(session, books.frozen_deposit(enrollment.id, enrollment.currency))
     )
 
 
 def pending_refunds(session, member_id: int, currency: str) -> int:
-    return -ledger.balance(
-        session, accounts.open_account(session, accounts.refunds_pending(member_id, currency))
-    )
+    return -ledger.balance(session, books.open_account(session, books.refunds_pending(member_id, currency)))
 
 
 def stored(session, event_id: str) -> StripeEvent | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import ledger
-from habits import accounts
+from habits import books
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.services import deposits
 from habits.services.wallets import NotEnoughInWallet
@@ -14,8 +14,8 @@ from tests.payments.helpers import held, now_utc, open_challenge, wallet
 
 
 def fund_wallet(session, member, amount, currency, key):
-    cash = accounts.open_account(session, accounts.processor_cash(currency))
-    purse = accounts.open_account(session, accounts.wallet(member.id, currency))
+    cash = books.open_account(session, books.processor_cash(currency))
+    purse = books.open_account(session, books.wallet(member.id, currency))
     ledger.post(
         session,
         key=key,

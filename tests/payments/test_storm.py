@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, insert, select, update
 
 import ledger
-from habits import accounts
+from habits import books
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.models import Enrollment, Member
 from habits.models.payment import EventStatus, Payment, StripeEvent
@@ -65,8 +65,8 @@ def make_pending_enrollments(session, challenge, n: int) -> list[dict]:
         )
     ).all()
     # Joining opens each enrollment's held deposit and the member's wallet; do it set-based too.
-    held = {eid: accounts.held_deposit(eid, challenge.currency) for eid, _, _ in rows}
-    purse = {eid: accounts.wallet(member_id, challenge.currency) for eid, member_id, _ in rows}
+    held = {eid: books.held_deposit(eid, challenge.currency) for eid, _, _ in rows}
+    purse = {eid: books.wallet(member_id, challenge.currency) for eid, member_id, _ in rows}
     ids = ledger.ensure_accounts(session, [*held.values(), *purse.values()])
     session.execute(
         update(Enrollment),

@@ -238,7 +238,7 @@ def test_flask_payments_reconcile_in_the_offline_mode(session, client, pending, 
     from datetime import UTC, datetime
 
     import ledger
-    from habits import accounts
+    from habits import books
 
     deliver(client, succeeded(pending))
     runner = app.test_cli_runner()
@@ -246,8 +246,8 @@ def test_flask_payments_reconcile_in_the_offline_mode(session, client, pending, 
     assert clean.exit_code == 0 and "no differences" in clean.output
 
     # money in processor cash that no processor event explains
-    cash_account = accounts.open_account(session, accounts.processor_cash("CNY"))
-    stray = accounts.open_account(session, accounts.unclaimed_revenue("CNY"))
+    cash_account = books.open_account(session, books.processor_cash("CNY"))
+    stray = books.open_account(session, books.unclaimed_revenue("CNY"))
     ledger.post(
         session,
         key="test:stray",

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 import ledger
-from habits import accounts
+from habits import books
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.models.payment import EventStatus, Payment, Refund, RefundStatus
 from habits.services import wallets
@@ -46,8 +46,8 @@ def pay(session, client, gateway, member, *, deposit, ago, cancelled=False):
 
 def settle_back(session, enrollment, amount):
     """What settlement does on success days: held -> wallet (and the enrollment completes)."""
-    held = accounts.open_account(session, accounts.held_deposit(enrollment.id, enrollment.currency))
-    purse = accounts.open_account(session, accounts.wallet(enrollment.member_id, enrollment.currency))
+    held = books.open_account(session, books.held_deposit(enrollment.id, enrollment.currency))
+    purse = books.open_account(session, books.wallet(enrollment.member_id, enrollment.currency))
     ledger.post(
         session,
         key=f"test:return:{enrollment.id}",
@@ -64,9 +64,9 @@ def win(session, client, gateway, member, amount):
     """Winnings: another member's forfeited deposit, through the pot, into ``member``'s wallet."""
     loser = pay(session, client, gateway, make_member(session), deposit=amount, ago=timedelta(hours=2))
     currency = loser.currency
-    held = accounts.open_account(session, accounts.held_deposit(loser.id, currency))
-    pot = accounts.open_account(session, accounts.pot(loser.challenge_id, currency))
-    purse = accounts.open_account(session, accounts.wallet(member.id, currency))
+    held = books.open_account(session, books.held_deposit(loser.id, currency))
+    pot = books.open_account(session, books.pot(loser.challenge_id, currency))
+    purse = books.open_account(session, books.wallet(member.id, currency))
     for key, legs in (
         (f"test:forfeit:{loser.id}", [ledger.Leg(held, amount), ledger.Leg(pot, -amount)]),
         (f"test:split:{loser.id}", [ledger.Leg(pot, amount), ledger.Leg(purse, -amount)]),

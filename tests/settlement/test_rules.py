@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 import ledger
-from habits import accounts
+from habits import books
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.domain.split import split_random
 from habits.models import (
@@ -60,7 +60,7 @@ def wallet(session, enrollment):
 
 
 def pot(session, ch):
-    return balance_of(session, accounts.open_account(session, accounts.pot(ch.id, ch.currency)).id)
+    return balance_of(session, books.open_account(session, books.pot(ch.id, ch.currency)).id)
 
 
 def beat(session, start, end):
@@ -103,7 +103,7 @@ def test_nobody_completes_the_last_pot_is_unclaimed(session):
         0,
         0,
     )
-    unclaimed = accounts.open_account(session, accounts.unclaimed_revenue(ch.currency))
+    unclaimed = books.open_account(session, books.unclaimed_revenue(ch.currency))
     assert -ledger.balance(session, unclaimed) == 400
     assert pot(session, ch) == 0
     session.refresh(ch)
@@ -359,9 +359,9 @@ def test_a_payment_that_arrives_after_day_zero_opened_goes_to_the_wallet(session
         late = make_enrollment(session, ch, status=S.ACTIVE, funded=False)
     # The webhook for `late` was processed at 05:00:30, after day 0 opened but before the sweep.
     held = session.get(ledger.Account, late.held_account_id)
-    cash = accounts.open_account(session, accounts.processor_cash(ch.currency))
+    cash = books.open_account(session, books.processor_cash(ch.currency))
     ledger.post(
-        session, key=accounts.deposit_key(late.id), currency=ch.currency,
+        session, key=books.deposit_key(late.id), currency=ch.currency,
         legs=[ledger.Leg(cash, 200), ledger.Leg(held, -200)], memo="late deposit",
         occurred_at=at_local(ch, 0, "05:00") + timedelta(seconds=30),
     )  # fmt: skip
@@ -414,7 +414,7 @@ def test_a_suspended_enrollment_sits_days_out_and_gets_them_back_at_the_end(sess
     ch = make_challenge(session, days=4, deposit_minor=400)
     a, b = enroll(session, ch, 2)
     held = session.get(ledger.Account, a.held_account_id)
-    frozen = accounts.open_account(session, accounts.frozen_deposit(a.id, ch.currency))
+    frozen = books.open_account(session, books.frozen_deposit(a.id, ch.currency))
     make_checkin(session, a, 0)
     make_checkin(session, b, 0)
     settle_through(session, ch, 0)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 import ledger
-from habits import accounts
+from habits import books
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.models import Enrollment, Payment, StripeEvent, Withdrawal
 from habits.services.settlement import settle_due_days
@@ -35,8 +35,8 @@ def _join(client, world):
 
 def _gift(session, member, amount, currency="CNY"):
     """Money in the member's wallet that no card charge can take back (like winnings)."""
-    cash = accounts.open_account(session, accounts.processor_cash(currency))
-    wallet = accounts.open_account(session, accounts.wallet(member.id, currency))
+    cash = books.open_account(session, books.processor_cash(currency))
+    wallet = books.open_account(session, books.wallet(member.id, currency))
     ledger.post(
         session,
         key=f"test-gift:{member.id}:{amount}",

@@ -48,7 +48,7 @@ key                                         what moves, and when
 ``dispute:{dp}:lost``                       frozen +f, processor_cash -f: closed, lost
 ``dispute:{dp}:release``                    held -> wallet: won after the challenge ended
 ``open:{ch}:late-deposits``                 held -> wallet: deposits confirmed after day 0
-                                            opened (services/settlement.py)
+                                            opened (services/settlement/day_zero.py)
 ``open:{ch}:early-quits``                   held -> wallet: quit before day 0 opened
 ``open:{ch}:cancel-refunds``                held -> wallet: too few participants
 ``settle:{ch}:{k}:rest``                    held -> wallet: s_k for each rest day

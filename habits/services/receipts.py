@@ -25,7 +25,7 @@ from habits.books import SettleStep
 from habits.models import Challenge, CheckIn, Enrollment
 from habits.models.settlement import DaySettlement
 from habits.services.errors import NotFound
-from habits.services.settlement_sql import postings, transactions
+from ledger.tables import postings, transactions
 
 #: settlement key step -> (statement line kind, receipt figure) of a posting on a held deposit
 HELD_LINES = {

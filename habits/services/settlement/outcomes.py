@@ -1,4 +1,4 @@
-"""The set-based statements behind settlement: one day's outcomes and the ledger legs they make.
+"""One day's outcomes, set-based, and the ledger legs they make.
 
 A day is settled from a temporary table, ``settle_outcomes``: one row per enrollment that takes
 part in the day, with its outcome (``kind``), the amount that leaves its held deposit, and, for
@@ -34,7 +34,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from habits import books
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.domain_sql import split as split_sql
 from habits.models import CheckIn, Enrollment, RestDay
@@ -78,60 +77,14 @@ SHARES = Table(
 )
 
 
-# The ledger's tables and the balance of a liability (a held deposit), from the ledger itself.
-postings, transactions, balance_expr = tables.postings, tables.transactions, tables.balance_sql
-
-
-def _legs(*selects):
+def union_legs(*selects):
     """The union of (account_id, amount_minor) selects, as one Select the ledger can insert from."""
     rows = union_all(*selects).subquery("legs")
     return select(rows.c.account_id, rows.c.amount_minor)
 
 
-# --- day 0 -------------------------------------------------------------------------------------
-
-
-def late_deposit_enrollments(challenge_id: int, opens_at):
-    """Active enrollments whose deposit transaction is dated at or after day 0's opening."""
-    e, t = Enrollment.__table__, transactions()
-    deposit_key = books.deposit_key_sql(e.c.id)
-    return select(e.c.id).where(
-        e.c.challenge_id == challenge_id,
-        e.c.status == S.ACTIVE,
-        select(t.c.id).where(t.c.key == deposit_key, t.c.occurred_at >= opens_at).exists(),
-    )
-
-
-def early_quit_enrollments(challenge_id: int, opens_at):
-    """Enrollments withdrawn before day 0's opening (their deposit is returned in full)."""
-    e = Enrollment.__table__
-    return select(e.c.id).where(
-        e.c.challenge_id == challenge_id,
-        e.c.status == S.WITHDRAWN,
-        or_(e.c.withdrew_at.is_(None), e.c.withdrew_at < opens_at),
-    )
-
-
-def held_to_wallet_legs(enrollment_ids):
-    """Legs moving each selected enrollment's whole (positive) held balance to its wallet."""
-    e = Enrollment.__table__
-    held = balance_expr(e.c.held_account_id)
-    rows = (
-        select(e.c.held_account_id, e.c.wallet_account_id, held.label("amount"))
-        .where(e.c.id.in_(enrollment_ids))
-        .subquery("held")
-    )
-    positive = rows.c.amount > 0
-    return _legs(
-        select(rows.c.held_account_id.label("account_id"), rows.c.amount.label("amount_minor")).where(
-            positive
-        ),
-        select(rows.c.wallet_account_id, -rows.c.amount).where(positive),
-    )
-
-
 def pot_to_account_legs(pot_id: int, account_id: int, amount: int):
-    return _legs(
+    return union_legs(
         select(
             literal(pot_id, BigInteger).label("account_id"), literal(amount, BigInteger).label("amount_minor")
         ),
@@ -244,7 +197,7 @@ class DayWork:
         # Eliminations and quits forfeit the whole remaining held deposit; on the last day every
         # enrollment's balance is needed to give back what is left (days skipped while suspended).
         o = OUTCOMES
-        fill = update(o).values(held_minor=balance_expr(o.c.held_account_id))
+        fill = update(o).values(held_minor=tables.balance_sql(o.c.held_account_id))
         if not self.last_day:
             fill = fill.where(o.c.kind.in_((ELIMINATED, WITHDRAWN)))
         self.session.execute(fill)
@@ -280,7 +233,7 @@ class DayWork:
     def to_wallet_legs(self, kind: str):
         o = self.o
         where = (o.c.kind == kind, o.c.amount > 0)
-        return _legs(
+        return union_legs(
             select(o.c.held_account_id.label("account_id"), o.c.amount.label("amount_minor")).where(*where),
             select(o.c.wallet_account_id, -o.c.amount).where(*where),
         )
@@ -288,7 +241,7 @@ class DayWork:
     def to_pot_legs(self, kind: str, pot_id: int):
         o = self.o
         where = (o.c.kind == kind, o.c.amount > 0)
-        return _legs(
+        return union_legs(
             select(o.c.held_account_id.label("account_id"), o.c.amount.label("amount_minor")).where(*where),
             select(literal(pot_id, BigInteger), -func.sum(o.c.amount)).where(*where),
         )
@@ -323,7 +276,7 @@ class DayWork:
             legs.append(select(literal(pot_id, BigInteger), literal(pot_minor, BigInteger)))
         if fee_minor:
             legs.append(select(literal(fee_id, BigInteger), literal(-fee_minor, BigInteger)))
-        return _legs(*legs)
+        return union_legs(*legs)
 
     def load_shares(self, amounts: list[int]) -> None:
         """Store a split computed in Python (amount i belongs to the winner of rank i + 1)."""
@@ -371,7 +324,7 @@ class DayWork:
         o = self.o
         left = o.c.held_minor - o.c.amount
         where = (self._finishers(), left > 0)
-        return _legs(
+        return union_legs(
             select(o.c.held_account_id.label("account_id"), left.label("amount_minor")).where(*where),
             select(o.c.wallet_account_id, -left).where(*where),
         )
@@ -400,7 +353,7 @@ class DayWork:
         )
         share = split_sql.equal_share(amount, count, ranked.c.position)
         shares = select(ranked.c.wallet_account_id, share.label("share")).subquery("shares")
-        return _legs(
+        return union_legs(
             select(
                 literal(pot_id, BigInteger).label("account_id"),
                 literal(amount, BigInteger).label("amount_minor"),

@@ -77,6 +77,8 @@ ZERO_FIGURES = (
 class SettlementError(HabitsError):
     """The data does not allow a day to be settled (a bug or a broken row): nothing was written."""
 
+    code = "settlement_not_possible"
+
 
 @dataclass
 class SweepResult:

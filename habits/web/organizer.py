@@ -20,7 +20,7 @@ from habits.models import ORGANIZING_ROLES, Challenge, Community
 from habits.services import challenges, checkins, communities, daymarks, leaderboard
 from habits.web import web_bp
 from habits.web.dashboard import challenge_health
-from habits.web.edge import attach_field_errors, attempt, me, request_now
+from habits.web.edge import attempt, me, request_now
 from habits.web.forms import (
     COMMON_ZONES,
     AppealForm,
@@ -86,41 +86,17 @@ def new_challenge(community_id: int):
             form.timezone.data = me().timezone
         form.start_date.data = (request_now() + timedelta(days=2)).date()
     if form.validate_on_submit():
-        errors = challenges.check_rules({**challenges.DEFAULTS, **form.rules()}, now=request_now())
-        if errors:
-            _attach_rule_errors(form, errors)
-        else:
-            outcome = attempt(challenges.launch_challenge, community, me(), rules=form.rules(), form=form)
-            if outcome.ok:
-                flash(gettext("Challenge launched. Share its link with your members!"), "success")
-                return redirect(url_for("web.challenge", challenge_id=outcome.value.id))
+        # the rules that judge fields together are the service's: its coded field errors land,
+        # translated, on the form's fields
+        outcome = attempt(challenges.launch_challenge, community, me(), rules=form.rules(), form=form)
+        if outcome.ok:
+            flash(gettext("Challenge launched. Share its link with your members!"), "success")
+            return redirect(url_for("web.challenge", challenge_id=outcome.value.id))
     status = 422 if form.errors else 200
     return (
         render_template("organizer/new_challenge.html", form=form, community=community, zones=COMMON_ZONES),
         status,
     )
-
-
-def _attach_rule_errors(form: ChallengeForm, errors: dict) -> None:
-    """The services' cross-field rules, on the fields they concern (translated where we know them)."""
-    translated = {}
-    for name, messages in errors.items():
-        out = []
-        for message in messages:
-            if "already opened" in message:
-                out.append(gettext("Day 1's window has already opened: choose a later start date or window."))
-            elif "daylight-saving" in message:
-                out.append(
-                    gettext(
-                        "This window does not exist on some days in this time zone (a daylight-saving "
-                        "change): choose other times. %(detail)s",
-                        detail=message,
-                    )
-                )
-            else:
-                out.append(message)
-        translated[name] = out
-    attach_field_errors(form, translated)
 
 
 # -- review and the dashboard -----------------------------------------------------------------

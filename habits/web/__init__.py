@@ -22,6 +22,7 @@ def init_web(app) -> None:
         auth,
         challenges,
         checkin,
+        communities,
         enrollments,
         home,
         i18n,

@@ -1,5 +1,5 @@
-"""Organizer pages: create a community, launch a challenge, review check-ins (void, excuse, appeal),
-and a small dashboard of the challenge's health.
+"""Organizer pages: launch a challenge, review check-ins (void, excuse, appeal), and a small
+dashboard of the challenge's health. (Starting a community is in ``habits.web.communities``.)
 
 Organizer-only pages answer 404 to members outside the community (it does not exist for them)
 and 403 to members of it who do not organize it.
@@ -25,7 +25,6 @@ from habits.web.forms import (
     COMMON_ZONES,
     AppealForm,
     ChallengeForm,
-    CommunityForm,
     ExcuseForm,
     VoidForm,
     choice,
@@ -49,30 +48,6 @@ def organized_challenge(challenge_id: int) -> Challenge:
     challenge = challenges.get_challenge(db.session, challenge_id)
     require_organizer(challenge.community_id)
     return challenge
-
-
-@web_bp.route("/communities/new", methods=["GET", "POST"])
-@login_required
-def new_community():
-    form = CommunityForm()
-    if form.validate_on_submit():
-        outcome = attempt(
-            communities.create_community,
-            me(),
-            form=form,
-            name=form.name.data,
-            theme=form.theme.data,
-            description=form.description.data or "",
-            rules_text=form.rules_text.data or "",
-            invite_code=(form.invite_code.data or "").strip() or None,
-            join_questions=form.questions(),
-            requires_approval=bool(form.requires_approval.data),
-        )
-        if outcome.ok:
-            flash(gettext("Your community is ready. Launch its first challenge!"), "success")
-            return redirect(url_for("web.new_challenge", community_id=outcome.value.id))
-    status = 422 if form.errors else 200
-    return render_template("organizer/new_community.html", form=form), status
 
 
 @web_bp.route("/communities/<int:community_id>/challenges/new", methods=["GET", "POST"])

@@ -17,9 +17,9 @@ from habits.domain.stakes import daily_stakes
 from habits.extensions import db
 from habits.models import Challenge, ChallengeStatus, Community
 from habits.services import challenges, checkins, communities, enrollments, wallets
+from habits.services.dashboard import settled_days
 from habits.services.errors import HabitsError
 from habits.web import web_bp
-from habits.web.dashboard import settled_days
 from habits.web.edge import attempt, gateway, me, request_now
 from habits.web.forms import EmptyForm
 

@@ -7,6 +7,8 @@ import logging
 from flask import Response, json, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from habits.services.errors import HabitsError
+
 log = logging.getLogger(__name__)
 
 JSON_PREFIXES = ("/api/", "/webhooks/", "/healthz")
@@ -79,10 +81,13 @@ def handle_http_exception(exc: HTTPException):
     return render_template("errors/error.html", error=exc), exc.code or 500
 
 
-def handle_habits_error(exc):
-    """A service refused (HabitsError): 404/403/409/422 with what the member needs to know."""
+def handle_habits_error(exc: HabitsError):
+    """A service refused (HabitsError): 404/403/409/422 with what the member needs to know, and
+    the refusal's stable ``code`` (an RFC 9457 extension member clients may switch on)."""
     if wants_json():
-        return problem(exc.status, exc.title, exc.detail, errors=exc.errors, **exc.extra)
+        return problem(
+            exc.status, exc.title, exc.detail, errors=exc.errors, **{**exc.extra, "code": exc.code}
+        )
     return render_template("errors/error.html", error=exc, status=exc.status), exc.status
 
 
@@ -95,8 +100,6 @@ def handle_unexpected(exc: Exception):
 
 
 def register_error_handlers(app) -> None:
-    from habits.services.errors import HabitsError
-
     app.register_error_handler(HabitsError, handle_habits_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

@@ -55,6 +55,7 @@ def blueprints() -> list:
     from habits.api.checkins import checkins_bp
     from habits.api.communities import communities_bp
     from habits.api.enrollments import enrollments_bp
+    from habits.api.leaderboard import leaderboard_bp
     from habits.api.members import members_bp
     from habits.api.payments import payments_bp
     from habits.api.settlements import settlements_bp
@@ -67,6 +68,7 @@ def blueprints() -> list:
         challenges_bp,
         enrollments_bp,
         checkins_bp,
+        leaderboard_bp,
         payments_bp,
         settlements_bp,
         wallets_bp,

@@ -16,7 +16,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import Unauthorized
 
 from habits.api.docs import problems
-from habits.api.edge import commit, engine_while_no_session, read
+from habits.api.edge import commit, engine_while_no_session
 from habits.api.ratelimits import checkin_limit
 from habits.api.schemas.common import PageArgsSchema
 from habits.api.schemas.enrollments import (
@@ -25,14 +25,13 @@ from habits.api.schemas.enrollments import (
     CheckInPhotoFormSchema,
     CheckInSchema,
     FeedPageSchema,
-    LeaderboardSchema,
     VoidSchema,
 )
 from habits.api.security import SECURITY, auth_required, bearer_token_hash, current_member
 from habits.domain.instants import rfc3339_utc
 from habits.extensions import db
 from habits.models import CheckIn
-from habits.services import challenges, checkins, enrollments, leaderboard, photos
+from habits.services import challenges, checkins, enrollments, photos
 
 checkins_bp = Blueprint("checkins", __name__, url_prefix="/api/v1", description="Check-ins")
 
@@ -211,27 +210,4 @@ def challenge_feed(challenge_id, page, per_page):
         db.session, challenge, current_member(), page=page, per_page=per_page
     )
     items = [{**view_of(checkin), "member": member} for checkin, member in rows]
-    return {"items": items, "total": total, "page": page, "per_page": per_page}
-
-
-@checkins_bp.route("/challenges/<id:challenge_id>/leaderboard", methods=["GET"])
-@auth_required
-@checkins_bp.arguments(PageArgsSchema, location="query", as_kwargs=True)
-@checkins_bp.response(200, LeaderboardSchema)
-@problems(403, 404)
-def get_leaderboard(challenge_id, page, per_page):
-    """Standings: check-ins that count for money, then the current streak, then who joined first."""
-    challenge = challenges.get_challenge(db.session, challenge_id)
-    rows, total = read(leaderboard.standings, challenge, current_member(), page=page, per_page=per_page)
-    items = [
-        {
-            "rank": s.rank,
-            "enrollment_id": s.enrollment_id,
-            "member": {"id": s.member_id, "display_name": s.display_name},
-            "status": s.status,
-            "check_ins": s.check_ins,
-            "streak": s.streak,
-        }
-        for s in rows
-    ]
     return {"items": items, "total": total, "page": page, "per_page": per_page}

@@ -29,7 +29,7 @@ from habits.domain.calendar import (
 from habits.domain.lifecycle import HOLDS_NO_MONEY, EnrollmentStatus
 from habits.models import Challenge, ChallengeStatus, Community, Enrollment, Member, Split
 from habits.services.communities import require_organizing
-from habits.services.errors import HabitsError, InvalidInput, NotFound
+from habits.services.errors import FieldError, HabitsError, InvalidInput, NotFound
 
 #: what settlement reads: frozen once day 0's window has opened
 MONEY_RULES = (
@@ -72,62 +72,79 @@ DEFAULTS = {
 
 class ChallengeStarted(HabitsError):
     title = "Challenge already started"
+    code = "challenge_started"
 
 
-def check_rules(values: dict, *, now: datetime) -> dict[str, list[str]]:
+def check_rules(values: dict, *, now: datetime) -> dict[str, list[FieldError]]:
     """Every error in a full set of challenge rules, by field (empty when they are valid).
 
-    The schema has checked each field alone; this checks them together: the window, deposit
-    against days, rest days against days, and the schedule in its zone (a window that does
-    not exist on some day because of a daylight-saving change, and a day 0 in the past).
+    The schema (and the page's form) has checked each field alone; this is the one home of the
+    rules that judge them together: the window, deposit against days, rest days against days,
+    and the schedule in its zone (a window that does not exist on some day because of a
+    daylight-saving change, and a day 0 in the past). Each error carries a stable code the
+    pages translate (``habits.web.refusals.FIELD_MESSAGES``).
     """
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[FieldError]] = {}
 
-    def add(field: str, message: str) -> None:
-        errors.setdefault(field, []).append(message)
+    def add(field: str, code: str, message: str, **params) -> None:
+        errors.setdefault(field, []).append(FieldError(code, message, **params))
 
     open_minute = close_minute = None
     try:
         open_minute = parse_hhmm(values["window_open"])
         if open_minute >= 1440:
-            add("window_open", "The window must open before 24:00.")
+            add("window_open", "window_opens_at_midnight", "The window must open before 24:00.")
     except ValueError as exc:
-        add("window_open", str(exc))
+        add("window_open", "not_a_time", str(exc))
     try:
         close_minute = parse_hhmm(values["window_close"])
     except ValueError as exc:
-        add("window_close", str(exc))
+        add("window_close", "not_a_time", str(exc))
     if open_minute is not None and close_minute is not None and open_minute >= close_minute:
-        add("window_close", "The window must close after it opens (24:00 is the end of the day).")
+        add(
+            "window_close",
+            "window_closes_before_open",
+            "The window must close after it opens (24:00 is the end of the day).",
+        )
     days = values["days"]
     if not 1 <= days <= MAX_DAYS:
-        add("days", f"A challenge lasts 1 to {MAX_DAYS} days.")
+        add("days", "days_out_of_range", f"A challenge lasts 1 to {MAX_DAYS} days.", low=1, high=MAX_DAYS)
     if values["deposit_minor"] < days:
-        add("deposit_minor", f"The deposit must be at least one minor unit per day ({days}).")
+        add(
+            "deposit_minor",
+            "deposit_below_days",
+            f"The deposit must be at least one minor unit per day ({days}).",
+            days=days,
+        )
     if values.get("rest_days", 0) > days:
-        add("rest_days", "There cannot be more rest days than days.")
+        add("rest_days", "rest_days_over_days", "There cannot be more rest days than days.")
     if values.get("min_participants", 1) < 1:
-        add("min_participants", "At least one participant.")
+        add("min_participants", "no_participants", "At least one participant.")
     if errors:
         return errors
     try:
         schedule = Schedule(values["timezone"], values["start_date"], days, open_minute, close_minute)
     except ValueError as exc:
-        add("timezone", str(exc))
+        add("timezone", "no_schedule", str(exc))
         return errors
     bad = invalid_days(schedule)
     if bad:
-        dates = ", ".join(day_date(schedule, k).isoformat() for k in bad[:3])
+        dates = [day_date(schedule, k).isoformat() for k in bad]
         more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
         message = (
             f"The window {format_hhmm(open_minute)}-{format_hhmm(close_minute)} does not exist in "
-            f"{schedule.timezone} on {dates}{more} (a daylight-saving change): choose other times."
+            f"{schedule.timezone} on {', '.join(dates[:3])}{more} (a daylight-saving change): "
+            "choose other times."
         )
-        add("window_open", message)
-        add("window_close", message)
+        add("window_open", "window_missing_on_days", message, dates=dates)
+        add("window_close", "window_missing_on_days", message, dates=dates)
         return errors
     if day_zero_open(schedule) <= now:
-        add("start_date", "Day 0's window has already opened: choose a later start date or window.")
+        add(
+            "start_date",
+            "day_zero_opened",
+            "Day 0's window has already opened: choose a later start date or window.",
+        )
     return errors
 
 
@@ -174,13 +191,19 @@ def update_challenge(
     if frozen_money and now >= challenge.day_zero_opens_at:
         raise ChallengeStarted(
             "Day 0's window has opened: the rules that decide where money goes can no longer change.",
-            errors={name: ["Frozen since day 0's window opened."] for name in frozen_money},
+            errors={
+                name: [FieldError("frozen_since_day_zero", "Frozen since day 0's window opened.")]
+                for name in frozen_money
+            },
         )
     frozen_deposit = sorted(changed & set(DEPOSIT_RULES))
     if frozen_deposit and _has_money_enrollments(session, challenge):
         raise HabitsError(
             "Members have joined at this deposit: the deposit, currency and days can no longer change.",
-            errors={name: ["Frozen since the first member joined."] for name in frozen_deposit},
+            errors={
+                name: [FieldError("frozen_since_joined", "Frozen since the first member joined.")]
+                for name in frozen_deposit
+            },
         )
     if changed & set(MONEY_RULES):
         values = {**current, **changes}

@@ -60,18 +60,22 @@ NOT_FOR_MONEY = frozenset(
 
 class CheckInClosed(HabitsError):
     title = "Check-in window closed"
+    code = "check_in_closed"
 
 
 class AlreadyCheckedIn(HabitsError):
     title = "Already checked in"
+    code = "already_checked_in"
 
 
 class CheckInNotAllowed(HabitsError):
     title = "Check-in not allowed"
+    code = "check_in_not_allowed"
 
 
 class VoidTooLate(HabitsError):
     title = "Day already due"
+    code = "void_too_late"
 
 
 @dataclass(frozen=True)

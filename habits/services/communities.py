@@ -25,7 +25,7 @@ from habits.models import (
     Role,
     Theme,
 )
-from habits.services.errors import Forbidden, HabitsError, InvalidInput, NotFound
+from habits.services.errors import FieldError, Forbidden, HabitsError, InvalidInput, NotFound
 
 
 def create_community(
@@ -142,13 +142,19 @@ def join_community(
     existing = membership_of(session, community.id, member.id)
     if existing is not None and existing.status != MembershipStatus.LEFT:
         return existing
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[FieldError]] = {}
     if community.invite_code and invite_code != community.invite_code:
-        errors["invite_code"] = ["This community is by invitation: the invite code is missing or not right."]
+        errors["invite_code"] = [
+            FieldError(
+                "invite_code_wrong",
+                "This community is by invitation: the invite code is missing or not right.",
+            )
+        ]
     questions = community.join_questions or []
     answers = [answer.strip() for answer in (answers or [])]
     if len(answers) != len(questions) or not all(answers):
-        errors["answers"] = [f"Answer each of the community's {len(questions)} join question(s), in order."]
+        message = f"Answer each of the community's {len(questions)} join question(s), in order."
+        errors["answers"] = [FieldError("join_answers_missing", message, questions=len(questions))]
     if errors:
         raise InvalidInput("The community's entry rules are not met.", errors=errors)
     status = MembershipStatus.PENDING if community.requires_approval else MembershipStatus.ACTIVE

@@ -27,7 +27,7 @@ from habits.domain.instants import rfc3339_utc
 from habits.domain.lifecycle import EnrollmentEvent, EnrollmentStatus, next_status
 from habits.models import Challenge, Enrollment
 from habits.models.payment import Payment, PaymentUse
-from habits.services.errors import HabitsError, NotFound
+from habits.services.errors import EnrollmentClosed, HabitsError, NotFound
 from habits.services.ports import DepositIntent, PaymentGateway
 from habits.services.wallets import NotEnoughInWallet, available_minor, lock_wallet
 
@@ -36,10 +36,7 @@ class DepositNotDue(HabitsError):
     """The enrollment is not waiting for a deposit (already paid, cancelled, withdrawn...)."""
 
     title = "No deposit is due"
-
-
-class EnrollmentClosed(HabitsError):
-    title = "Enrollment has closed"
+    code = "deposit_not_due"
 
 
 class PaymentNotReady(Exception):

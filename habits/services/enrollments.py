@@ -24,16 +24,13 @@ from habits.domain.instants import rfc3339_utc
 from habits.domain.lifecycle import EnrollmentEvent, EnrollmentStatus, next_status
 from habits.models import Challenge, ChallengeStatus, Community, Enrollment, Member, MembershipStatus
 from habits.services.communities import join_community, membership_of
-from habits.services.errors import Forbidden, HabitsError, NotFound
+from habits.services.errors import EnrollmentClosed, Forbidden, HabitsError, NotFound
 from habits.services.ports import DepositIntent, PaymentGateway
-
-
-class EnrollmentClosed(HabitsError):
-    title = "Enrollment has closed"
 
 
 class AlreadyEnrolled(HabitsError):
     title = "Already enrolled"
+    code = "already_enrolled"
 
 
 @dataclass(frozen=True)

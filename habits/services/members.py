@@ -20,11 +20,13 @@ PROFILE_FIELDS = ("display_name", "timezone", "locale")
 
 class EmailTaken(HabitsError):
     title = "Email already registered"
+    code = "email_taken"
 
 
 class InvalidCredentials(HabitsError):
     status = 401
     title = "Unauthorized"
+    code = "invalid_credentials"
 
 
 def normalize_email(email: str) -> str:

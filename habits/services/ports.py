@@ -31,6 +31,7 @@ class GatewayUnavailable(HabitsError):
 
     status = 503
     title = "Payment processor unavailable"
+    code = "gateway_unavailable"
 
 
 class RefundRefused(Exception):

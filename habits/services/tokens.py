@@ -100,3 +100,4 @@ class Unauthenticated(HabitsError):
 
     status = 401
     title = "Unauthorized"
+    code = "unauthenticated"

@@ -44,12 +44,12 @@ class NotEnoughInWallet(HabitsError):
     """The wallet holds less than the action needs; ``available_minor`` says how much it holds."""
 
     title = "Not enough in your wallet"
+    code = "not_enough_in_wallet"
 
     @classmethod
     def for_amounts(cls, *, available: int, required: int, currency: str) -> NotEnoughInWallet:
         return cls(
             f"Your wallet holds {available} {currency} minor units; this needs {required}.",
-            code="NotEnoughInWallet",
             available_minor=available,
             required_minor=required,
             currency=currency,
@@ -60,6 +60,7 @@ class NothingRefundable(HabitsError):
     """None of the asked amount can go back to a card; it all stays in the wallet."""
 
     title = "Nothing can be refunded to your card"
+    code = "nothing_refundable"
 
 
 class RefundNotReady(Exception):
@@ -169,7 +170,7 @@ def request_withdrawal(
     refunded = sum(line.amount_minor for line in plan)
     kept = amount_minor - refunded
     if refunded == 0:
-        raise NothingRefundable(kept_note(kept, currency), code="NothingRefundable", kept_minor=kept)
+        raise NothingRefundable(kept_note(kept, currency), kept_minor=kept)
     withdrawal = Withdrawal(
         member_id=member.id,
         currency=currency,

@@ -9,23 +9,25 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from habits.extensions import db, login_manager
+from habits.models import Member
+
 web_bp = Blueprint("web", __name__)
 
 
 def init_web(app) -> None:
-
-    from habits.extensions import db, login_manager
-    from habits.models import Member
-
-    # Route modules add to web_bp when imported; import them before registering it.
+    # The page modules import web_bp from here (a true cycle), so they are imported once it
+    # exists: they add their routes to it when imported, before it is registered.
     from habits.web import (  # noqa: F401
         auth,
         challenges,
         checkin,
+        communities,
         enrollments,
         home,
         i18n,
         organizer,
+        refusals,
         wallet,
     )
 
@@ -45,4 +47,5 @@ def init_web(app) -> None:
     babel_config.timezone_selector = i18n.select_timezone
 
     app.context_processor(i18n.template_helpers)
+    app.context_processor(refusals.template_helpers)
     app.register_blueprint(web_bp)

@@ -1,10 +1,12 @@
-"""Communities (browse, detail, join) and challenges (rules in plain words, stakes, join)."""
+"""Challenge pages: the rules in plain words, the stakes with a worked example, and joining.
+
+Community pages are in ``habits.web.communities``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
@@ -13,114 +15,17 @@ from habits.domain.lifecycle import EnrollmentStatus
 from habits.domain.split import fee_for, split_equal
 from habits.domain.stakes import daily_stakes
 from habits.extensions import db
-from habits.models import Challenge, ChallengeStatus, Community, MembershipStatus
+from habits.models import Challenge, ChallengeStatus, Community
 from habits.services import challenges, checkins, communities, enrollments, wallets
+from habits.services.dashboard import settled_days
 from habits.services.errors import HabitsError
 from habits.web import web_bp
-from habits.web.dashboard import settled_days
 from habits.web.edge import attempt, gateway, me, request_now
-from habits.web.forms import EmptyForm, JoinCommunityForm
-
-PER_PAGE = 20
-
-
-def _page() -> int:
-    try:
-        return max(1, min(int(request.args.get("page", 1)), 100_000))
-    except ValueError:
-        return 1
-
-
-def get_community_or_404(community_id: int) -> Community:
-    return communities.get_community(db.session, community_id)
+from habits.web.forms import EmptyForm
 
 
 def get_challenge_or_404(challenge_id: int) -> Challenge:
     return challenges.get_challenge(db.session, challenge_id)
-
-
-# -- communities ------------------------------------------------------------------------------
-
-
-@web_bp.get("/communities", endpoint="communities")
-def communities_page():
-    page = _page()
-    items, total = communities.list_communities(db.session, page=page, per_page=PER_PAGE)
-    counts = communities.member_counts(db.session, [c.id for c in items])
-    mine = (
-        communities.roles_of(db.session, current_user.id, [c.id for c in items])
-        if current_user.is_authenticated
-        else {}
-    )
-    return render_template(
-        "communities/list.html",
-        items=items,
-        counts=counts,
-        mine=mine,
-        page=page,
-        pages=max(1, -(-total // PER_PAGE)),
-        total=total,
-    )
-
-
-@web_bp.get("/communities/<int:community_id>")
-def community(community_id: int):
-    community = get_community_or_404(community_id)
-    membership = (
-        communities.membership_of(db.session, community.id, current_user.id)
-        if current_user.is_authenticated
-        else None
-    )
-    active = membership is not None and membership.status == MembershipStatus.ACTIVE
-    organizing = active and communities.is_organizing(db.session, community.id, current_user.id)
-    items, _total = challenges.list_challenges(db.session, community, page=1, per_page=50)
-    members = communities.member_counts(db.session, [community.id]).get(community.id, 0)
-    return render_template(
-        "communities/detail.html",
-        community=community,
-        membership=membership,
-        active=active,
-        organizing=organizing,
-        challenges=items,
-        members=members,
-        join_form=JoinCommunityForm(),
-    )
-
-
-@web_bp.post("/communities/<int:community_id>/join")
-@login_required
-def join_community(community_id: int):
-    community = get_community_or_404(community_id)
-    form = JoinCommunityForm()
-    questions = community.join_questions or []
-    answers = [request.form.get(f"answer-{i}", "").strip()[:500] for i in range(len(questions))]
-    if form.validate_on_submit():
-        outcome = attempt(
-            communities.join_community,
-            community,
-            me(),
-            invite_code=form.invite_code.data or None,
-            answers=answers,
-        )
-        if outcome.ok:
-            if outcome.value.status == MembershipStatus.PENDING:
-                flash(gettext("Thanks! An organizer will look at your request soon."))
-            else:
-                flash(gettext("Welcome to %(name)s!", name=community.name))
-            return redirect(url_for("web.community", community_id=community.id))
-        if outcome.error is not None and outcome.error.errors:
-            for messages in outcome.error.errors.values():
-                for message in messages:
-                    flash(_entry_rule_message(message), "error")
-    return redirect(url_for("web.community", community_id=community.id))
-
-
-def _entry_rule_message(message: str) -> str:
-    if "invite code" in message:
-        return gettext("The invite code is missing or not right.")
-    if "join question" in message:
-        return gettext("Please answer each join question.")
-    return message
 
 
 # -- challenges -------------------------------------------------------------------------------

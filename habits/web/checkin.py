@@ -24,7 +24,7 @@ from habits.web import web_bp
 from habits.web.edge import attach_field_errors, attempt, me, read
 from habits.web.forms import CheckInForm
 from habits.web.home import today_cards
-from habits.web.i18n import friendly_error
+from habits.web.refusals import friendly_error
 
 CHECKIN_LIMIT_DEFAULT = "30/minute"
 

@@ -18,7 +18,7 @@ from flask_login import current_user
 
 from habits.services.errors import HabitsError
 from habits.unit_of_work import commit, read, request_now  # noqa: F401  (the edge's API)
-from habits.web.i18n import friendly_error
+from habits.web.refusals import field_message, friendly_error
 
 #: where the payments package keeps the gateway (the web may not import it: it imports stripe)
 GATEWAY = "streakpot.gateway"
@@ -47,13 +47,14 @@ def attempt(service: Callable[..., Any], *args, form=None, context: dict | None 
 
 
 def attach_field_errors(form, errors: dict | None) -> None:
+    """A refusal's field errors on the form's fields, each translated by its code."""
     for name, messages in (errors or {}).items():
         field = getattr(form, FIELD_ALIASES.get(name, name), None)
         if field is None or not hasattr(field, "errors"):
             continue
         if isinstance(messages, str):
             messages = [messages]
-        field.errors = list(field.errors or []) + [str(message) for message in messages]
+        field.errors = list(field.errors or []) + [field_message(message) for message in messages]
 
 
 def gateway():

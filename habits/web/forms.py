@@ -1,7 +1,9 @@
 """Flask-WTF forms of the pages. Every label and message is translatable (lazy_gettext).
 
-Forms check each field alone (and what the member can fix on the spot); the services check
-the rest and their field errors land on the same fields (``edge.attach_field_errors``).
+Forms check each field alone (required, number and time formats, the API schema's ranges);
+the rules that judge fields together (window order, deposit against days, rest days...) have
+one home, the service, whose coded field errors land on the same fields, translated
+(``edge.attach_field_errors``, ``refusals.FIELD_MESSAGES``).
 """
 
 from __future__ import annotations
@@ -113,11 +115,10 @@ def validate_zone(form, field):
 
 def validate_hhmm(form, field):
     try:
-        minute = parse_hhmm((field.data or "").strip())
+        parse_hhmm((field.data or "").strip())
     except ValueError:
         raise ValidationError(_l("Write a time as HH:MM, from 00:00 to 24:00 (e.g. 06:30).")) from None
     field.data = field.data.strip()
-    field.minute = minute
 
 
 # -- accounts ---------------------------------------------------------------------------------
@@ -249,8 +250,6 @@ class ChallengeForm(FlaskForm):
                     currency=self.currency.data,
                 )
             )
-        if self.days.data and self.deposit_minor < self.days.data:
-            raise ValidationError(_l("The deposit must cover at least the smallest coin for each day."))
 
     def validate_fee_percent(self, field):
         try:
@@ -261,20 +260,6 @@ class ChallengeForm(FlaskForm):
         if bps is None or bps != bps.to_integral_value() or not 0 <= bps <= 10000:
             raise ValidationError(_l("A percentage from 0 to 100, with at most two decimals."))
         self.fee_bps = int(bps)
-
-    def validate_window_close(self, field):
-        opens = getattr(self.window_open, "minute", None)
-        closes = getattr(field, "minute", None)
-        if opens is not None and closes is not None and closes <= opens:
-            raise ValidationError(_l("The window must close after it opens (24:00 is the end of the day)."))
-
-    def validate_rest_days(self, field):
-        if self.days.data and field.data is not None and field.data > self.days.data:
-            raise ValidationError(_l("There cannot be more rest days than days."))
-
-    def validate_window_open(self, field):
-        if getattr(field, "minute", 0) >= 1440:
-            raise ValidationError(_l("The window must open before 24:00."))
 
     def rules(self) -> dict:
         """The rules in the services' shape (the API's field names)."""

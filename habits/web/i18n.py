@@ -245,68 +245,6 @@ def kept_explanation(kept_minor: int, currency: str) -> str:
     )
 
 
-def _instant(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def friendly_error(exc, *, zone: str | None = None, **_ignored) -> str:
-    """What to tell the member about a service's refusal, in their language where we know it."""
-    name = type(exc).__name__
-    extra = getattr(exc, "extra", {}) or {}
-    if name == "CheckInClosed":
-        opens = _instant(extra.get("next_window_opens_at"))
-        if opens is None:
-            return gettext("This challenge's last window has closed.")
-        return gettext(
-            "Check-ins are closed right now. The next window opens at %(when)s.", when=when(opens, zone)
-        )
-    if name == "AlreadyCheckedIn":
-        day = extra.get("day_index")
-        return gettext("You have already checked in for day %(day)s.", day=(day or 0) + 1)
-    if name == "CheckInNotAllowed":
-        if extra.get("enrollment_status") == "pending_payment":
-            return gettext("Check-ins open once your deposit is paid.")
-        return gettext("This enrollment was cancelled: it takes no check-ins.")
-    if name == "NotEnoughInWallet" and extra.get("currency"):
-        currency = extra["currency"]
-        return gettext(
-            "Your wallet holds %(available)s; this needs %(required)s.",
-            available=money(extra.get("available_minor", 0), currency),
-            required=money(extra.get("required_minor", 0), currency),
-        )
-    if name == "NothingRefundable":
-        return gettext(
-            "Nothing can go back to your card: a card refund can only return deposits you paid by "
-            "card and that were not refunded yet. Winnings stay in your wallet for future deposits."
-        )
-    if name == "EnrollmentClosed":
-        return gettext("Enrollment closed when day 1's window opened.")
-    if name == "AlreadyEnrolled":
-        return gettext("You are already enrolled in this challenge.")
-    if name == "EmailTaken":
-        return gettext("An account with this email already exists; log in instead.")
-    if name == "InvalidCredentials":
-        return gettext("The email or the password is not right.")
-    if name == "DepositNotDue":
-        return gettext("No deposit is due for this enrollment.")
-    if name == "VoidTooLate":
-        return gettext("This day is already due for settlement: its check-ins are final.")
-    if name == "GatewayUnavailable":
-        return gettext("The payment processor cannot be reached right now; please try again in a moment.")
-    if name == "Forbidden" and extra.get("community_id"):
-        return gettext(
-            "This challenge is for members of its community, which has entry rules: join it first."
-        )
-    if name == "InvalidInput" and getattr(exc, "errors", None):
-        return gettext("Please correct the marked fields.")
-    return getattr(exc, "detail", None) or str(exc)
-
-
 # -- for the templates ------------------------------------------------------------------------
 
 
@@ -332,5 +270,4 @@ def template_helpers() -> dict:
         "line_kind": lambda value: label(LINE_KINDS, value),
         "split_label": lambda value: label(SPLITS, value),
         "refund_status": lambda value: label(REFUND_STATUS, value),
-        "friendly_error": friendly_error,
     }

@@ -1,5 +1,6 @@
-"""Organizer pages: create a community, launch a challenge, review check-ins (void, excuse, appeal),
-and a small dashboard of the challenge's health.
+"""Organizer pages: launch a challenge, review check-ins (void, excuse, appeal), and a small
+dashboard of the challenge's health (its figures come from ``habits.services.dashboard``).
+Starting a community is in ``habits.web.communities``.
 
 Organizer-only pages answer 404 to members outside the community (it does not exist for them)
 and 403 to members of it who do not organize it.
@@ -13,28 +14,16 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import login_required
 
-from habits.domain.calendar import day_date, day_window, due_at
+from habits.domain.calendar import day_date, due_at
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.extensions import db
 from habits.models import ORGANIZING_ROLES, Challenge, Community
-from habits.services import challenges, checkins, communities, daymarks, leaderboard
+from habits.services import challenges, checkins, communities, daymarks
+from habits.services.dashboard import Dashboard, actionable_days, organizer_dashboard
 from habits.web import web_bp
-from habits.web.dashboard import challenge_health
-from habits.web.edge import attach_field_errors, attempt, me, request_now
-from habits.web.forms import (
-    COMMON_ZONES,
-    AppealForm,
-    ChallengeForm,
-    CommunityForm,
-    ExcuseForm,
-    VoidForm,
-    choice,
-)
+from habits.web.edge import attempt, me, read, request_now
+from habits.web.forms import COMMON_ZONES, AppealForm, ChallengeForm, ExcuseForm, VoidForm, choice
 from habits.web.i18n import valid_zone
-
-#: how many days ahead the excuse form offers
-EXCUSE_AHEAD = 14
-REVIEW_PAGE = 200
 
 
 def require_organizer(community_id: int) -> None:
@@ -51,30 +40,6 @@ def organized_challenge(challenge_id: int) -> Challenge:
     return challenge
 
 
-@web_bp.route("/communities/new", methods=["GET", "POST"])
-@login_required
-def new_community():
-    form = CommunityForm()
-    if form.validate_on_submit():
-        outcome = attempt(
-            communities.create_community,
-            me(),
-            form=form,
-            name=form.name.data,
-            theme=form.theme.data,
-            description=form.description.data or "",
-            rules_text=form.rules_text.data or "",
-            invite_code=(form.invite_code.data or "").strip() or None,
-            join_questions=form.questions(),
-            requires_approval=bool(form.requires_approval.data),
-        )
-        if outcome.ok:
-            flash(gettext("Your community is ready. Launch its first challenge!"), "success")
-            return redirect(url_for("web.new_challenge", community_id=outcome.value.id))
-    status = 422 if form.errors else 200
-    return render_template("organizer/new_community.html", form=form), status
-
-
 @web_bp.route("/communities/<int:community_id>/challenges/new", methods=["GET", "POST"])
 @login_required
 def new_challenge(community_id: int):
@@ -86,14 +51,12 @@ def new_challenge(community_id: int):
             form.timezone.data = me().timezone
         form.start_date.data = (request_now() + timedelta(days=2)).date()
     if form.validate_on_submit():
-        errors = challenges.check_rules({**challenges.DEFAULTS, **form.rules()}, now=request_now())
-        if errors:
-            _attach_rule_errors(form, errors)
-        else:
-            outcome = attempt(challenges.launch_challenge, community, me(), rules=form.rules(), form=form)
-            if outcome.ok:
-                flash(gettext("Challenge launched. Share its link with your members!"), "success")
-                return redirect(url_for("web.challenge", challenge_id=outcome.value.id))
+        # the rules that judge fields together are the service's: its coded field errors land,
+        # translated, on the form's fields
+        outcome = attempt(challenges.launch_challenge, community, me(), rules=form.rules(), form=form)
+        if outcome.ok:
+            flash(gettext("Challenge launched. Share its link with your members!"), "success")
+            return redirect(url_for("web.challenge", challenge_id=outcome.value.id))
     status = 422 if form.errors else 200
     return (
         render_template("organizer/new_challenge.html", form=form, community=community, zones=COMMON_ZONES),
@@ -101,92 +64,50 @@ def new_challenge(community_id: int):
     )
 
 
-def _attach_rule_errors(form: ChallengeForm, errors: dict) -> None:
-    """The services' cross-field rules, on the fields they concern (translated where we know them)."""
-    translated = {}
-    for name, messages in errors.items():
-        out = []
-        for message in messages:
-            if "already opened" in message:
-                out.append(gettext("Day 1's window has already opened: choose a later start date or window."))
-            elif "daylight-saving" in message:
-                out.append(
-                    gettext(
-                        "This window does not exist on some days in this time zone (a daylight-saving "
-                        "change): choose other times. %(detail)s",
-                        detail=message,
-                    )
-                )
-            else:
-                out.append(message)
-        translated[name] = out
-    attach_field_errors(form, translated)
-
-
 # -- review and the dashboard -----------------------------------------------------------------
-
-
-def undue_days(challenge: Challenge, *, opened_only: bool) -> list[int]:
-    """Days an organizer may still act on: not settled, not yet due (and opened, for appeals)."""
-    now = request_now()
-    schedule = challenge.schedule()
-    days = []
-    for k in range(challenge.settled_days, challenge.days):
-        if due_at(schedule, k, challenge.review_minutes) <= now:
-            continue
-        opens = day_window(schedule, k)[0]
-        if opened_only and opens > now:
-            break
-        days.append(k)
-        if len(days) >= EXCUSE_AHEAD:
-            break
-    return days
 
 
 def _day_choices(days: list[int]) -> list:
     return [choice(k, gettext("Day %(day)s", day=k + 1)) for k in days]
 
 
-def _dashboard_forms(challenge: Challenge, standings) -> tuple[ExcuseForm, AppealForm]:
-    excuse = ExcuseForm(prefix="excuse")
-    excuse.day.choices = _day_choices(undue_days(challenge, opened_only=False))
-    appeal = AppealForm(prefix="appeal")
-    appeal.day.choices = _day_choices(undue_days(challenge, opened_only=True))
+def _dashboard_forms(view: Dashboard, *, excuse=None, appeal=None) -> tuple[ExcuseForm, AppealForm]:
+    """The excuse and appeal forms (the posted ones, or fresh), with the choices ``view`` allows."""
+    excuse = excuse if excuse is not None else ExcuseForm(prefix="excuse")
+    excuse.day.choices = _day_choices(view.excusable_days)
+    appeal = appeal if appeal is not None else AppealForm(prefix="appeal")
+    appeal.day.choices = _day_choices(view.appealable_days)
     appeal.enrollment_id.choices = [
-        choice(s.enrollment_id, s.display_name) for s in standings if s.status == EnrollmentStatus.ACTIVE
+        choice(s.enrollment_id, s.display_name) for s in view.standings if s.status == EnrollmentStatus.ACTIVE
     ]
     return excuse, appeal
 
 
-def _render_dashboard(challenge: Challenge, *, excuse=None, appeal=None, void_errors=None, status=200):
-    community = db.session.get(Community, challenge.community_id)
-    now = request_now()
+def _render_dashboard(
+    challenge: Challenge,
+    view: Dashboard | None = None,
+    *,
+    excuse=None,
+    appeal=None,
+    void_errors=None,
+    status=200,
+):
+    view = view or read(organizer_dashboard, challenge, me())
+    excuse, appeal = _dashboard_forms(view, excuse=excuse, appeal=appeal)
     schedule = challenge.schedule()
-    opened = sum(1 for k in range(challenge.days) if day_window(schedule, k)[0] <= now)
-    health = challenge_health(db.session, challenge, through_day=max(0, opened - 1))
-    standings, total = leaderboard.standings(db.session, challenge, me(), page=1, per_page=500, now=now)
-    feed, _ = checkins.challenge_feed(db.session, challenge, me(), page=1, per_page=REVIEW_PAGE)
-    reviewable = set(undue_days(challenge, opened_only=True))
-    review = [(c, m) for c, m in feed if c.day_index in reviewable]
-    default_excuse, default_appeal = _dashboard_forms(challenge, standings)
-    if excuse is not None:
-        excuse.day.choices = default_excuse.day.choices
-    if appeal is not None:
-        appeal.day.choices = default_appeal.day.choices
-        appeal.enrollment_id.choices = default_appeal.enrollment_id.choices
     return (
         render_template(
             "organizer/dashboard.html",
             challenge=challenge,
-            community=community,
-            health=health,
-            standings=standings,
-            standings_total=total,
-            review=review,
+            community=db.session.get(Community, challenge.community_id),
+            health=view.health,
+            standings=view.standings,
+            standings_total=view.standings_total,
+            review=view.review,
             void_form=VoidForm(),
             void_errors=void_errors or {},
-            excuse_form=excuse or default_excuse,
-            appeal_form=appeal or default_appeal,
+            excuse_form=excuse,
+            appeal_form=appeal,
             day_date=lambda k: day_date(schedule, k),
             due=lambda k: due_at(schedule, k, challenge.review_minutes),
         ),
@@ -220,7 +141,7 @@ def void_checkin(checkin_id: int):
 def excuse_day(challenge_id: int):
     challenge = organized_challenge(challenge_id)
     form = ExcuseForm(prefix="excuse")
-    form.day.choices = _day_choices(undue_days(challenge, opened_only=False))
+    form.day.choices = _day_choices(actionable_days(challenge, now=request_now(), opened_only=False))
     if form.validate_on_submit():
         outcome = attempt(
             daymarks.excuse_day,
@@ -241,13 +162,8 @@ def excuse_day(challenge_id: int):
 @login_required
 def accept_appeal(challenge_id: int):
     challenge = organized_challenge(challenge_id)
-    form = AppealForm(prefix="appeal")
-    _excuse, defaults = _dashboard_forms(
-        challenge,
-        leaderboard.standings(db.session, challenge, me(), page=1, per_page=500, now=request_now())[0],
-    )
-    form.day.choices = defaults.day.choices
-    form.enrollment_id.choices = defaults.enrollment_id.choices
+    view = read(organizer_dashboard, challenge, me())
+    _excuse, form = _dashboard_forms(view, appeal=AppealForm(prefix="appeal"))
     if form.validate_on_submit():
         outcome = attempt(
             daymarks.accept_appeal,
@@ -266,4 +182,4 @@ def accept_appeal(challenge_id: int):
                 "success",
             )
         return redirect(url_for("web.dashboard", challenge_id=challenge.id))
-    return _render_dashboard(challenge, appeal=form, status=422)
+    return _render_dashboard(challenge, view, appeal=form, status=422)

@@ -74,7 +74,7 @@ def test_pay_from_a_short_wallet_is_refused_with_what_it_holds(session, gateway)
 
     assert refused.value.status == 409
     assert refused.value.extra["available_minor"] == 6999
-    assert refused.value.extra["code"] == "NotEnoughInWallet"
+    assert refused.value.code == "not_enough_in_wallet"
     session.rollback()
     assert enrollment.status == EnrollmentStatus.PENDING_PAYMENT
     assert held(session, enrollment) == 0 and wallet(session, member.id, challenge.currency) == 6999

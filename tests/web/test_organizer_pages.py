@@ -226,3 +226,30 @@ def test_any_member_can_start_a_community(client, session, world):
     assert community.organizer_id == world.bystander.id
     assert community.join_questions == ["City?", "Goal?"] and community.invite_code == "OWL"
     assert client.get(f"/communities/{community.id}/challenges/new").status_code == 200
+
+
+def test_an_excuse_or_appeal_without_a_reason_shows_the_dashboard_again(client, session, world):
+    make_checkin(session, world.enrollment, 2, at=at_local(world.challenge, 2, "05:20"))
+    with travel(at_local(world.challenge, 2, "06:00")):
+        log_in(client, world.organizer)
+        url = f"/challenges/{world.challenge.id}/organize"
+        token = csrf_token(client.get(url).data)
+        excuse = client.post(
+            f"/challenges/{world.challenge.id}/excuse",
+            data={"csrf_token": token, "excuse-day": "3", "excuse-reason": ""},
+        )
+        appeal = client.post(
+            f"/challenges/{world.challenge.id}/appeals",
+            data={
+                "csrf_token": token,
+                "appeal-enrollment_id": str(world.enrollment.id),
+                "appeal-day": "2",
+                "appeal-reason": "",
+            },
+        )
+    for response in (excuse, appeal):
+        page = text_of(response)
+        assert response.status_code == 422 and "This field is required." in page
+        # the whole dashboard is there again: figures, the review list, the forms' choices
+        assert "Organizer dashboard" in page and "Mei Member" in page and "Day 3" in page
+    assert session.scalar(select(func.count()).select_from(ExcusedDay)) == 0

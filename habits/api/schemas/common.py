@@ -16,6 +16,8 @@ class ProblemSchema(Schema):
     title = fields.String(required=True)
     status = fields.Integer(required=True)
     detail = fields.String()
+    #: a refused action's stable name (e.g. ``check_in_closed``), the same in every language
+    code = fields.String()
     #: field name -> messages (422) or location -> messages (400)
     errors = fields.Dict(keys=fields.String(), values=fields.Raw())
     #: when a check-in was refused outside the window: the next window's open (UTC)

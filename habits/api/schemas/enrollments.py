@@ -108,16 +108,3 @@ FeedPageSchema = page_schema(FeedItemSchema, "FeedPage")
 
 class VoidSchema(Schema):
     reason = fields.String(required=True, validate=[validate.Length(min=1, max=500), non_blank])
-
-
-class StandingSchema(Schema):
-    rank = fields.Integer(required=True)
-    enrollment_id = fields.Integer(required=True)
-    member = fields.Nested(PublicMemberSchema, required=True)
-    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
-    #: check-ins that count for money (voided ones excluded)
-    check_ins = fields.Integer(required=True)
-    streak = fields.Integer(required=True)
-
-
-LeaderboardSchema = page_schema(StandingSchema, "Leaderboard")

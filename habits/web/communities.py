@@ -1,0 +1,127 @@
+"""Community pages: browse, read, join (through the entry rules the organizer set), and start one.
+
+Any signed-in member may start a community (they become its organizer); its challenges are
+launched from the organizer pages (``habits.web.organizer``).
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user, login_required
+
+from habits.extensions import db
+from habits.models import MembershipStatus
+from habits.services import challenges, communities
+from habits.web import web_bp
+from habits.web.edge import attempt, me
+from habits.web.forms import CommunityForm, JoinCommunityForm
+from habits.web.refusals import field_message
+
+PER_PAGE = 20
+#: a join answer is cut to this length (the form has no field per question to limit it)
+MAX_ANSWER = 500
+
+
+def _page() -> int:
+    try:
+        return max(1, min(int(request.args.get("page", 1)), 100_000))
+    except ValueError:
+        return 1
+
+
+@web_bp.get("/communities", endpoint="communities")
+def communities_page():
+    page = _page()
+    items, total = communities.list_communities(db.session, page=page, per_page=PER_PAGE)
+    counts = communities.member_counts(db.session, [c.id for c in items])
+    mine = (
+        communities.roles_of(db.session, current_user.id, [c.id for c in items])
+        if current_user.is_authenticated
+        else {}
+    )
+    return render_template(
+        "communities/list.html",
+        items=items,
+        counts=counts,
+        mine=mine,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        total=total,
+    )
+
+
+@web_bp.get("/communities/<int:community_id>")
+def community(community_id: int):
+    community = communities.get_community(db.session, community_id)
+    membership = (
+        communities.membership_of(db.session, community.id, current_user.id)
+        if current_user.is_authenticated
+        else None
+    )
+    active = membership is not None and membership.status == MembershipStatus.ACTIVE
+    organizing = active and communities.is_organizing(db.session, community.id, current_user.id)
+    items, _total = challenges.list_challenges(db.session, community, page=1, per_page=50)
+    members = communities.member_counts(db.session, [community.id]).get(community.id, 0)
+    return render_template(
+        "communities/detail.html",
+        community=community,
+        membership=membership,
+        active=active,
+        organizing=organizing,
+        challenges=items,
+        members=members,
+        join_form=JoinCommunityForm(),
+    )
+
+
+@web_bp.post("/communities/<int:community_id>/join")
+@login_required
+def join_community(community_id: int):
+    community = communities.get_community(db.session, community_id)
+    form = JoinCommunityForm()
+    questions = community.join_questions or []
+    answers = [request.form.get(f"answer-{i}", "").strip()[:MAX_ANSWER] for i in range(len(questions))]
+    if form.validate_on_submit():
+        outcome = attempt(
+            communities.join_community,
+            community,
+            me(),
+            invite_code=form.invite_code.data or None,
+            answers=answers,
+        )
+        if outcome.ok:
+            if outcome.value.status == MembershipStatus.PENDING:
+                flash(gettext("Thanks! An organizer will look at your request soon."))
+            else:
+                flash(gettext("Welcome to %(name)s!", name=community.name))
+            return redirect(url_for("web.community", community_id=community.id))
+        # the page shows no field for each entry rule: say each one the service named
+        for errors in (outcome.error.errors or {}).values():
+            for error in errors:
+                flash(field_message(error), "error")
+    return redirect(url_for("web.community", community_id=community.id))
+
+
+@web_bp.route("/communities/new", methods=["GET", "POST"])
+@login_required
+def new_community():
+    form = CommunityForm()
+    if form.validate_on_submit():
+        outcome = attempt(
+            communities.create_community,
+            me(),
+            form=form,
+            name=form.name.data,
+            theme=form.theme.data,
+            description=form.description.data or "",
+            rules_text=form.rules_text.data or "",
+            invite_code=(form.invite_code.data or "").strip() or None,
+            join_questions=form.questions(),
+            requires_approval=bool(form.requires_approval.data),
+        )
+        if outcome.ok:
+            flash(gettext("Your community is ready. Launch its first challenge!"), "success")
+            return redirect(url_for("web.new_challenge", community_id=outcome.value.id))
+    status = 422 if form.errors else 200
+    return render_template("organizer/new_community.html", form=form), status

@@ -1,0 +1,159 @@
+"""What the pages say when a service refuses, in the member's language.
+
+A refusal (``habits.services.errors.HabitsError``) carries a stable ``code``, and each of its
+field errors (``FieldError``) one too; the pages translate through these two tables and never
+through class names or English text. A code missing from a table, or a message function that
+answers None, shows the service's own English detail.
+
+To add a translated refusal: give the refusal class its ``code``, add a line here, and the
+message's Chinese at the end of translations/zh_Hans/LC_MESSAGES/messages.po.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from flask_babel import gettext
+
+from habits.domain.calendar import MAX_DAYS
+from habits.services.checkins import AlreadyCheckedIn, CheckInClosed, CheckInNotAllowed, VoidTooLate
+from habits.services.deposits import DepositNotDue
+from habits.services.enrollments import AlreadyEnrolled
+from habits.services.errors import EnrollmentClosed, Forbidden, HabitsError, InvalidInput
+from habits.services.members import EmailTaken, InvalidCredentials
+from habits.services.ports import GatewayUnavailable
+from habits.services.wallets import NotEnoughInWallet, NothingRefundable
+from habits.web.i18n import money, when
+
+#: a refusal's message from its ``extra`` and the zone its instants are shown in
+RefusalMessage = Callable[[Mapping, str | None], str | None]
+#: a field error's message from its ``params``
+FieldMessage = Callable[[Mapping], str | None]
+
+
+def _instant(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _check_in_closed(extra: Mapping, zone: str | None) -> str:
+    opens = _instant(extra.get("next_window_opens_at"))
+    if opens is None:
+        return gettext("This challenge's last window has closed.")
+    return gettext(
+        "Check-ins are closed right now. The next window opens at %(when)s.", when=when(opens, zone)
+    )
+
+
+def _check_in_not_allowed(extra: Mapping, zone: str | None) -> str:
+    if extra.get("enrollment_status") == "pending_payment":
+        return gettext("Check-ins open once your deposit is paid.")
+    return gettext("This enrollment was cancelled: it takes no check-ins.")
+
+
+def _not_enough_in_wallet(extra: Mapping, zone: str | None) -> str | None:
+    currency = extra.get("currency")
+    if not currency:
+        return None
+    return gettext(
+        "Your wallet holds %(available)s; this needs %(required)s.",
+        available=money(extra.get("available_minor", 0), currency),
+        required=money(extra.get("required_minor", 0), currency),
+    )
+
+
+def _forbidden(extra: Mapping, zone: str | None) -> str | None:
+    if not extra.get("community_id"):
+        return None
+    return gettext("This challenge is for members of its community, which has entry rules: join it first.")
+
+
+REFUSALS: dict[str, RefusalMessage] = {
+    CheckInClosed.code: _check_in_closed,
+    AlreadyCheckedIn.code: lambda extra, zone: gettext(
+        "You have already checked in for day %(day)s.", day=(extra.get("day_index") or 0) + 1
+    ),
+    CheckInNotAllowed.code: _check_in_not_allowed,
+    NotEnoughInWallet.code: _not_enough_in_wallet,
+    NothingRefundable.code: lambda extra, zone: gettext(
+        "Nothing can go back to your card: a card refund can only return deposits you paid by "
+        "card and that were not refunded yet. Winnings stay in your wallet for future deposits."
+    ),
+    EnrollmentClosed.code: lambda extra, zone: gettext("Enrollment closed when day 1's window opened."),
+    AlreadyEnrolled.code: lambda extra, zone: gettext("You are already enrolled in this challenge."),
+    EmailTaken.code: lambda extra, zone: gettext(
+        "An account with this email already exists; log in instead."
+    ),
+    InvalidCredentials.code: lambda extra, zone: gettext("The email or the password is not right."),
+    DepositNotDue.code: lambda extra, zone: gettext("No deposit is due for this enrollment."),
+    VoidTooLate.code: lambda extra, zone: gettext(
+        "This day is already due for settlement: its check-ins are final."
+    ),
+    GatewayUnavailable.code: lambda extra, zone: gettext(
+        "The payment processor cannot be reached right now; please try again in a moment."
+    ),
+    Forbidden.code: _forbidden,
+    # the fields themselves say what is wrong (field_message)
+    InvalidInput.code: lambda extra, zone: gettext("Please correct the marked fields."),
+}
+
+
+def friendly_error(refusal: HabitsError, *, zone: str | None = None, **_ignored) -> str:
+    """What to tell the member about a service's refusal, in their language where we know it.
+    ``zone``: where the refusal's instants are shown (default: the member's zone)."""
+    say = REFUSALS.get(getattr(refusal, "code", None))
+    message = say(getattr(refusal, "extra", None) or {}, zone) if say else None
+    if message:
+        return str(message)
+    return getattr(refusal, "detail", None) or str(refusal)
+
+
+def _window_missing(params: Mapping) -> str:
+    dates = list(params.get("dates") or [])
+    shown = ", ".join(dates[:3]) + (" …" if len(dates) > 3 else "")
+    return gettext(
+        "This window does not exist on some days in this time zone (a daylight-saving change): choose "
+        "other times. %(detail)s",
+        detail=shown,
+    )
+
+
+FIELD_MESSAGES: dict[str, FieldMessage] = {
+    # habits.services.challenges.check_rules
+    "not_a_time": lambda params: gettext("Write a time as HH:MM, from 00:00 to 24:00 (e.g. 06:30)."),
+    "window_opens_at_midnight": lambda params: gettext("The window must open before 24:00."),
+    "window_closes_before_open": lambda params: gettext(
+        "The window must close after it opens (24:00 is the end of the day)."
+    ),
+    "days_out_of_range": lambda params: gettext(
+        "A whole number from %(min)s to %(max)s.", min=params.get("low", 1), max=params.get("high", MAX_DAYS)
+    ),
+    "deposit_below_days": lambda params: gettext(
+        "The deposit must cover at least the smallest coin for each day."
+    ),
+    "rest_days_over_days": lambda params: gettext("There cannot be more rest days than days."),
+    "no_participants": lambda params: gettext("At least one participant."),
+    "window_missing_on_days": _window_missing,
+    "day_zero_opened": lambda params: gettext(
+        "Day 1's window has already opened: choose a later start date or window."
+    ),
+    # habits.services.communities.join_community
+    "invite_code_wrong": lambda params: gettext("The invite code is missing or not right."),
+    "join_answers_missing": lambda params: gettext("Please answer each join question."),
+}
+
+
+def field_message(error) -> str:
+    """One field error for a page: translated by its code, else the service's English message."""
+    say = FIELD_MESSAGES.get(getattr(error, "code", None))
+    message = say(getattr(error, "params", None) or {}) if say else None
+    return str(message) if message else str(error)
+
+
+def template_helpers() -> dict:
+    return {"friendly_error": friendly_error}

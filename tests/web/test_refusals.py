@@ -1,0 +1,138 @@
+"""The pages translate a refusal through its code (habits.web.refusals), never through its class
+name or its English text; a refusal without a page message shows the service's own detail."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from types import SimpleNamespace
+
+import pytest
+from flask_babel import force_locale
+
+from habits.services import challenges, communities
+from habits.services.challenges import ChallengeStarted
+from habits.services.checkins import AlreadyCheckedIn, CheckInClosed
+from habits.services.errors import FieldError, Forbidden, HabitsError, InvalidInput
+from habits.services.wallets import NotEnoughInWallet
+from habits.web.refusals import FIELD_MESSAGES, REFUSALS, field_message, friendly_error
+from tests.factories import at_local, make_community, make_member
+from tests.refusals import all_refusals
+from tests.timehelpers import travel
+from tests.web.helpers import log_in, post_form, text_of
+from tests.web.test_organizer_pages import GOOD_RULES
+
+
+@pytest.fixture
+def page(app):
+    with app.test_request_context("/"):
+        yield
+
+
+def test_every_code_in_the_table_is_a_real_refusal():
+    codes = {cls.code for cls in all_refusals()}
+    assert set(REFUSALS) - codes == set()
+
+
+def test_every_field_code_in_the_table_is_one_a_service_writes(session):
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    good = {
+        **challenges.DEFAULTS,
+        "timezone": "Asia/Shanghai",
+        "start_date": date(2026, 3, 10),
+        "days": 10,
+        "window_open": "05:00",
+        "window_close": "07:00",
+        "deposit_minor": 10000,
+    }
+    broken_rules = [
+        {"window_open": "24:00", "window_close": "7:5", "days": 0, "min_participants": 0},
+        {"window_open": "08:00", "window_close": "06:00", "deposit_minor": 5, "rest_days": 11},
+        {
+            "timezone": "America/New_York",
+            "start_date": date(2026, 3, 7),
+            "window_open": "02:30",
+            "window_close": "03:10",
+        },
+        {"start_date": date(2026, 2, 27)},
+    ]
+    written = {
+        error.code
+        for changes in broken_rules
+        for errors in challenges.check_rules({**good, **changes}, now=now).values()
+        for error in errors
+    }
+    club = make_community(session, invite_code="OWL", join_questions=["City?"])
+    with pytest.raises(InvalidInput) as refused:
+        communities.join_community(
+            session, club, make_member(session), invite_code="nope", answers=[""], now=now
+        )
+    written |= {error.code for errors in refused.value.errors.values() for error in errors}
+    assert set(FIELD_MESSAGES) - written == set()
+
+
+def test_a_refusal_is_said_by_its_code_in_the_members_language(page):
+    closed = CheckInClosed("Closed.", next_window_opens_at="2026-03-03T21:00:00Z")
+    already = AlreadyCheckedIn("Already.", day_index=2)
+    short = NotEnoughInWallet.for_amounts(available=6999, required=7000, currency="CNY")
+    assert "The next window opens at" in friendly_error(closed, zone="Asia/Shanghai")
+    assert friendly_error(already) == "You have already checked in for day 3."
+    with force_locale("zh_Hans"):
+        assert friendly_error(already) != "You have already checked in for day 3."
+        assert "3" in friendly_error(already)
+        assert "69.99" in friendly_error(short) and "70.00" in friendly_error(short)
+
+
+def test_the_class_name_does_not_matter_only_the_code(page):
+    # not a subclass (that would join every refusal with a duplicate code): anything with the code
+    renamed = SimpleNamespace(code=AlreadyCheckedIn.code, extra={"day_index": 0}, detail="Some English.")
+    assert friendly_error(renamed) == "You have already checked in for day 1."
+
+
+def test_a_refusal_without_a_page_message_shows_its_detail(page):
+    assert ChallengeStarted.code not in REFUSALS
+    assert friendly_error(ChallengeStarted("Day 0's window has opened.")) == "Day 0's window has opened."
+    assert friendly_error(HabitsError("Only an active enrollment can take rest days.")) == (
+        "Only an active enrollment can take rest days."
+    )
+    # a message function may decline: a Forbidden that is not about a community's entry rules
+    assert friendly_error(Forbidden("Only organizers may do this.")) == "Only organizers may do this."
+    assert "join it first" in friendly_error(Forbidden("Join first.", community_id=7))
+
+
+def test_a_field_error_is_said_by_its_code_else_as_written(page):
+    assert field_message(FieldError("rest_days_over_days", "More rest than days.")) == (
+        "There cannot be more rest days than days."
+    )
+    assert field_message(FieldError("no_such_code", "As the service wrote it.")) == "As the service wrote it."
+    assert field_message("a plain string") == "a plain string"
+    with force_locale("zh_Hans"):
+        assert (
+            field_message(FieldError("rest_days_over_days", "More rest than days.")) == "休息日不能多于天数。"
+        )
+
+
+def test_the_launch_form_shows_the_services_rules_in_chinese(client, session, world):
+    """The form no longer checks window order, rest days or deposit per day itself: the service's
+    coded field errors come back translated on the same fields."""
+    world.organizer.locale = "zh_Hans"
+    session.commit()
+    broken = {
+        **GOOD_RULES,
+        "window_open": "08:00",
+        "window_close": "06:00",
+        "rest_days": "11",
+        "deposit": "0.05",
+    }
+    with travel(at_local(world.challenge, 0, "04:00")):
+        log_in(client, world.organizer)
+        response = post_form(client, f"/communities/{world.community.id}/challenges/new", broken)
+    page = text_of(response)
+    assert response.status_code == 422
+    for chinese in (
+        "结束时间必须晚于开始时间（24:00 表示一天结束）。",
+        "休息日不能多于天数。",
+        "押金至少要保证每天有一个最小货币单位。",
+        "请修改标出的字段。",
+    ):
+        assert chinese in page, chinese
+    assert "The window must close after it opens" not in page and "minor unit per day" not in page

@@ -50,7 +50,7 @@ from ledger import invariants  # noqa: E402
 
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 WRITES = ("post", "post_many", "post_from_select")
-LEDGER_TABLES = [ledger.Account.__table__, ledger.Transaction.__table__, ledger.Posting.__table__]
+LEDGER_TABLES = [ledger.Account.__table__, ledger.LedgerTransaction.__table__, ledger.Posting.__table__]
 WALLETS = 10_000
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -30,7 +30,7 @@ FEE_BPS = 500
 def _tables():
     return {
         "accounts": ledger.Account.__table__.name,
-        "transactions": ledger.Transaction.__table__.name,
+        "transactions": ledger.LedgerTransaction.__table__.name,
         "postings": ledger.Posting.__table__.name,
     }
 

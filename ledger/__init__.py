@@ -39,13 +39,13 @@ from ledger.errors import (
     ZeroPosting,
 )
 from ledger.kinds import AccountKind, normal_sign
-from ledger.models import Account, LedgerTransaction, Posting, Transaction
+from ledger.models import Account, LedgerTransaction, Posting
 from ledger.posting import Leg, TransactionSpec, post, post_from_select, post_many
 
 __all__ = [
     "Account", "AccountKind", "Base", "EmptyTransaction", "IdempotencyConflict", "Leg", "LedgerError",
     "LedgerTransaction", "MixedCurrency", "NegativeBalance", "Posting", "Statement", "StatementEntry",
-    "Transaction", "TransactionSpec", "UTCDateTime", "UnbalancedTransaction", "UnknownAccount", "ZeroPosting",
+    "TransactionSpec", "UTCDateTime", "UnbalancedTransaction", "UnknownAccount", "ZeroPosting",
     "balance", "balances", "ensure_accounts", "get_or_create_account", "normal_balance", "normal_sign",
     "post", "post_from_select", "post_many", "statement",
 ]  # fmt: skip

@@ -92,10 +92,6 @@ class Posting(Base):
     transaction: Mapped[LedgerTransaction] = relationship(back_populates="postings", lazy="raise_on_sql")
 
 
-#: the name the first users of the ledger know it by
-Transaction = LedgerTransaction
-
-
 def _run_on_postgres(statements):
     def run(_table, connection, **_kw):
         if connection.dialect.name == "postgresql":

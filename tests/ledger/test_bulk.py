@@ -58,7 +58,9 @@ def test_post_many_writes_every_transaction(session, funded):
     normal = ledger.balances(session, c.all(), normal=True)
     assert (normal[c.held_a.id], normal[c.held_b.id], normal[c.pot.id]) == (4600, 4500, 600)
     assert (normal[c.wallet_a.id], normal[c.wallet_b.id]) == (100, 200)
-    keys = session.scalars(select(ledger.Transaction.key).where(ledger.Transaction.key.like("r:%"))).all()
+    keys = session.scalars(
+        select(ledger.LedgerTransaction.key).where(ledger.LedgerTransaction.key.like("r:%"))
+    ).all()
     assert sorted(keys) == ["r:1", "r:2"]
     assert verify(session) == []
 
@@ -129,7 +131,10 @@ def test_post_many_skips_keys_already_posted_with_the_same_legs(session, funded)
     assert ledger.post_many(session, again) == 1
     assert counts(session) == (before[0] + 1, before[1] + 2)
     assert ledger.normal_balance(session, c.wallet_a) == 600
-    assert session.scalar(select(ledger.Transaction.id).where(ledger.Transaction.key == "r:1")) == first.id
+    assert (
+        session.scalar(select(ledger.LedgerTransaction.id).where(ledger.LedgerTransaction.key == "r:1"))
+        == first.id
+    )
     # all of them again: nothing new
     assert ledger.post_many(session, again) == 0
     assert counts(session) == (before[0] + 1, before[1] + 2)

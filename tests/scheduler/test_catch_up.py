@@ -39,8 +39,8 @@ def test_five_days_down_then_one_sweep_settles_them_all_in_order(session):
     assert [d.day_index for d in rows] == [0, 1, 2, 3, 4]
     # The ledger is dated as if the sweep had run on time: each day at its due instant.
     splits = session.scalars(
-        select(ledger.Transaction).where(ledger.Transaction.key.like(f"settle:{ch.id}:%:winners"))
-        .order_by(ledger.Transaction.id)
+        select(ledger.LedgerTransaction).where(ledger.LedgerTransaction.key.like(f"settle:{ch.id}:%:winners"))
+        .order_by(ledger.LedgerTransaction.id)
     ).all()  # fmt: skip
     assert [t.key for t in splits] == [f"settle:{ch.id}:{k}:winners" for k in range(5)]
     assert [t.occurred_at for t in splits] == [at_local(ch, k, "07:10") for k in range(5)]

@@ -59,7 +59,7 @@ def fingerprint(session: Session, challenge_id: int) -> list:
     names = {f"held:enrollment:{e.id}": f"held:E{i}" for i, e in enumerate(es)}
     names.update({f"wallet:member:{e.member_id}:{e.currency}": f"wallet:E{i}" for i, e in enumerate(es)})
     names[f"pot:challenge:{challenge_id}"] = "pot"
-    t, p, a = ledger.Transaction, ledger.Posting, ledger.Account
+    t, p, a = ledger.LedgerTransaction, ledger.Posting, ledger.Account
     rows = session.execute(
         select(t.key, t.occurred_at, a.code, p.amount_minor)
         .join(p, p.transaction_id == t.id)
@@ -150,7 +150,9 @@ def _half_written(session: Session, challenge_id: int) -> list[str]:
     keyed = {
         int(key.split(":")[2])
         for key in session.scalars(
-            select(ledger.Transaction.key).where(ledger.Transaction.key.like(f"settle:{challenge_id}:%"))
+            select(ledger.LedgerTransaction.key).where(
+                ledger.LedgerTransaction.key.like(f"settle:{challenge_id}:%")
+            )
         )
     }
     problems = []

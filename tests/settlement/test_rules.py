@@ -461,7 +461,10 @@ def test_a_broken_challenge_is_rolled_back_and_does_not_block_the_others(session
     session.refresh(bad)
     assert bad.settled_days == 0 and bad.status == ChallengeStatus.RUNNING
     assert days_of(session, bad) == {}
-    assert session.scalar(select(func.count()).where(ledger.Transaction.key.like(f"settle:{bad.id}:%"))) == 0
+    assert (
+        session.scalar(select(func.count()).where(ledger.LedgerTransaction.key.like(f"settle:{bad.id}:%")))
+        == 0
+    )
 
 
 def test_a_second_sweep_settles_nothing_twice(session):
@@ -469,9 +472,9 @@ def test_a_second_sweep_settles_nothing_twice(session):
     a, b = enroll(session, ch, 2)
     make_checkin(session, a, 0)
     settle_through(session, ch, 0)
-    before = session.scalar(select(func.count()).select_from(ledger.Transaction))
+    before = session.scalar(select(func.count()).select_from(ledger.LedgerTransaction))
     assert settle_through(session, ch, 0).settled == []
-    assert session.scalar(select(func.count()).select_from(ledger.Transaction)) == before
+    assert session.scalar(select(func.count()).select_from(ledger.LedgerTransaction)) == before
     # Settling the same day by hand again fails on the unique (challenge, day) key.
     session.execute(
         Challenge.__table__.update()
@@ -482,4 +485,4 @@ def test_a_second_sweep_settles_nothing_twice(session):
     with travel(due(ch, 0)):
         result = settle_due_days(session, now=due(ch, 0), commit=session.commit)
     assert result.settled == [] and len(result.failed) == 1
-    assert session.scalar(select(func.count()).select_from(ledger.Transaction)) == before
+    assert session.scalar(select(func.count()).select_from(ledger.LedgerTransaction)) == before

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask
 
 from habits import config as settings
+from habits import models  # noqa: F401  (every table on the metadata before anything binds)
+from habits.api import init_api
+from habits.cli import register_commands
+from habits.database import prepare_engine
+from habits.extensions import babel, csrf, db, limiter, login_manager, migrate
 from habits.logging_setup import configure_logging
+from habits.payments import init_payments
+from habits.problems import register_error_handlers
+from habits.scheduler import scheduler_cli, start_in_process
+from habits.web import init_web
+
+ROOT = Path(__file__).resolve().parent
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -17,8 +30,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
     init_extensions(app)
     register_edges(app)
-    from habits.scheduler import scheduler_cli, start_in_process
-
     app.cli.add_command(scheduler_cli)
     start_in_process(app)
     return app
@@ -34,14 +45,10 @@ def load_settings(app: Flask, overrides: dict | None) -> None:
 
 
 def init_extensions(app: Flask) -> None:
-    from habits import models  # noqa: F401  (every table on the metadata before anything binds)
-    from habits.database import prepare_engine
-    from habits.extensions import babel, csrf, db, limiter, login_manager, migrate
-
     db.init_app(app)
     with app.app_context():
         prepare_engine(db.engine)
-    migrate.init_app(app, db, directory=str(_root() / "migrations"))
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app)
@@ -49,20 +56,8 @@ def init_extensions(app: Flask) -> None:
 
 
 def register_edges(app: Flask) -> None:
-    from habits.api import init_api
-    from habits.cli import register_commands
-    from habits.payments import init_payments
-    from habits.problems import register_error_handlers
-    from habits.web import init_web
-
     register_error_handlers(app)
     init_api(app)
     init_web(app)
     register_commands(app)
     init_payments(app)
-
-
-def _root():
-    from pathlib import Path
-
-    return Path(__file__).resolve().parent

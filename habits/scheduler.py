@@ -23,6 +23,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask.cli import with_appcontext
 
+from habits.extensions import db
+from habits.services.health import record_heartbeat
+from habits.services.settlement import settle_due_days
+
 log = logging.getLogger(__name__)
 
 
@@ -48,10 +52,6 @@ _in_process: BackgroundScheduler | None = None
 
 def run_settle_due_days(app) -> dict:
     """The sweep as a job: heartbeat, sweep (one commit per unit), then record what it settled."""
-    from habits.extensions import db
-    from habits.services.health import record_heartbeat
-    from habits.services.settlement import settle_due_days
-
     now = datetime.now(UTC)
     with app.app_context():
         session = db.session

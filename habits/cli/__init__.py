@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from habits.cli.demo import seed_demo_command
+from habits.cli.ledger import ledger_cli
+from habits.cli.payments import payments_cli
+from habits.cli.settle import settle_command
+
 
 def register_commands(app) -> None:
-    from habits.cli.demo import seed_demo_command
-    from habits.cli.ledger import ledger_cli
-    from habits.cli.payments import payments_cli
-    from habits.cli.settle import settle_command
-
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(settle_command)

@@ -8,35 +8,26 @@ import this package at all, since the import contract counts indirect imports of
 
 from __future__ import annotations
 
-from flask import current_app
-
+from habits.extensions import csrf, limiter
+from habits.payments.gateway import EXTENSION_KEY, current_gateway
+from habits.payments.offline import OfflineGateway
+from habits.payments.stripe_gateway import StripeGateway
+from habits.payments.webhooks import webhook_secrets, webhooks_bp
 from habits.services.ports import PaymentGateway
 
-EXTENSION_KEY = "streakpot.gateway"
+__all__ = ["EXTENSION_KEY", "build_gateway", "current_gateway", "init_payments"]
 
 
 def build_gateway(config) -> PaymentGateway:
     if config["PAYMENTS_MODE"] == "stripe":
-        from habits.payments.stripe_gateway import StripeGateway
-
         return StripeGateway(config["STRIPE_SECRET_KEY"], api_base=config.get("STRIPE_API_BASE"))
-    from habits.payments.offline import OfflineGateway
-    from habits.payments.webhooks import webhook_secrets
-
     return OfflineGateway(webhook_secrets(config))
 
 
 def init_payments(app) -> None:
-    from habits.extensions import csrf, limiter
-    from habits.payments.webhooks import webhooks_bp
-
     app.extensions[EXTENSION_KEY] = build_gateway(app.config)
     # The signature is the webhook's authentication; Stripe neither holds a CSRF token nor
     # should be throttled (its retries would pile up behind a 429).
     csrf.exempt(webhooks_bp)
     limiter.exempt(webhooks_bp)
     app.register_blueprint(webhooks_bp)
-
-
-def current_gateway() -> PaymentGateway:
-    return current_app.extensions[EXTENSION_KEY]

@@ -1,4 +1,7 @@
-"""The gateway port, re-exported where the payment edge expects it (services define it)."""
+"""The gateway port, re-exported where the payment edge expects it (services define it), and
+where the app keeps the gateway it built."""
+
+from flask import current_app
 
 from habits.services.ports import (
     DepositIntent,
@@ -8,4 +11,18 @@ from habits.services.ports import (
     RefundResult,
 )
 
-__all__ = ["DepositIntent", "GatewayUnavailable", "PaymentGateway", "RefundRefused", "RefundResult"]
+__all__ = [
+    "EXTENSION_KEY",
+    "DepositIntent",
+    "GatewayUnavailable",
+    "PaymentGateway",
+    "RefundRefused",
+    "RefundResult",
+    "current_gateway",
+]
+
+EXTENSION_KEY = "streakpot.gateway"
+
+
+def current_gateway() -> PaymentGateway:
+    return current_app.extensions[EXTENSION_KEY]

@@ -34,7 +34,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from habits.extensions import db
 from habits.models.payment import RETRYABLE_EVENT_STATUSES, EventStatus, StripeEvent
+from habits.payments.gateway import current_gateway
 from habits.payments.handlers import EVENT_HANDLERS, EventNotReady, EventRejected, HandlerContext
 from habits.problems import problem
 from habits.services.ports import PaymentGateway
@@ -204,9 +206,6 @@ def _handle(session: Session, event: dict, *, now: datetime, gateway) -> Webhook
 @webhooks_bp.route("/webhooks/stripe", methods=["POST"])
 def stripe_webhook():
     """Stripe's signed events. The signature is the authentication: no session, no CSRF."""
-    from habits.extensions import db
-    from habits.payments import current_gateway
-
     outcome = process_webhook(
         db.session,
         request.get_data(cache=False),

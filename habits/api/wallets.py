@@ -17,7 +17,7 @@ from habits.api.edge import commit, read, request_now
 from habits.api.schemas.common import MAX_PER_PAGE, UTCInstant
 from habits.api.security import auth_required, current_member
 from habits.extensions import db
-from habits.services import wallets
+from habits.services import wallets, withdrawals
 
 GATEWAY = "streakpot.gateway"
 
@@ -101,7 +101,7 @@ def _as_dict(withdrawal) -> dict:
         "kept_minor": withdrawal.kept_minor,
         "note": withdrawal.note,
         "created_at": withdrawal.created_at,
-        "refunds": wallets.withdrawal_refunds(db.session, withdrawal),
+        "refunds": withdrawals.withdrawal_refunds(db.session, withdrawal),
     }
 
 
@@ -134,12 +134,12 @@ def create_withdrawal(data):
     ``note`` says why; 409 when the wallet holds less than asked, or when nothing can go back."""
     gateway = current_app.extensions[GATEWAY]
     withdrawal = commit(
-        wallets.request_withdrawal,
+        withdrawals.request_withdrawal,
         current_member(),
         amount_minor=data["amount_minor"],
         currency=data["currency"],
     )
-    commit(wallets.send_withdrawal_refunds, withdrawal.id, gateway=gateway)
+    commit(withdrawals.send_withdrawal_refunds, withdrawal.id, gateway=gateway)
     gateway.after_commit(db.session, now=request_now())
     db.session.refresh(withdrawal)
     return _as_dict(withdrawal)

@@ -35,10 +35,11 @@ key                                         what moves, and when
                                             (services/enrollments.py)
 ``withdrawal:{withdrawal}:{charge}``        wallet -> refunds_pending: the member withdraws,
                                             one per charge refunded; also the refund's own
-                                            key (services/wallets.py)
+                                            key (services/withdrawals.py)
 ``refund:{re}``                             processor_cash -x, refunds_pending +x: the
                                             processor completed our refund; or processor_cash
                                             -x, wallet +x: a refund made outside Streakpot
+                                            (services/refund_updates.py)
 ``refund-failed:{re}``                      refunds_pending -> wallet: failed before success
 ``refund-reversed:{re}``                    processor_cash +x, wallet -x: failed after success
 ``refund-refused:{refund key}``             refunds_pending -> wallet: the processor refused

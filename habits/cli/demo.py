@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from habits.cli import demo_history
 from habits.extensions import db
 from habits.models import Challenge, Member
-from habits.services import challenges, checkins, communities, enrollments, members, wallets
+from habits.services import challenges, checkins, communities, enrollments, members, wallets, withdrawals
 from habits.services.settlement import settle_due_days
 
 PASSWORD = "demo-password"
@@ -328,9 +328,9 @@ def _withdraw_a_little(session: Session, member: Member, gateway, *, now: dateti
     if available < 1000 or gateway is None:
         session.rollback()
         return
-    withdrawal = wallets.request_withdrawal(session, member, amount_minor=1000, currency="CNY", now=now)
+    withdrawal = withdrawals.request_withdrawal(session, member, amount_minor=1000, currency="CNY", now=now)
     session.commit()
-    wallets.send_withdrawal_refunds(session, withdrawal.id, gateway=gateway, now=now)
+    withdrawals.send_withdrawal_refunds(session, withdrawal.id, gateway=gateway, now=now)
     session.commit()
     gateway.after_commit(session, now=now)
     session.commit()

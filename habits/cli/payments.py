@@ -5,12 +5,15 @@ The gateway comes from ``app.extensions`` (the CLI may not import stripe, even i
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
 from habits.extensions import db
 from habits.payments.reconcile import reconcile_app
+from habits.services.withdrawals import send_due_refunds
 
 payments_cli = AppGroup("payments", help="Payments: reconciliation with the processor.")
 
@@ -37,10 +40,6 @@ def send_refunds_command() -> None:
     """Send every refund still ``requested`` (the processor was unreachable, or the process
     stopped between booking a withdrawal and sending it). Each keeps its idempotency key, so
     running this twice refunds nothing twice."""
-    from datetime import UTC, datetime
-
-    from habits.services.wallets import send_due_refunds
-
     gateway = current_app.extensions["streakpot.gateway"]
     now = datetime.now(UTC)
     refunds = send_due_refunds(db.session, gateway=gateway, now=now)

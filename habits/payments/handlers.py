@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from habits.services import deposits, disputes, wallets
+from habits.services import deposits, disputes, refund_updates
 from habits.services.ports import PaymentGateway
 
 #: Stripe's own ceiling is far below this; anything larger is not a real amount (and would
@@ -121,9 +121,9 @@ def on_payment_failed(ctx: HandlerContext, event: dict) -> None:
     deposits.record_payment_failure(ctx.session, payment_intent_id=intent["id"], reason=reason, now=ctx.now)
 
 
-def _refund_update(refund: dict, *, charge: dict | None = None) -> wallets.RefundUpdate:
+def _refund_update(refund: dict, *, charge: dict | None = None) -> refund_updates.RefundUpdate:
     charge = charge or {}
-    return wallets.RefundUpdate(
+    return refund_updates.RefundUpdate(
         refund_id=refund["id"],
         status=refund.get("status"),
         amount_minor=_amount(refund, "amount"),
@@ -135,12 +135,12 @@ def _refund_update(refund: dict, *, charge: dict | None = None) -> wallets.Refun
     )
 
 
-def _apply_refund(ctx: HandlerContext, update: wallets.RefundUpdate) -> None:
+def _apply_refund(ctx: HandlerContext, update: refund_updates.RefundUpdate) -> None:
     try:
-        wallets.record_refund_update(ctx.session, update, now=ctx.now)
-    except wallets.RefundNotReady as waiting:
+        refund_updates.record_refund_update(ctx.session, update, now=ctx.now)
+    except refund_updates.RefundNotReady as waiting:
         raise EventNotReady(str(waiting))
-    except wallets.RefundUnbookable as unbookable:
+    except refund_updates.RefundUnbookable as unbookable:
         raise EventRejected(str(unbookable))
 
 

@@ -28,7 +28,7 @@ import ledger
 from habits import books
 from habits.books import DisputeStep
 from habits.models.payment import Dispute, DisputeStatus, Payment, Refund, RefundStatus, StripeEvent
-from habits.services.wallets import processor_refund_status
+from habits.services.refund_updates import processor_refund_status
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from habits.books import SettleStep
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.models import Challenge, ChallengeStatus, Enrollment
 from habits.models.settlement import DaySettlement
-from habits.services.wallets import check_processor_cash
+from habits.services.processor_cash import check_processor_cash
 from ledger.invariants import Violation
 from ledger.tables import postings, transactions
 

@@ -28,6 +28,7 @@ from habits.domain.lifecycle import EnrollmentEvent, EnrollmentStatus, next_stat
 from habits.models import Challenge, Enrollment
 from habits.models.payment import Payment, PaymentUse
 from habits.services.errors import EnrollmentClosed, HabitsError, NotFound
+from habits.services.payment_lookups import payment_by_intent
 from habits.services.ports import DepositIntent, PaymentGateway
 from habits.services.wallets import NotEnoughInWallet, available_minor, lock_wallet
 
@@ -246,21 +247,6 @@ def record_payment_failure(
     enrollment.payment_error = reason[:500]
     session.flush()
     return enrollment
-
-
-def payment_by_intent(session: Session, payment_intent_id: str) -> Payment | None:
-    return session.scalar(select(Payment).where(Payment.payment_intent_id == payment_intent_id))
-
-
-def payment_by_charge(session: Session, *, payment_intent_id: str | None, charge_id: str | None):
-    """The payment a refund or dispute points at (by PaymentIntent, else by charge)."""
-    if payment_intent_id:
-        found = payment_by_intent(session, payment_intent_id)
-        if found is not None:
-            return found
-    if charge_id:
-        return session.scalar(select(Payment).where(Payment.charge_id == charge_id))
-    return None
 
 
 def ensure_enrollment_accounts(session: Session, enrollment: Enrollment) -> None:

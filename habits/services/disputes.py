@@ -33,7 +33,8 @@ from habits.books import DisputeStep
 from habits.domain.lifecycle import EnrollmentEvent, EnrollmentStatus, next_status
 from habits.models import Challenge, ChallengeStatus, Enrollment
 from habits.models.payment import Dispute, DisputeStatus, PaymentUse
-from habits.services.deposits import PaymentNotReady, payment_by_charge
+from habits.services.deposits import PaymentNotReady
+from habits.services.payment_lookups import payment_by_charge
 from habits.services.wallets import account_available, lock_wallet
 
 #: Stripe's closed statuses that give the money back to us (an inquiry closed without a chargeback)

@@ -23,7 +23,9 @@ from habits import books
 from habits.domain.instants import rfc3339_utc
 from habits.domain.lifecycle import EnrollmentEvent, EnrollmentStatus, next_status
 from habits.models import Challenge, ChallengeStatus, Community, Enrollment, Member, MembershipStatus
+from habits.services import receipts
 from habits.services.communities import join_community, membership_of
+from habits.services.deposits import start_deposit
 from habits.services.errors import EnrollmentClosed, Forbidden, HabitsError, NotFound
 from habits.services.ports import DepositIntent, PaymentGateway
 
@@ -92,8 +94,6 @@ def enroll(
 
     All or nothing: if the wallet is short (409 from deposits), no enrollment is left behind.
     """
-    from habits.services.deposits import start_deposit
-
     enrollment = join_challenge(session, challenge, member, now=now)
     if gateway is None and not pay_from_wallet:
         raise HabitsError("Card payments are not available on this server; pay from the wallet.")
@@ -195,8 +195,6 @@ def held_minor(session: Session, enrollment: Enrollment) -> int:
 
 def enrollment_money(session: Session, enrollment: Enrollment) -> dict:
     """held, returned, forfeited and won, in minor units, all from the ledger."""
-    from habits.services.receipts import enrollment_money as money_from_receipts
-
-    money = dict(money_from_receipts(session, enrollment))
+    money = dict(receipts.enrollment_money(session, enrollment))
     money["held_minor"] = held_minor(session, enrollment)
     return money

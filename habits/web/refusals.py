@@ -23,7 +23,8 @@ from habits.services.enrollments import AlreadyEnrolled
 from habits.services.errors import EnrollmentClosed, Forbidden, HabitsError, InvalidInput
 from habits.services.members import EmailTaken, InvalidCredentials
 from habits.services.ports import GatewayUnavailable
-from habits.services.wallets import NotEnoughInWallet, NothingRefundable
+from habits.services.wallets import NotEnoughInWallet
+from habits.services.withdrawals import NothingRefundable
 from habits.web.i18n import money, when
 
 #: a refusal's message from its ``extra`` and the zone its instants are shown in

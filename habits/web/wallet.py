@@ -10,7 +10,7 @@ from sqlalchemy import select
 from habits import books
 from habits.extensions import db
 from habits.models import Challenge, Enrollment
-from habits.services import wallets
+from habits.services import wallets, withdrawals
 from habits.web import web_bp
 from habits.web.edge import attempt, gateway, me, read, request_now
 from habits.web.forms import WithdrawalForm, choice
@@ -73,7 +73,7 @@ def wallet():
         if form.validate_on_submit() and _withdraw(form):
             return redirect(url_for("web.wallet"))
         status = 422
-    refunds = {w.id: wallets.withdrawal_refunds(db.session, w) for w in view.withdrawals}
+    refunds = {w.id: withdrawals.withdrawal_refunds(db.session, w) for w in view.withdrawals}
     titles = challenge_titles([entry.key for entry in view.entries])
     return (
         render_template(
@@ -93,7 +93,7 @@ def wallet():
 def _withdraw(form: WithdrawalForm) -> bool:
     """Book the withdrawal (one commit), then send its refunds (a second commit, as the API does)."""
     outcome = attempt(
-        wallets.request_withdrawal,
+        withdrawals.request_withdrawal,
         me(),
         amount_minor=form.amount_minor,
         currency=form.currency.data,
@@ -102,7 +102,7 @@ def _withdraw(form: WithdrawalForm) -> bool:
     if not outcome.ok:
         return False
     withdrawal = outcome.value
-    sent = attempt(wallets.send_withdrawal_refunds, withdrawal.id, gateway=gateway())
+    sent = attempt(withdrawals.send_withdrawal_refunds, withdrawal.id, gateway=gateway())
     if sent.ok:
         gateway().after_commit(db.session, now=request_now())
     db.session.refresh(withdrawal)

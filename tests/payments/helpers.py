@@ -165,7 +165,7 @@ def now_utc() -> datetime:
 def violations(session) -> list:
     """`flask ledger verify`: the ledger's invariants, the habits checks and the payments check."""
     from habits.services import audit
-    from habits.services.wallets import check_processor_cash
+    from habits.services.processor_cash import check_processor_cash
     from ledger.invariants import verify
 
     checks = list(audit.HABITS_CHECKS)

@@ -14,7 +14,7 @@ from habits.models import Enrollment, Member
 from habits.models.payment import Payment, Refund, StripeEvent
 from habits.payments.offline import OfflineGateway
 from habits.payments.webhooks import process_webhook
-from habits.services import deposits, wallets
+from habits.services import deposits, withdrawals
 from tests.factories import make_enrollment, make_member
 from tests.payments.helpers import SECRET, cash, held, open_challenge, sign, succeeded, violations, wallet
 
@@ -179,7 +179,7 @@ def test_two_withdrawals_at_once_cannot_refund_the_wallet_twice(pg_engine, walle
     member = wallet_of_5000
 
     def withdraw(session):
-        return wallets.request_withdrawal(
+        return withdrawals.request_withdrawal(
             session, session.get(Member, member.id), amount_minor=5000, currency="CNY", now=datetime.now(UTC)
         )
 

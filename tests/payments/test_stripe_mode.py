@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.models.payment import EventStatus, RefundStatus, StripeEvent
 from habits.payments.reconcile import reconcile, view_from_gateway
-from habits.services import deposits, wallets
+from habits.services import deposits, withdrawals
 from tests.factories import make_enrollment, make_member
 from tests.payments.helpers import SECRET, cash, held, now_utc, open_challenge, wallet
 
@@ -139,12 +139,14 @@ def test_withdrawal_refunds_at_stripe_and_reconciles(session, client, stripe_mod
         assert deliver(client, succeeded(enrollment)).status_code == 200
     assert wallet(session, member.id, "CNY") == 8000
 
-    withdrawal = wallets.request_withdrawal(session, member, amount_minor=6000, currency="CNY", now=now_utc())
+    withdrawal = withdrawals.request_withdrawal(
+        session, member, amount_minor=6000, currency="CNY", now=now_utc()
+    )
     session.commit()
-    wallets.send_withdrawal_refunds(session, withdrawal.id, gateway=stripe_mode, now=now_utc())
+    withdrawals.send_withdrawal_refunds(session, withdrawal.id, gateway=stripe_mode, now=now_utc())
     session.commit()
 
-    refunds = wallets.withdrawal_refunds(session, withdrawal)
+    refunds = withdrawals.withdrawal_refunds(session, withdrawal)
     assert [r.amount_minor for r in refunds] == [5000, 1000]
     assert all(r.status == RefundStatus.SUCCEEDED and r.refund_id.startswith("re_") for r in refunds)
     at_stripe = {r.id: (r.amount, r.metadata["streakpot_key"]) for r in stripe_client.v1.refunds.list().data}

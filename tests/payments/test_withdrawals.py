@@ -11,8 +11,9 @@ import ledger
 from habits import books
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.models.payment import EventStatus, Payment, Refund, RefundStatus
-from habits.services import wallets
-from habits.services.wallets import NotEnoughInWallet, NothingRefundable
+from habits.services import withdrawals
+from habits.services.wallets import NotEnoughInWallet
+from habits.services.withdrawals import NothingRefundable
 from tests.factories import make_enrollment, make_member
 from tests.payments.helpers import (
     assert_books_clean,
@@ -80,11 +81,11 @@ def win(session, client, gateway, member, amount):
 
 def withdraw(session, gateway, member, amount, currency="CNY"):
     """What POST /me/withdrawals does: book, commit, send, commit, deliver the offline events."""
-    withdrawal = wallets.request_withdrawal(
+    withdrawal = withdrawals.request_withdrawal(
         session, member, amount_minor=amount, currency=currency, now=now_utc()
     )
     session.commit()
-    wallets.send_withdrawal_refunds(session, withdrawal.id, gateway=gateway, now=now_utc())
+    withdrawals.send_withdrawal_refunds(session, withdrawal.id, gateway=gateway, now=now_utc())
     session.commit()
     outcomes = gateway.after_commit(session, now=now_utc())
     assert all(o.status_code == 200 for o in outcomes), outcomes
@@ -111,7 +112,7 @@ def test_withdrawal_across_several_charges_refunds_newest_first_and_keeps_the_re
         4000,
     )
     assert "4000 CNY minor units stay in your wallet" in withdrawal.note
-    refunds = wallets.withdrawal_refunds(session, withdrawal)
+    refunds = withdrawals.withdrawal_refunds(session, withdrawal)
     by_payment = [(session.get(Payment, r.payment_id).enrollment_id, r.amount_minor) for r in refunds]
     assert by_payment == [(third.id, 2000), (second.id, 4000), (first.id, 500)]
     assert all(r.status == RefundStatus.SUCCEEDED for r in refunds)
@@ -122,7 +123,7 @@ def test_withdrawal_across_several_charges_refunds_newest_first_and_keeps_the_re
     assert_books_clean(session)
 
     with pytest.raises(NothingRefundable) as nothing:
-        wallets.request_withdrawal(session, member, amount_minor=100, currency="CNY", now=now_utc())
+        withdrawals.request_withdrawal(session, member, amount_minor=100, currency="CNY", now=now_utc())
     assert nothing.value.status == 409 and "stay in your wallet" in nothing.value.detail
 
 
@@ -130,7 +131,7 @@ def test_a_withdrawal_larger_than_the_wallet_is_refused(session, client, gateway
     member = make_member(session)
     paid = pay(session, client, gateway, member, deposit=3000, ago=timedelta(hours=1), cancelled=True)
     with pytest.raises(NotEnoughInWallet) as refused:
-        wallets.request_withdrawal(session, member, amount_minor=3001, currency="CNY", now=now_utc())
+        withdrawals.request_withdrawal(session, member, amount_minor=3001, currency="CNY", now=now_utc())
     assert refused.value.extra["available_minor"] == 3000
     assert paid.status == EnrollmentStatus.CANCELLED
 
@@ -140,12 +141,14 @@ def refunded(session, client, gateway):
     """A late payment of 3000 in the wallet, 1200 of it withdrawn and sent (not yet completed)."""
     member = make_member(session)
     enrollment = pay(session, client, gateway, member, deposit=3000, ago=timedelta(hours=1), cancelled=True)
-    withdrawal = wallets.request_withdrawal(session, member, amount_minor=1200, currency="CNY", now=now_utc())
+    withdrawal = withdrawals.request_withdrawal(
+        session, member, amount_minor=1200, currency="CNY", now=now_utc()
+    )
     session.commit()
-    wallets.send_withdrawal_refunds(session, withdrawal.id, gateway=gateway, now=now_utc())
+    withdrawals.send_withdrawal_refunds(session, withdrawal.id, gateway=gateway, now=now_utc())
     session.commit()
     gateway.take_outbox()  # the test delivers the completion events itself
-    refund = wallets.withdrawal_refunds(session, withdrawal)[0]
+    refund = withdrawals.withdrawal_refunds(session, withdrawal)[0]
     assert refund.status == RefundStatus.PENDING
     return member, enrollment, refund
 
@@ -245,7 +248,7 @@ def test_a_refund_the_processor_refuses_goes_back_to_the_wallet(session, client,
     monkeypatch.setattr(gateway, "refund", refuse)
     withdrawal = withdraw(session, gateway, member, 3000)
 
-    refund = wallets.withdrawal_refunds(session, withdrawal)[0]
+    refund = withdrawals.withdrawal_refunds(session, withdrawal)[0]
     assert refund.status == RefundStatus.FAILED and "already been refunded" in refund.failure_reason
     assert wallet(session, member.id, "CNY") == 3000 and cash(session, "CNY") == 3000
     assert violations(session) == []
@@ -265,7 +268,7 @@ def test_an_unreachable_processor_leaves_the_refund_requested_and_a_resend_sends
 
     monkeypatch.setattr(gateway, "refund", down)
     withdrawal = withdraw(session, gateway, member, 3000)
-    assert wallets.withdrawal_refunds(session, withdrawal)[0].status == RefundStatus.REQUESTED
+    assert withdrawals.withdrawal_refunds(session, withdrawal)[0].status == RefundStatus.REQUESTED
     assert pending_refunds(session, member.id, "CNY") == 3000
 
     monkeypatch.setattr(gateway, "refund", real_refund)
@@ -273,6 +276,6 @@ def test_an_unreachable_processor_leaves_the_refund_requested_and_a_resend_sends
     assert "1 of 1 requested refund(s) sent" in runner.invoke(args=["payments", "send-refunds"]).output
     assert "0 of 0" in runner.invoke(args=["payments", "send-refunds"]).output
 
-    assert wallets.withdrawal_refunds(session, withdrawal)[0].status == RefundStatus.SUCCEEDED
+    assert withdrawals.withdrawal_refunds(session, withdrawal)[0].status == RefundStatus.SUCCEEDED
     assert cash(session, "CNY") == 0 and pending_refunds(session, member.id, "CNY") == 0
     assert_books_clean(session)

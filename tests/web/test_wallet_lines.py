@@ -26,7 +26,7 @@ from habits.domain.lifecycle import EnrollmentStatus
 from habits.models import Challenge, Enrollment, Member
 from habits.models.payment import Payment, Refund
 from habits.payments import EXTENSION_KEY
-from habits.services import daymarks, deposits, enrollments, wallets
+from habits.services import daymarks, deposits, enrollments, withdrawals
 from habits.services.ports import RefundRefused
 from habits.web.ledger_words import WALLET_LINES, wallet_entry_text
 from tests.factories import at_local, make_challenge, make_checkin, make_enrollment, make_member
@@ -101,17 +101,17 @@ def refund_news(refund: Refund, status: str, session):
 
 def withdraw(session, gateway, member, amount, *, deliver_events=True) -> Refund:
     """What POST /me/withdrawals does: book, commit, send, commit, deliver the offline events."""
-    withdrawal = wallets.request_withdrawal(
+    withdrawal = withdrawals.request_withdrawal(
         session, member, amount_minor=amount, currency="CNY", now=now_utc()
     )
     session.commit()
-    wallets.send_withdrawal_refunds(session, withdrawal.id, gateway=gateway, now=now_utc())
+    withdrawals.send_withdrawal_refunds(session, withdrawal.id, gateway=gateway, now=now_utc())
     session.commit()
     if deliver_events:
         assert all(o.status_code == 200 for o in gateway.after_commit(session, now=now_utc()))
     else:
         gateway.take_outbox()
-    (refund,) = wallets.withdrawal_refunds(session, withdrawal)
+    (refund,) = withdrawals.withdrawal_refunds(session, withdrawal)
     return refund
 
 

@@ -275,17 +275,7 @@ def _lock_debited(session: Session, pairs, accounts: dict[int, Account]) -> None
 def _check_non_negative(session: Session, account_ids: set[int], key: str) -> None:
     ordered = sorted(account_ids)
     for start in range(0, len(ordered), CHUNK):
-        chunk = ordered[start : start + CHUNK]
-        below = session.execute(
-            select(Account.code, _normal_sum(Posting.amount_minor))
-            .join(Posting, Posting.account_id == Account.id)
-            .where(Account.id.in_(chunk))
-            .group_by(Account.id, Account.code, Account.kind)
-            .having(_normal_sum(Posting.amount_minor) < 0)
-            .limit(1)
-        ).first()
-        if below is not None:
-            raise NegativeBalance(f"{key}: account {below[0]} would go to {below[1]}")
+        _refuse_below_zero(session, ordered[start : start + CHUNK], key)
 
 
 def _check_posted(session: Session, transaction: LedgerTransaction, key: str) -> None:
@@ -316,10 +306,16 @@ def _check_posted(session: Session, transaction: LedgerTransaction, key: str) ->
             _normal_amount(Posting.amount_minor) < 0,
         )
     )
+    _refuse_below_zero(session, drawn, key)
+
+
+def _refuse_below_zero(session: Session, account_ids, key: str) -> None:
+    """NegativeBalance naming the first of ``account_ids`` (a list or a SELECT of ids) whose
+    balance, as its owner reads it, is below zero."""
     below = session.execute(
         select(Account.code, _normal_sum(Posting.amount_minor))
         .join(Posting, Posting.account_id == Account.id)
-        .where(Account.id.in_(drawn))
+        .where(Account.id.in_(account_ids))
         .group_by(Account.id, Account.code, Account.kind)
         .having(_normal_sum(Posting.amount_minor) < 0)
         .limit(1)

@@ -165,33 +165,27 @@ def record_payment(session: Session, received: ReceivedPayment, *, now: datetime
     # Dated when the processor confirmed it, not when its webhook reached us: settlement judges
     # "confirmed before day 0's window opened" by the ledger's date.
     confirmed_at = min(received.paid_at, now)
+    # A matching deposit funds the held deposit; a payment nothing can take is kept in the wallet.
     if reason is None:
-        key = books.deposit_key(enrollment.id)
-        held = enrollment.held_account_id
-        ledger.post(
-            session,
-            key=key,
-            currency=received.currency,
-            legs=[ledger.Leg(cash, received.amount_minor), ledger.Leg(held, -received.amount_minor)],
-            memo=f"deposit for enrollment {enrollment.id} ({received.payment_intent_id})",
-            occurred_at=confirmed_at,
-        )
-        _activate(enrollment, now=now)
-        used_for = PaymentUse.DEPOSIT
+        key, used_for = books.deposit_key(enrollment.id), PaymentUse.DEPOSIT
+        to_account = enrollment.held_account_id
+        memo = f"deposit for enrollment {enrollment.id} ({received.payment_intent_id})"
     else:
-        key = books.late_payment_key(received.payment_intent_id)
-        wallet = books.open_account(session, books.wallet(enrollment.member_id, received.currency))
-        ledger.post(
-            session,
-            key=key,
-            currency=received.currency,
-            legs=[ledger.Leg(cash, received.amount_minor), ledger.Leg(wallet, -received.amount_minor)],
-            memo=f"payment {received.payment_intent_id} kept in the wallet: {reason}",
-            occurred_at=confirmed_at,
-        )
-        if enrollment.payment_intent_id == received.payment_intent_id:
-            enrollment.payment_error = f"Your payment arrived but {reason}; it is in your wallet."[:500]
-        used_for = PaymentUse.WALLET
+        key, used_for = books.late_payment_key(received.payment_intent_id), PaymentUse.WALLET
+        to_account = books.open_account(session, books.wallet(enrollment.member_id, received.currency))
+        memo = f"payment {received.payment_intent_id} kept in the wallet: {reason}"
+    ledger.post(
+        session,
+        key=key,
+        currency=received.currency,
+        legs=[ledger.Leg(cash, received.amount_minor), ledger.Leg(to_account, -received.amount_minor)],
+        memo=memo,
+        occurred_at=confirmed_at,
+    )
+    if reason is None:
+        _activate(enrollment, now=now)
+    elif enrollment.payment_intent_id == received.payment_intent_id:
+        enrollment.payment_error = f"Your payment arrived but {reason}; it is in your wallet."[:500]
     payment = Payment(
         payment_intent_id=received.payment_intent_id,
         charge_id=received.charge_id,

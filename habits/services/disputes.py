@@ -111,38 +111,30 @@ def close_dispute(session: Session, news: DisputeNews, *, now: datetime) -> Disp
     enrollment = session.get(Enrollment, dispute.enrollment_id, with_for_update=True, populate_existing=True)
     frozen = books.open_account(session, books.frozen_deposit(enrollment.id, payment_currency))
     f = dispute.frozen_minor
-    if news.status in WON_STATUSES:
-        if dispute.frozen_from == "held":
-            back = books.open_account(session, books.held_deposit(enrollment.id, payment_currency))
-        else:
-            back = lock_wallet(session, enrollment.member_id, payment_currency)
-        if f > 0:
-            ledger.post(
-                session,
-                key=books.dispute_key(dispute.dispute_id, DisputeStep.WON),
-                currency=payment_currency,
-                legs=[ledger.Leg(frozen, f), ledger.Leg(back, -f)],
-                memo=f"dispute {dispute.dispute_id} won: unfrozen",
-                occurred_at=now,
-            )
-        dispute.status = DisputeStatus.WON
-        if dispute.frozen_from == "held":
-            _move(enrollment, EnrollmentEvent.DISPUTE_WON)
-            _catch_up_with_the_challenge(session, dispute, enrollment, now=now)
+    won = news.status in WON_STATUSES
+    step = DisputeStep.WON if won else DisputeStep.LOST
+    memo = "won: unfrozen" if won else "lost: the frozen deposit left processor cash"
+    # Won: the frozen money goes back where it came from. Lost: it left us through the card network.
+    if not won:
+        back = books.open_account(session, books.processor_cash(payment_currency))
+    elif dispute.frozen_from == "held":
+        back = books.open_account(session, books.held_deposit(enrollment.id, payment_currency))
     else:
-        cash = books.open_account(session, books.processor_cash(payment_currency))
-        if f > 0:
-            ledger.post(
-                session,
-                key=books.dispute_key(dispute.dispute_id, DisputeStep.LOST),
-                currency=payment_currency,
-                legs=[ledger.Leg(frozen, f), ledger.Leg(cash, -f)],
-                memo=f"dispute {dispute.dispute_id} lost: the frozen deposit left processor cash",
-                occurred_at=now,
-            )
-        dispute.status = DisputeStatus.LOST
-        if dispute.frozen_from == "held":
-            _move(enrollment, EnrollmentEvent.DISPUTE_LOST)
+        back = lock_wallet(session, enrollment.member_id, payment_currency)
+    if f > 0:
+        ledger.post(
+            session,
+            key=books.dispute_key(dispute.dispute_id, step),
+            currency=payment_currency,
+            legs=[ledger.Leg(frozen, f), ledger.Leg(back, -f)],
+            memo=f"dispute {dispute.dispute_id} {memo}",
+            occurred_at=now,
+        )
+    dispute.status = DisputeStatus.WON if won else DisputeStatus.LOST
+    if dispute.frozen_from == "held":
+        _move(enrollment, EnrollmentEvent.DISPUTE_WON if won else EnrollmentEvent.DISPUTE_LOST)
+        if won:
+            _catch_up_with_the_challenge(session, dispute, enrollment, now=now)
     dispute.closed_at = now
     session.flush()
     return dispute

@@ -37,7 +37,7 @@ def register(data):
 def create_token(data):
     """Log in: exchange email and password for a bearer token (shown once)."""
     ttl_days = current_app.config.get("API_TOKEN_TTL_DAYS", tokens.DEFAULT_TTL_DAYS)
-    return commit(members.log_in, **data, ttl_days=ttl_days)
+    return commit(members.log_in, **data, ttl_days=ttl_days, password_method=password_method())
 
 
 @auth_bp.route("/tokens/current", methods=["DELETE"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from sqlalchemy import select
@@ -66,15 +67,28 @@ def register_member(
     return member
 
 
-# Checked when the email is unknown, so a wrong email costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not a password", method="pbkdf2:sha256:1000")
+@functools.cache
+def dummy_hash(password_method: str) -> str:
+    """A hash made with ``password_method``, checked when the email is unknown: a wrong email
+    then costs what a wrong password costs (same method, same work factor), so the time a login
+    takes does not tell whether an address is registered."""
+    return generate_password_hash("not anybody's password", method=password_method)
 
 
-def check_credentials(session: Session, *, email: str, password: str, now: datetime) -> Member | None:
-    """The member with this email and password, or None (same answer for either mistake)."""
+def check_credentials(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    now: datetime,
+    password_method: str = DEFAULT_PASSWORD_METHOD,
+) -> Member | None:
+    """The member with this email and password, or None (same answer for either mistake).
+
+    ``password_method``: the method registration uses now (the unknown-email path hashes with it)."""
     member = session.scalar(select(Member).where(Member.email == normalize_email(email)))
     if member is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(dummy_hash(password_method), password)
         return None
     return member if check_password_hash(member.password_hash, password) else None
 
@@ -87,9 +101,12 @@ def log_in(
     now: datetime,
     ttl_days: int = DEFAULT_TTL_DAYS,
     name: str = "api",
+    password_method: str = DEFAULT_PASSWORD_METHOD,
 ) -> IssuedToken:
     """Issue an API token for the right email and password; InvalidCredentials (401) otherwise."""
-    member = check_credentials(session, email=email, password=password, now=now)
+    member = check_credentials(
+        session, email=email, password=password, now=now, password_method=password_method
+    )
     if member is None:
         raise InvalidCredentials("The email or the password is not right.")
     return issue_token(session, member, now=now, ttl_days=ttl_days, name=name)

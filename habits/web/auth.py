@@ -73,7 +73,11 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         member = members.check_credentials(
-            db.session, email=form.email.data, password=form.password.data, now=request_now()
+            db.session,
+            email=form.email.data,
+            password=form.password.data,
+            now=request_now(),
+            password_method=password_method(),
         )
         if member is None:
             form.password.errors.append(gettext("The email or the password is not right."))

@@ -25,7 +25,9 @@ def password_method() -> str:
 @auth_bp.response(201, MemberSchema)
 @problems(409)
 def register(data):
-    """Create a member account (then POST /auth/tokens to log in)."""
+    """Create a member account (then POST /auth/tokens to log in).
+
+    A blank password, or one of the most common ones, is refused (422, on ``password``)."""
     return commit(members.register_member, **data, password_method=password_method())
 
 

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from habits.models import Member
-from habits.services.errors import HabitsError, InvalidInput
+from habits.services.errors import FieldError, HabitsError, InvalidInput
+from habits.services.passwords import check_new_password, password_problem
 from habits.services.tokens import DEFAULT_TTL_DAYS, IssuedToken, issue_token, revoke_all_tokens
 
 #: Werkzeug's default (scrypt); tests pass a cheap pbkdf2 through PASSWORD_HASH_METHOD
@@ -45,7 +46,9 @@ def register_member(
     now: datetime,
     password_method: str = DEFAULT_PASSWORD_METHOD,
 ) -> Member:
-    """Create a member. Raises EmailTaken (409) when the address is already registered."""
+    """Create a member. Raises InvalidInput (422) for a blank or common password, EmailTaken (409)
+    when the address is already registered."""
+    check_new_password(password, field="password")
     email = normalize_email(email)
     member = Member(
         email=email,
@@ -131,12 +134,19 @@ def change_password(
     now: datetime,
     password_method: str = DEFAULT_PASSWORD_METHOD,
 ) -> Member:
-    """Set a new password after checking the current one; every API token is revoked."""
+    """Set a new password after checking the current one; every API token is revoked.
+    InvalidInput (422) names each field that is wrong."""
+    errors: dict[str, list[FieldError]] = {}
     if not check_password_hash(member.password_hash, current_password):
-        raise InvalidInput(
-            "The current password is not right.",
-            errors={"current_password": ["The current password is not right."]},
-        )
+        errors["current_password"] = [
+            FieldError("current_password_wrong", "The current password is not right.")
+        ]
+    problem = password_problem(new_password)
+    if problem is not None:
+        errors["new_password"] = [problem]
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise InvalidInput(str(first), errors=errors)
     member.password_hash = generate_password_hash(new_password, method=password_method)
     revoke_all_tokens(session, member, now=now)
     return member

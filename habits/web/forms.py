@@ -127,7 +127,10 @@ def validate_hhmm(form, field):
 class RegisterForm(FlaskForm):
     display_name = StringField(_l("Your name (shown to your groups)"), [required(), length(80)])
     email = StringField(_l("Email"), [required(), length(254)])
-    password = PasswordField(_l("Password (at least 8 characters)"), [required(), length(128, 8)])
+    # InputRequired, not DataRequired (which calls spaces "missing"): the service says why not
+    password = PasswordField(
+        _l("Password (at least 8 characters)"), [InputRequired(message=REQUIRED), length(128, 8)]
+    )
     timezone = StringField(_l("Your time zone"), [required(), validate_zone], default="UTC")
 
     def validate_email(self, field):

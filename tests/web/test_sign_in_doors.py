@@ -1,12 +1,14 @@
-"""The doors around signing in: the cookies it sets, and what an unknown email costs."""
+"""The doors around signing in: the cookies it sets, what an unknown email costs, and which
+passwords may be chosen."""
 
 from __future__ import annotations
 
+import pytest
 from werkzeug.security import check_password_hash
 
 from habits.services import members
 from tests.factories import PASSWORD, make_member
-from tests.web.helpers import post_form
+from tests.web.helpers import post_form, text_of
 
 
 def _set_cookies(response) -> dict[str, str]:
@@ -53,3 +55,29 @@ def test_an_unknown_email_is_checked_with_the_same_method_and_cost(app, client, 
 def test_the_default_method_has_a_dummy_of_its_own_kind():
     stored = members.generate_password_hash("x", method=members.DEFAULT_PASSWORD_METHOD)
     assert members.dummy_hash(members.DEFAULT_PASSWORD_METHOD).split("$", 1)[0] == stored.split("$", 1)[0]
+
+
+@pytest.mark.parametrize("password", ["12345678", "password", "Password1", "qwertyuiop", "iloveyou "])
+def test_register_refuses_a_common_password_and_says_why(client, session, password):
+    body = {"display_name": "Ada", "email": "ada@example.test", "password": password, "timezone": "UTC"}
+    response = post_form(client, "/register", body)
+    assert response.status_code == 422
+    assert "one of the most common ones" in text_of(response)
+    assert client.get("/wallet").status_code == 302
+
+
+def test_register_refuses_a_password_of_spaces(client, session):
+    body = {"display_name": "Ada", "email": "ada@example.test", "password": " " * 8, "timezone": "UTC"}
+    response = post_form(client, "/register", body)
+    assert response.status_code == 422
+    assert client.get("/wallet").status_code == 302
+
+
+def test_the_refusal_is_said_in_chinese_too(client, session):
+    with client.session_transaction() as browser:
+        browser["locale"] = "zh_Hans"
+    body = {"display_name": "Ada", "email": "ada@example.test", "password": "password", "timezone": "UTC"}
+    response = post_form(client, "/register", body)
+    assert response.status_code == 422
+    assert "one of the most common ones" not in text_of(response)
+    assert "常见" in text_of(response)

@@ -39,6 +39,6 @@ def update_me(changes):
 @members_bp.response(204)
 @problems(422)
 def change_password(data):
-    """Set a new password (not blank, not a common one); every API token of the member is
-    revoked (log in again)."""
+    """Set a new password (not blank, not a common one); every API token and web sign-in of the
+    member ends (log in again)."""
     commit(members.change_password, current_member(), **data, password_method=password_method())

@@ -1,4 +1,4 @@
-"""Members: registration, password login and the profile."""
+"""Members: registration, password login, the profile, and ending every session of a member."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from habits.models import Member
 from habits.services.errors import FieldError, HabitsError, InvalidInput
 from habits.services.passwords import check_new_password, password_problem
 from habits.services.tokens import DEFAULT_TTL_DAYS, IssuedToken, issue_token, revoke_all_tokens
+from habits.services.web_sessions import end_all_sessions
 
 #: Werkzeug's default (scrypt); tests pass a cheap pbkdf2 through PASSWORD_HASH_METHOD
 DEFAULT_PASSWORD_METHOD = "scrypt"
@@ -134,8 +135,9 @@ def change_password(
     now: datetime,
     password_method: str = DEFAULT_PASSWORD_METHOD,
 ) -> Member:
-    """Set a new password after checking the current one; every API token is revoked.
-    InvalidInput (422) names each field that is wrong."""
+    """Set a new password after checking the current one, then end every session of the member
+    (web sign-ins and API tokens alike): a page that keeps its browser signed in starts a new
+    session afterwards. InvalidInput (422) names each field that is wrong."""
     errors: dict[str, list[FieldError]] = {}
     if not check_password_hash(member.password_hash, current_password):
         errors["current_password"] = [
@@ -148,5 +150,12 @@ def change_password(
         first = next(iter(errors.values()))[0]
         raise InvalidInput(str(first), errors=errors)
     member.password_hash = generate_password_hash(new_password, method=password_method)
-    revoke_all_tokens(session, member, now=now)
+    end_every_session(session, member, now=now)
     return member
+
+
+def end_every_session(session: Session, member: Member, *, now: datetime) -> None:
+    """End every web session and revoke every API token of ``member``: what a password change or
+    reset does, so whoever held an old cookie or token is signed out everywhere."""
+    end_all_sessions(session, member, now=now)
+    revoke_all_tokens(session, member, now=now)

@@ -144,6 +144,13 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me signed in on this phone"), default=True)
 
 
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), [required(), length(128)])
+    new_password = PasswordField(
+        _l("New password (at least 8 characters)"), [InputRequired(message=REQUIRED), length(128, 8)]
+    )
+
+
 class LanguageForm(FlaskForm):
     locale = HiddenField(validators=[required()])
     next = HiddenField()

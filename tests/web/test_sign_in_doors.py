@@ -81,3 +81,27 @@ def test_the_refusal_is_said_in_chinese_too(client, session):
     assert response.status_code == 422
     assert "one of the most common ones" not in text_of(response)
     assert "常见" in text_of(response)
+
+
+@pytest.mark.parametrize(("password", "words"), [("12345678", "most common"), (" " * 9, "only spaces")])
+def test_a_password_change_refuses_blank_and_common_passwords(client, session, password, words):
+    member = make_member(session)
+    post_form(client, "/login", {"email": member.email, "password": PASSWORD})
+    response = post_form(client, "/account", {"current_password": PASSWORD, "new_password": password})
+    assert response.status_code == 422
+    assert words in text_of(response)
+    # nothing changed: the old password still signs in
+    login = client.post("/api/v1/auth/tokens", json={"email": member.email, "password": PASSWORD})
+    assert login.status_code == 201
+
+
+def test_a_password_change_on_the_page_takes_the_new_password(client, session):
+    member = make_member(session)
+    post_form(client, "/login", {"email": member.email, "password": PASSWORD})
+    response = post_form(
+        client, "/account", {"current_password": PASSWORD, "new_password": "a brand new secret"}
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/account"
+    assert "Your password is changed." in text_of(client.get("/account"))
+    login = client.post("/api/v1/auth/tokens", json={"email": member.email, "password": "a brand new secret"})
+    assert login.status_code == 201

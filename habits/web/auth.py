@@ -42,8 +42,10 @@ def password_method() -> str:
 
 
 def session_lifetime() -> timedelta:
-    """How long a sign-in lives on the server: as long as the remember cookie."""
-    return timedelta(seconds=int(current_app.config["REMEMBER_COOKIE_DURATION"]))
+    """How long a sign-in lives on the server: as long as the remember cookie (Flask-Login takes
+    seconds or a timedelta)."""
+    duration = current_app.config["REMEMBER_COOKIE_DURATION"]
+    return duration if isinstance(duration, timedelta) else timedelta(seconds=int(duration))
 
 
 #: where Flask-Login keeps the signed-in identity (for us: the web session's key)

@@ -6,10 +6,13 @@ them in a fresh client, as someone who copied a cookie would.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from flask_login.utils import encode_cookie
 
 from tests.api.helpers import auth_headers
 from tests.factories import PASSWORD, make_member
+from tests.timehelpers import travel
 from tests.web.helpers import csrf_token, post_form
 
 REMEMBER = "remember_token"
@@ -182,3 +185,16 @@ def test_a_wrong_current_password_changes_nothing(app, session):
 def test_the_account_page_needs_a_signed_in_member(client, session):
     response = client.get("/account")
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_a_sign_in_ends_on_the_server_when_its_lifetime_does(app, client, session, monkeypatch):
+    monkeypatch.setitem(app.config, "REMEMBER_COOKIE_DURATION", timedelta(days=30))
+    member = make_member(session)
+    start = datetime.now(UTC)
+    with travel(start):
+        sign_in(client, member)
+        copied = cookie(client, REMEMBER)
+    with travel(start + timedelta(days=29)):
+        assert signed_in(replay(app, **{REMEMBER: copied}))
+    with travel(start + timedelta(days=30, seconds=1)):
+        assert not signed_in(replay(app, **{REMEMBER: copied}))

@@ -41,6 +41,7 @@ def load_settings(app: Flask, overrides: dict | None) -> None:
     app.config.from_prefixed_env("STREAKPOT")
     app.config.update(overrides or {})
     settings.fill_demo_secrets(app.config, app.instance_path)
+    settings.fill_environment_defaults(app.config)
     settings.validate_config(app.config)
 
 

@@ -50,6 +50,7 @@ def environment(args) -> dict:
         STREAKPOT_SECRET_KEY="bench-" + "x" * 40,
         STREAKPOT_STRIPE_WEBHOOK_SECRET="whsec_bench",
         STREAKPOT_PAYMENTS_MODE="offline",
+        STREAKPOT_STAGING="true",  # production settings with offline payments: a staging server
         STREAKPOT_SCHEDULER_MODE="off",
         STREAKPOT_RATELIMIT_STORAGE_URI=REDIS_URL,
         STREAKPOT_LOG_LEVEL="WARNING",

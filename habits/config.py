@@ -38,8 +38,20 @@ class Config:
     LOG_FORMAT = "json"  # "json" | "text"
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
+    #: a staging server: production settings, yet offline payments allowed (the demo's test card)
+    STAGING = False
+    # Both cookies that sign a browser in (Flask's session, Flask-Login's "keep me signed in"):
+    # never readable by scripts, not sent on other sites' sub-requests or form posts, and over
+    # HTTPS only in production (``None``: decided by STREAKPOT_ENV at start-up).
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE: bool | None = None
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE: bool | None = None
+    #: how long "keep me signed in" lasts, in seconds: the remember cookie and the server's
+    #: record of the sign-in (habits.services.web_sessions) both end then
+    REMEMBER_COOKIE_DURATION = 365 * 24 * 3600
     # flask-smorest: the OpenAPI document lives at /api/v1/openapi.json
     API_TITLE = "Streakpot"
     API_VERSION = "v1"
@@ -78,6 +90,17 @@ def fill_demo_secrets(config: dict, instance_path: str) -> None:
         )
 
 
+SECURE_COOKIES = ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE")
+
+
+def fill_environment_defaults(config: dict) -> None:
+    """Settings whose default depends on STREAKPOT_ENV: cookies are Secure in production only
+    (the demo runs on plain http://localhost)."""
+    for name in SECURE_COOKIES:
+        if config.get(name) is None:
+            config[name] = config.get("STREAKPOT_ENV") == "production"
+
+
 def validate_config(config: dict) -> None:
     """Stop start-up with one clear sentence for the first setting that is missing or wrong."""
     for name, allowed in ALLOWED.items():
@@ -89,6 +112,10 @@ def validate_config(config: dict) -> None:
             "STREAKPOT_SECRET_KEY is missing: production needs a long random secret "
             "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)."
         )
+    if not isinstance(config.get("STAGING", False), bool):
+        raise ConfigError(f"STREAKPOT_STAGING must be true or false; it is {config.get('STAGING')!r}.")
+    if config["STREAKPOT_ENV"] == "production":
+        _validate_production(config)
     if config["PAYMENTS_MODE"] == "stripe":
         for name in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"):
             if not config.get(name):
@@ -99,3 +126,16 @@ def validate_config(config: dict) -> None:
         )
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         raise ConfigError("STREAKPOT_SQLALCHEMY_DATABASE_URI is missing.")
+
+
+def _validate_production(config: dict) -> None:
+    if config["PAYMENTS_MODE"] == "offline" and not config.get("STAGING"):
+        raise ConfigError(
+            "STREAKPOT_PAYMENTS_MODE is offline, whose test card pays deposits with no money: "
+            "production needs STREAKPOT_PAYMENTS_MODE=stripe, or STREAKPOT_STAGING=true on a staging server."
+        )
+    for name in SECURE_COOKIES:
+        if not config.get(name):
+            raise ConfigError(
+                f"STREAKPOT_{name} is false: production serves its sign-in cookies over HTTPS only."
+            )

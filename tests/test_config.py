@@ -84,3 +84,47 @@ def test_the_app_starts_and_serves_with_rate_limits_switched_off(settings):
         assert app.test_client().get("/api/v1/openapi.json").status_code == 200
     finally:
         limiter.enabled = enabled  # the limiter object is shared by every app of the test run
+
+
+def test_production_refuses_offline_payments_naming_the_staging_setting(settings):
+    settings.update(STREAKPOT_ENV="production", PAYMENTS_MODE="offline")
+    with pytest.raises(ConfigError) as refused:
+        create_app(settings)
+    sentence = str(refused.value)
+    assert "STREAKPOT_PAYMENTS_MODE is offline" in sentence and "STREAKPOT_STAGING=true" in sentence
+    assert sentence.count(". ") == 0 and sentence.endswith(".")  # one sentence
+
+
+def test_a_staging_server_may_run_production_with_offline_payments(settings, monkeypatch):
+    settings.update(STREAKPOT_ENV="production", PAYMENTS_MODE="offline")
+    monkeypatch.setenv("STREAKPOT_STAGING", "true")
+    assert create_app(settings).config["STAGING"] is True
+
+
+def test_staging_must_be_true_or_false(settings):
+    settings.update(STAGING="yes please")
+    with pytest.raises(ConfigError, match="STREAKPOT_STAGING must be true or false"):
+        create_app(settings)
+
+
+def test_production_cookies_are_secure_http_only_and_same_site_lax(settings):
+    settings.update(STREAKPOT_ENV="production", STAGING=True)
+    app = create_app(settings)
+    for prefix in ("SESSION_COOKIE", "REMEMBER_COOKIE"):
+        assert app.config[f"{prefix}_SECURE"] is True
+        assert app.config[f"{prefix}_HTTPONLY"] is True
+        assert app.config[f"{prefix}_SAMESITE"] == "Lax"
+    page = app.test_client().get("/login", base_url="https://streakpot.example")
+    (session_cookie,) = [c for c in page.headers.getlist("Set-Cookie") if c.startswith("session=")]
+    assert "Secure" in session_cookie and "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie
+
+
+def test_cookies_are_not_secure_outside_production(settings):
+    app = create_app(settings)
+    assert app.config["SESSION_COOKIE_SECURE"] is False and app.config["REMEMBER_COOKIE_SECURE"] is False
+
+
+def test_production_refuses_cookies_that_are_not_secure(settings):
+    settings.update(STREAKPOT_ENV="production", STAGING=True, REMEMBER_COOKIE_SECURE=False)
+    with pytest.raises(ConfigError, match="STREAKPOT_REMEMBER_COOKIE_SECURE is false"):
+        create_app(settings)

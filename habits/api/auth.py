@@ -25,7 +25,9 @@ def password_method() -> str:
 @auth_bp.response(201, MemberSchema)
 @problems(409)
 def register(data):
-    """Create a member account (then POST /auth/tokens to log in)."""
+    """Create a member account (then POST /auth/tokens to log in).
+
+    A blank password, or one of the most common ones, is refused (422, on ``password``)."""
     return commit(members.register_member, **data, password_method=password_method())
 
 
@@ -37,7 +39,7 @@ def register(data):
 def create_token(data):
     """Log in: exchange email and password for a bearer token (shown once)."""
     ttl_days = current_app.config.get("API_TOKEN_TTL_DAYS", tokens.DEFAULT_TTL_DAYS)
-    return commit(members.log_in, **data, ttl_days=ttl_days)
+    return commit(members.log_in, **data, ttl_days=ttl_days, password_method=password_method())
 
 
 @auth_bp.route("/tokens/current", methods=["DELETE"])

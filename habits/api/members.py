@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from habits.api.auth import password_method
 from habits.api.docs import problems
 from habits.api.edge import commit
+from habits.api.ratelimits import login_limit
 from habits.api.schemas.members import MemberSchema, MemberUpdateSchema, PasswordChangeSchema
 from habits.api.security import auth_required, current_member
 from habits.services import members
@@ -33,9 +34,11 @@ def update_me(changes):
 
 @members_bp.route("/password", methods=["POST"])
 @auth_required
+@login_limit  # it checks the current password: as guessable as logging in
 @members_bp.arguments(PasswordChangeSchema)
 @members_bp.response(204)
 @problems(422)
 def change_password(data):
-    """Set a new password; every API token of the member is revoked (log in again)."""
+    """Set a new password (not blank, not a common one); every API token and web sign-in of the
+    member ends (log in again)."""
     commit(members.change_password, current_member(), **data, password_method=password_method())

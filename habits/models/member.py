@@ -1,4 +1,4 @@
-"""Members and their API tokens."""
+"""Members, their API tokens and their signed-in web sessions."""
 
 from __future__ import annotations
 
@@ -50,3 +50,17 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     member: Mapped[Member] = relationship(back_populates="tokens", lazy="raise_on_sql")
+
+
+class WebSession(Base):
+    """A signed-in browser. The browser holds a random key (in the signed session cookie and, to
+    stay signed in, the remember cookie); only its SHA-256 is stored. Deleting the row ends the
+    session on the server, whatever copies of the cookies exist (services/web_sessions.py)."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,7 +1,8 @@
-"""Members: registration, password login and the profile."""
+"""Members: registration, password login, the profile, and ending every session of a member."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from sqlalchemy import select
@@ -10,8 +11,10 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from habits.models import Member
-from habits.services.errors import HabitsError, InvalidInput
+from habits.services.errors import FieldError, HabitsError, InvalidInput
+from habits.services.passwords import check_new_password, password_problem
 from habits.services.tokens import DEFAULT_TTL_DAYS, IssuedToken, issue_token, revoke_all_tokens
+from habits.services.web_sessions import end_all_sessions
 
 #: Werkzeug's default (scrypt); tests pass a cheap pbkdf2 through PASSWORD_HASH_METHOD
 DEFAULT_PASSWORD_METHOD = "scrypt"
@@ -44,7 +47,9 @@ def register_member(
     now: datetime,
     password_method: str = DEFAULT_PASSWORD_METHOD,
 ) -> Member:
-    """Create a member. Raises EmailTaken (409) when the address is already registered."""
+    """Create a member. Raises InvalidInput (422) for a blank or common password, EmailTaken (409)
+    when the address is already registered."""
+    check_new_password(password, field="password")
     email = normalize_email(email)
     member = Member(
         email=email,
@@ -66,15 +71,28 @@ def register_member(
     return member
 
 
-# Checked when the email is unknown, so a wrong email costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not a password", method="pbkdf2:sha256:1000")
+@functools.cache
+def dummy_hash(password_method: str) -> str:
+    """A hash made with ``password_method``, checked when the email is unknown: a wrong email
+    then costs what a wrong password costs (same method, same work factor), so the time a login
+    takes does not tell whether an address is registered."""
+    return generate_password_hash("not anybody's password", method=password_method)
 
 
-def check_credentials(session: Session, *, email: str, password: str, now: datetime) -> Member | None:
-    """The member with this email and password, or None (same answer for either mistake)."""
+def check_credentials(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    now: datetime,
+    password_method: str = DEFAULT_PASSWORD_METHOD,
+) -> Member | None:
+    """The member with this email and password, or None (same answer for either mistake).
+
+    ``password_method``: the method registration uses now (the unknown-email path hashes with it)."""
     member = session.scalar(select(Member).where(Member.email == normalize_email(email)))
     if member is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(dummy_hash(password_method), password)
         return None
     return member if check_password_hash(member.password_hash, password) else None
 
@@ -87,9 +105,12 @@ def log_in(
     now: datetime,
     ttl_days: int = DEFAULT_TTL_DAYS,
     name: str = "api",
+    password_method: str = DEFAULT_PASSWORD_METHOD,
 ) -> IssuedToken:
     """Issue an API token for the right email and password; InvalidCredentials (401) otherwise."""
-    member = check_credentials(session, email=email, password=password, now=now)
+    member = check_credentials(
+        session, email=email, password=password, now=now, password_method=password_method
+    )
     if member is None:
         raise InvalidCredentials("The email or the password is not right.")
     return issue_token(session, member, now=now, ttl_days=ttl_days, name=name)
@@ -114,12 +135,27 @@ def change_password(
     now: datetime,
     password_method: str = DEFAULT_PASSWORD_METHOD,
 ) -> Member:
-    """Set a new password after checking the current one; every API token is revoked."""
+    """Set a new password after checking the current one, then end every session of the member
+    (web sign-ins and API tokens alike): a page that keeps its browser signed in starts a new
+    session afterwards. InvalidInput (422) names each field that is wrong."""
+    errors: dict[str, list[FieldError]] = {}
     if not check_password_hash(member.password_hash, current_password):
-        raise InvalidInput(
-            "The current password is not right.",
-            errors={"current_password": ["The current password is not right."]},
-        )
+        errors["current_password"] = [
+            FieldError("current_password_wrong", "The current password is not right.")
+        ]
+    problem = password_problem(new_password)
+    if problem is not None:
+        errors["new_password"] = [problem]
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise InvalidInput(str(first), errors=errors)
     member.password_hash = generate_password_hash(new_password, method=password_method)
-    revoke_all_tokens(session, member, now=now)
+    end_every_session(session, member, now=now)
     return member
+
+
+def end_every_session(session: Session, member: Member, *, now: datetime) -> None:
+    """End every web session and revoke every API token of ``member``: what a password change or
+    reset does, so whoever held an old cookie or token is signed out everywhere."""
+    end_all_sessions(session, member, now=now)
+    revoke_all_tokens(session, member, now=now)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from flask import Blueprint
 
 from habits.extensions import db, login_manager
-from habits.models import Member
+from habits.services import web_sessions
+from habits.unit_of_work import request_now
 
 web_bp = Blueprint("web", __name__)
 
@@ -19,6 +20,7 @@ def init_web(app) -> None:
     # The page modules import web_bp from here (a true cycle), so they are imported once it
     # exists: they add their routes to it when imported, before it is registered.
     from habits.web import (  # noqa: F401
+        account,
         auth,
         challenges,
         checkin,
@@ -32,11 +34,9 @@ def init_web(app) -> None:
     )
 
     @login_manager.user_loader
-    def load_member(member_id: str):
-        try:
-            return db.session.get(Member, int(member_id))
-        except (TypeError, ValueError):
-            return None
+    def load_member(key: str):
+        # what Flask-Login keeps is the key of a web session held on the server (web/auth.py)
+        return web_sessions.member_for_key(db.session, key, now=request_now())
 
     login_manager.login_view = "web.login"
     login_manager.login_message = i18n.LOGIN_NEEDED

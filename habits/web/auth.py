@@ -1,17 +1,27 @@
-"""Register, log in and out (Flask-Login session cookie, CSRF on every form), and the language switch."""
+"""Register, log in and out, and the language switch (CSRF on every form).
+
+A sign-in is a row on the server (``habits.services.web_sessions``): Flask-Login keeps that
+session's random key where it would keep a user id, in the signed session cookie and, for
+"keep me signed in", in the remember cookie; the user loader (habits/web/__init__.py) finds the
+member by it on every request. So logging out, or changing the password, ends a sign-in on the
+server, whatever copies of its cookies exist.
+"""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_babel import refresh as refresh_locale
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_login.config import COOKIE_NAME
 
 from habits.extensions import db, limiter
-from habits.services import members
+from habits.services import members, web_sessions
 from habits.web import web_bp
-from habits.web.edge import attempt, me, request_now, safe_next
+from habits.web.edge import attempt, commit, me, request_now, safe_next
 from habits.web.forms import COMMON_ZONES, EmptyForm, LanguageForm, LoginForm, RegisterForm
 from habits.web.i18n import SESSION_KEY, current_locale
 
@@ -31,13 +41,45 @@ def password_method() -> str:
     return current_app.config.get("PASSWORD_HASH_METHOD") or members.DEFAULT_PASSWORD_METHOD
 
 
+def session_lifetime() -> timedelta:
+    """How long a sign-in lives on the server: as long as the remember cookie (Flask-Login takes
+    seconds or a timedelta)."""
+    duration = current_app.config["REMEMBER_COOKIE_DURATION"]
+    return duration if isinstance(duration, timedelta) else timedelta(seconds=int(duration))
+
+
+#: where Flask-Login keeps the signed-in identity (for us: the web session's key)
+USER_ID_KEY = "_user_id"
+
+
+def signed_in_key() -> str | None:
+    return session.get(USER_ID_KEY)
+
+
 def _sign_in(member, remember: bool) -> None:
+    """Start a new web session for ``member`` in a fresh cookie session (no fixation: nothing
+    the browser's session held before survives but the language it chose)."""
     chosen = session.get(SESSION_KEY)
-    session.clear()  # a fresh session at sign-in (no fixation); keep the language they chose
+    session.clear()
     if chosen:
         session[SESSION_KEY] = chosen
+    key = commit(web_sessions.start_session, member, lifetime=session_lifetime())
     login_user(member, remember=remember)
+    # Flask-Login stored member.get_id(); the loader looks sessions up by key, and the remember
+    # cookie is written from this value after the request.
+    session[USER_ID_KEY] = key
     refresh_locale()
+
+
+def keeps_signed_in() -> bool:
+    """Whether this browser holds a remember cookie ("keep me signed in")."""
+    return current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
+
+
+def rotate_session(member) -> None:
+    """After every session of the member was ended (a password change), sign this browser in
+    again with a new key, remembered as before."""
+    _sign_in(member, remember=keeps_signed_in())
 
 
 @web_bp.route("/register", methods=["GET", "POST"])
@@ -73,7 +115,11 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         member = members.check_credentials(
-            db.session, email=form.email.data, password=form.password.data, now=request_now()
+            db.session,
+            email=form.email.data,
+            password=form.password.data,
+            now=request_now(),
+            password_method=password_method(),
         )
         if member is None:
             form.password.errors.append(gettext("The email or the password is not right."))
@@ -90,8 +136,10 @@ def login():
 def logout():
     if EmptyForm().validate_on_submit():
         chosen = current_locale()
-        logout_user()
+        commit(web_sessions.end_session, signed_in_key())
         session.clear()
+        # after clearing: logout_user leaves Flask-Login's note to delete the remember cookie
+        logout_user()
         session[SESSION_KEY] = chosen
         flash(gettext("You are signed out."))
     return redirect(url_for("web.home"))

@@ -74,8 +74,8 @@ def found(value):
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """A local path to go back to, never another site (open redirects)."""
-    if not target:
+    """A local path to go back to, never another site (open redirects), never a header break."""
+    if not target or not target.isprintable():  # CR/LF, tabs, NUL: browsers strip some, headers break
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

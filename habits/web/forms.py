@@ -127,7 +127,10 @@ def validate_hhmm(form, field):
 class RegisterForm(FlaskForm):
     display_name = StringField(_l("Your name (shown to your groups)"), [required(), length(80)])
     email = StringField(_l("Email"), [required(), length(254)])
-    password = PasswordField(_l("Password (at least 8 characters)"), [required(), length(128, 8)])
+    # InputRequired, not DataRequired (which calls spaces "missing"): the service says why not
+    password = PasswordField(
+        _l("Password (at least 8 characters)"), [InputRequired(message=REQUIRED), length(128, 8)]
+    )
     timezone = StringField(_l("Your time zone"), [required(), validate_zone], default="UTC")
 
     def validate_email(self, field):
@@ -139,6 +142,13 @@ class LoginForm(FlaskForm):
     email = StringField(_l("Email"), [required(), length(254)])
     password = PasswordField(_l("Password"), [required(), length(128)])
     remember = BooleanField(_l("Keep me signed in on this phone"), default=True)
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), [required(), length(128)])
+    new_password = PasswordField(
+        _l("New password (at least 8 characters)"), [InputRequired(message=REQUIRED), length(128, 8)]
+    )
 
 
 class LanguageForm(FlaskForm):

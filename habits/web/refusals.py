@@ -146,6 +146,12 @@ FIELD_MESSAGES: dict[str, FieldMessage] = {
     # habits.services.communities.join_community
     "invite_code_wrong": lambda params: gettext("The invite code is missing or not right."),
     "join_answers_missing": lambda params: gettext("Please answer each join question."),
+    # habits.services.passwords and members.change_password
+    "password_blank": lambda params: gettext("A password cannot be only spaces."),
+    "password_too_common": lambda params: gettext(
+        "This password is one of the most common ones, which are guessed first: choose another."
+    ),
+    "current_password_wrong": lambda params: gettext("The current password is not right."),
 }
 
 

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from flask_babel import force_locale
 
-from habits.services import challenges, communities
+from habits.services import challenges, communities, members
 from habits.services.challenges import ChallengeStarted
 from habits.services.checkins import AlreadyCheckedIn, CheckInClosed
 from habits.services.errors import FieldError, Forbidden, HabitsError, InvalidInput
@@ -67,6 +67,11 @@ def test_every_field_code_in_the_table_is_one_a_service_writes(session):
             session, club, make_member(session), invite_code="nope", answers=[""], now=now
         )
     written |= {error.code for errors in refused.value.errors.values() for error in errors}
+    member = make_member(session)
+    for current, new in (("not it", " " * 8), ("not it", "password")):
+        with pytest.raises(InvalidInput) as refused:
+            members.change_password(session, member, current_password=current, new_password=new, now=now)
+        written |= {error.code for errors in refused.value.errors.values() for error in errors}
     assert set(FIELD_MESSAGES) - written == set()
 
 

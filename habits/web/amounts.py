@@ -17,6 +17,7 @@ Whether the amount is in range (positive, at most what the API takes) is the for
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from decimal import Decimal
 
@@ -38,6 +39,8 @@ MAX_CHARS = 32
 #: digits left after the signs are set aside: ten billion billion minor units, whatever the exponent
 MAX_DIGITS = 20
 DIGITS = frozenset("0123456789")
+#: a percentage: up to three whole digits and two decimals
+PERCENT = re.compile(r"(\d{0,3})(?:\.(\d{0,2}))?", re.ASCII)
 
 
 class AmountRefused(ValueError):
@@ -110,6 +113,20 @@ def _readings(text: str, group: str, decimal: str) -> list[Decimal]:
         if left and right:
             readings.append(Decimal(f"{left}.{right}"))
     return list(dict.fromkeys(readings))
+
+
+def read_percent_bps(text: str | None, *, locale: str | None = None) -> int | None:
+    """Basis points for a percentage typed on a page (``2.5`` or ``2.5%`` -> 250), from 0 to
+    100 % with at most two decimals; None otherwise. Matched digit by digit, never converted:
+    ``Decimal("1e1000000") * 100`` overflowed (a 500 on the launch form)."""
+    if not isinstance(text, str) or len(text) > MAX_CHARS:
+        return None
+    cleaned = unicodedata.normalize("NFKC", text).strip().removesuffix("%").strip()
+    match = PERCENT.fullmatch(cleaned.replace(get_decimal_symbol(locale or current_locale()), "."))
+    if match is None or not any(char in DIGITS for char in cleaned):
+        return None
+    bps = int(match[1] or "0") * 100 + int((match[2] or "").ljust(2, "0"))
+    return bps if bps <= 10_000 else None
 
 
 # -- what the pages say -----------------------------------------------------------------------

@@ -41,7 +41,7 @@ try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
     from wtforms.fields.choices import SelectChoice
 except ImportError:  # pragma: no cover - older WTForms
     SelectChoice = None
-from habits.web.amounts import AmountRefused, read_amount, refusal_message
+from habits.web.amounts import AmountRefused, read_amount, read_percent_bps, refusal_message
 from habits.web.i18n import SUPPORTED, money, valid_zone
 
 REQUIRED = _l("This field is required.")
@@ -299,14 +299,10 @@ class ChallengeForm(FlaskForm):
         self.deposit_minor = read_amount_field(field, self.currency.data, maximum_minor=MAX_DEPOSIT_MINOR)
 
     def validate_fee_percent(self, field):
-        try:
-            percent = Decimal((field.data or "").strip())
-        except InvalidOperation:
-            percent = None
-        bps = percent * 100 if percent is not None and percent.is_finite() else None
-        if bps is None or bps != bps.to_integral_value() or not 0 <= bps <= 10000:
+        # read without Decimal: "1e1000000" overflowed the multiplication (a 500)
+        self.fee_bps = read_percent_bps(field.data)
+        if self.fee_bps is None:
             raise ValidationError(_l("A percentage from 0 to 100, with at most two decimals."))
-        self.fee_bps = int(bps)
 
     def rules(self) -> dict:
         """The rules in the services' shape (the API's field names)."""

@@ -256,3 +256,26 @@ def test_leaving_a_running_challenge_says_what_goes_to_the_pot_first(client, ses
     session.refresh(world.enrollment)
     assert world.enrollment.status == EnrollmentStatus.WITHDRAWN
     assert session.scalar(select(Enrollment.withdrew_at).where(Enrollment.id == world.enrollment.id))
+
+
+@pytest.mark.parametrize("fee", ["1e1000000", "1e600000", "100.01", "-1", "2.555", "NaN"])
+def test_a_fee_that_is_not_a_plain_percentage_is_a_field_error(client, session, world, fee):
+    before = _count(session, Challenge)
+    with travel(at_local(world.challenge, 0, "04:00")):
+        log_in(client, world.organizer)
+        response = post_form(
+            client, f"/communities/{world.community.id}/challenges/new", {**GOOD_RULES, "fee_percent": fee}
+        )
+    assert response.status_code == 422
+    assert "A percentage from 0 to 100, with at most two decimals." in text_of(response)
+    assert _count(session, Challenge) == before
+
+
+@pytest.mark.parametrize(("fee", "bps"), [("2.5", 250), ("2.5%", 250), ("0", 0), ("100", 10000), (".5", 50)])
+def test_a_fee_is_read_to_the_basis_point(client, session, world, fee, bps):
+    with travel(at_local(world.challenge, 0, "04:00")):
+        log_in(client, world.organizer)
+        url = f"/communities/{world.community.id}/challenges/new"
+        asked = post_form(client, url, {**GOOD_RULES, "fee_percent": fee})
+        assert confirm(client, url, asked).status_code == 302
+    assert session.scalar(select(Challenge.fee_bps).where(Challenge.title == GOOD_RULES["title"])) == bps

@@ -14,7 +14,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from habits.api.edge import commit, read, request_now
-from habits.api.schemas.common import MAX_PER_PAGE, UTCInstant
+from habits.api.schemas.common import MAX_PER_PAGE, UTCInstant, currency_field
 from habits.api.security import auth_required, current_member
 from habits.extensions import db
 from habits.services import wallets, withdrawals
@@ -22,16 +22,6 @@ from habits.services import wallets, withdrawals
 GATEWAY = "streakpot.gateway"
 
 wallets_bp = Blueprint("wallets", __name__, url_prefix="/api/v1/me", description="Wallet and withdrawals")
-
-
-class CurrencyField(fields.String):
-    """ISO 4217, three letters; accepted in any case, answered in upper case."""
-
-    def __init__(self, **kwargs):
-        super().__init__(validate=validate.Regexp(r"^[A-Za-z]{3}$", error="Not an ISO 4217 code."), **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).upper()
 
 
 class BalanceSchema(Schema):
@@ -89,7 +79,7 @@ class WalletArgsSchema(Schema):
 
 class WithdrawalCreateSchema(Schema):
     amount_minor = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10**12))
-    currency = CurrencyField(required=True)
+    currency = currency_field(required=True)
 
 
 def _as_dict(withdrawal) -> dict:

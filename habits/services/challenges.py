@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 import ledger
 from habits import books
+from habits.domain import currencies
 from habits.domain.calendar import (
     MAX_DAYS,
     Schedule,
@@ -89,6 +90,10 @@ def check_rules(values: dict, *, now: datetime) -> dict[str, list[FieldError]]:
     def add(field: str, code: str, message: str, **params) -> None:
         errors.setdefault(field, []).append(FieldError(code, message, **params))
 
+    # exactly a code of the table: a near miss ("USD\n") would take card payments never booked
+    if not currencies.is_currency(values["currency"]):
+        add("currency", "unknown_currency", "Not a currency we take: use a code from the list, e.g. CNY.")
+
     open_minute = close_minute = None
     try:
         open_minute = parse_hhmm(values["window_open"])
@@ -148,6 +153,12 @@ def check_rules(values: dict, *, now: datetime) -> dict[str, list[FieldError]]:
     return errors
 
 
+def review_rules(rules: dict, *, now: datetime) -> dict[str, list[FieldError]]:
+    """What ``launch_challenge`` would refuse in ``rules`` (the defaults filled in), before
+    anyone confirms: the launch page's review step asks this."""
+    return check_rules({**DEFAULTS, **rules}, now=now)
+
+
 def launch_challenge(
     session: Session, community: Community, organizer: Member, *, rules: dict, now: datetime
 ) -> Challenge:
@@ -158,7 +169,7 @@ def launch_challenge(
     """
     require_organizing(session, community, organizer, "launch a challenge")
     values = {**DEFAULTS, **rules}
-    errors = check_rules(values, now=now)
+    errors = review_rules(rules, now=now)
     if errors:
         raise InvalidInput("These challenge rules do not hold together.", errors=errors)
     challenge = Challenge(

@@ -1,5 +1,5 @@
 """My enrollment (status, money, per-day receipts), paying the deposit, quitting, rest days, and a
-day's settlement statement."""
+day's settlement statement. Paying and quitting ask to confirm first (``habits.web.confirm``)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from habits.extensions import db
 from habits.models import Challenge, Community
 from habits.services import checkins, daymarks, deposits, enrollments, receipts, wallets
 from habits.web import web_bp
+from habits.web.confirm import confirmed, render_confirmation
 from habits.web.edge import attempt, gateway, me, read, request_now
 from habits.web.forms import EmptyForm, RestDayForm, choice
 from habits.web.i18n import money
@@ -52,6 +53,10 @@ def rest_day_choices(challenge: Challenge, enrollment) -> list:
     return choices
 
 
+def quittable(enrollment) -> bool:
+    return enrollment.status in (EnrollmentStatus.PENDING_PAYMENT, EnrollmentStatus.ACTIVE)
+
+
 @web_bp.get("/enrollments/<int:enrollment_id>")
 @login_required
 def enrollment(enrollment_id: int):
@@ -64,7 +69,6 @@ def enrollment(enrollment_id: int):
     own, _ = checkins.own_check_ins(db.session, enrollment, page=1, per_page=RECEIPTS_PER_PAGE)
     rest_form = RestDayForm()
     rest_form.day.choices = rest_day_choices(challenge, enrollment)
-    quittable = enrollment.status in (EnrollmentStatus.PENDING_PAYMENT, EnrollmentStatus.ACTIVE)
     return render_template(
         "enrollments/detail.html",
         enrollment=enrollment,
@@ -76,7 +80,7 @@ def enrollment(enrollment_id: int):
         today=today,
         stakes=daily_stakes(enrollment.deposit_minor, challenge.days),
         rest_form=rest_form,
-        quit_form=EmptyForm() if quittable else None,
+        quit_form=EmptyForm() if quittable(enrollment) else None,
         before_start=request_now() < challenge.day_zero_opens_at,
     )
 
@@ -91,16 +95,17 @@ def pay(enrollment_id: int):
     form = EmptyForm()
     if form.validate_on_submit():
         method = request.form.get("method")
+        if method not in ("wallet", "card") or (method == "card" and not offline_payments()):
+            abort(400)
+        if not confirmed(enrollment.deposit_minor):
+            return _confirm_payment(enrollment, challenge, method)
         if method == "wallet":
             outcome = attempt(deposits.start_deposit, enrollment, gateway=gateway(), pay_from_wallet=True)
             if outcome.ok:
                 flash(gettext("Deposit paid from your wallet. You are in!"))
                 return redirect(url_for("web.enrollment", enrollment_id=enrollment.id))
-        elif method == "card" and offline_payments():
-            if _pay_with_demo_card(enrollment):
-                return redirect(url_for("web.enrollment", enrollment_id=enrollment.id))
-        else:
-            abort(400)
+        elif _pay_with_demo_card(enrollment):
+            return redirect(url_for("web.enrollment", enrollment_id=enrollment.id))
     return render_template(
         "enrollments/pay.html",
         enrollment=enrollment,
@@ -108,6 +113,35 @@ def pay(enrollment_id: int):
         form=form,
         offline=offline_payments(),
         wallet_minor=wallet_holds(enrollment.currency),
+    )
+
+
+def _confirm_payment(enrollment, challenge: Challenge, method: str):
+    currency = enrollment.currency
+    amount = money(enrollment.deposit_minor, currency)
+    stake = daily_stakes(enrollment.deposit_minor, challenge.days)[0]
+    if method == "wallet":
+        how = gettext(
+            "It is taken from your wallet, which holds %(amount)s.",
+            amount=money(wallet_holds(currency), currency),
+        )
+    else:
+        how = gettext("It is charged to the demo card: no real card is charged on this server.")
+    return render_confirmation(
+        title=gettext("Pay the deposit of %(amount)s?", amount=amount),
+        amount_minor=enrollment.deposit_minor,
+        currency=currency,
+        what_it_does=[
+            how,
+            gettext(
+                "You are then in “%(title)s”: each day you check in, %(stake)s comes back to your wallet; "
+                "a missed day's stake goes to the pot.",
+                title=challenge.title,
+                stake=money(stake, currency),
+            ),
+        ],
+        confirm_label=gettext("Pay %(amount)s", amount=amount),
+        back_url=url_for("web.pay", enrollment_id=enrollment.id),
     )
 
 
@@ -139,23 +173,55 @@ def _pay_with_demo_card(enrollment) -> bool:
 @login_required
 def quit_challenge(enrollment_id: int):
     enrollment = own_enrollment(enrollment_id)
-    if EmptyForm().validate_on_submit():
-        before = enrollment.status
-        outcome = attempt(enrollments.withdraw, enrollment)
-        if outcome.ok and before != outcome.value.status:
-            challenge = db.session.get(Challenge, enrollment.challenge_id)
-            if before == EnrollmentStatus.PENDING_PAYMENT:
-                flash(gettext("You left the challenge. Nothing was paid, so nothing is owed."))
-            elif request_now() < challenge.day_zero_opens_at:
-                flash(gettext("You left the challenge: your whole deposit is back in your wallet."))
-            else:
-                flash(
-                    gettext(
-                        "You left the challenge: the rest of your deposit goes to the pot at the next "
-                        "settlement."
-                    )
+    if not EmptyForm().validate_on_submit() or not quittable(enrollment):
+        return redirect(url_for("web.enrollment", enrollment_id=enrollment.id))
+    challenge = db.session.get(Challenge, enrollment.challenge_id)
+    started = request_now() >= challenge.day_zero_opens_at
+    held = enrollments.enrollment_money(db.session, enrollment)["held_minor"]
+    if not confirmed(held):
+        return _confirm_quit(enrollment, challenge, held, started=started)
+    before = enrollment.status
+    outcome = attempt(enrollments.withdraw, enrollment)
+    if outcome.ok and before != outcome.value.status:
+        if before == EnrollmentStatus.PENDING_PAYMENT:
+            flash(gettext("You left the challenge. Nothing was paid, so nothing is owed."))
+        elif not started:
+            flash(gettext("You left the challenge: your whole deposit is back in your wallet."))
+        else:
+            flash(
+                gettext(
+                    "You left the challenge: the rest of your deposit goes to the pot at the next settlement."
                 )
+            )
     return redirect(url_for("web.enrollment", enrollment_id=enrollment.id))
+
+
+def _confirm_quit(enrollment, challenge: Challenge, held: int, *, started: bool):
+    amount = money(held, enrollment.currency)
+    if enrollment.status == EnrollmentStatus.PENDING_PAYMENT:
+        does = gettext("Nothing has been paid: you can leave at no cost.")
+    elif not held:
+        does = gettext("None of your deposit is held any more: leaving moves no money.")
+    elif not started:
+        does = gettext(
+            "The challenge has not started: your whole deposit, %(amount)s, goes back to your wallet.",
+            amount=amount,
+        )
+    else:
+        does = gettext(
+            "The challenge has started: the rest of your deposit, %(amount)s, goes to the pot at the next "
+            "settlement. It does not come back.",
+            amount=amount,
+        )
+    return render_confirmation(
+        title=gettext("Leave “%(title)s”?", title=challenge.title),
+        amount_minor=held,
+        currency=enrollment.currency,
+        what_it_does=[does, gettext("You cannot join this challenge again.")],
+        confirm_label=gettext("Leave the challenge"),
+        back_url=url_for("web.enrollment", enrollment_id=enrollment.id),
+        danger=started,
+    )
 
 
 @web_bp.post("/enrollments/<int:enrollment_id>/rest-days")

@@ -24,19 +24,32 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
+from habits.domain import currencies
 from habits.domain.calendar import MAX_DAYS, parse_hhmm
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
     from wtforms.fields.choices import SelectChoice
 except ImportError:  # pragma: no cover - older WTForms
     SelectChoice = None
-from habits.web.i18n import SUPPORTED, parse_money, valid_zone
+from habits.web.amounts import AmountRefused, read_amount, read_percent_bps, refusal_message
+from habits.web.i18n import SUPPORTED, money, valid_zone
 
 REQUIRED = _l("This field is required.")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-CURRENCIES = ["CNY", "USD", "EUR", "JPY", "GBP", "HKD", "SGD", "AUD", "CAD"]
+#: the API's limits (habits.api.schemas.challenges.MAX_DEPOSIT_MINOR, habits.api.wallets), which
+#: the pages may not import; a test holds them equal
+MAX_DEPOSIT_MINOR = 10_000_000_000
+MAX_WITHDRAWAL_MINOR = 10**12
 #: offered in the zone menus; the register page also offers the phone's own zone (a little JS)
 COMMON_ZONES = [
     "Asia/Shanghai",
@@ -106,6 +119,45 @@ class TranslatedDateField(DateField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(_l("Write a date as YYYY-MM-DD.")) from None
+
+
+def currency_choice(code: str):
+    """A currency menu's option: ``CNY (¥)``."""
+    return choice(code, f"{code} ({currencies.get(code).symbol})")
+
+
+CHOOSE_CURRENCY = _l("Choose a currency from the list.")
+
+
+class CurrencyField(SelectField):
+    """One of the menu's currencies, each exactly a code of ``habits.domain.currencies``."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("invalid_choice_message", CHOOSE_CURRENCY)
+        super().__init__(label, validators, **kwargs)
+
+    def pre_validate(self, form):
+        if not currencies.is_currency(self.data):
+            raise StopValidation(CHOOSE_CURRENCY)
+        super().pre_validate(form)
+
+
+def read_amount_field(field, currency_code, *, maximum_minor: int) -> int:
+    """``field``'s text as minor units of the currency (``habits.web.amounts``), positive and at
+    most ``maximum_minor``; a ValidationError that says how the text was read otherwise. An
+    unknown currency stops here: the currency's own field says what is wrong."""
+    currency = currencies.lookup(currency_code)
+    if currency is None:
+        raise StopValidation()
+    try:
+        minor = read_amount(field.data, currency)
+    except AmountRefused as refusal:
+        raise ValidationError(refusal_message(refusal, currency)) from None
+    if minor <= 0:
+        raise ValidationError(_l("Write an amount above zero."))
+    if minor > maximum_minor:
+        raise ValidationError(_l("At most %(max)s.", max=money(maximum_minor, currency.code)))
+    return minor
 
 
 def validate_zone(form, field):
@@ -212,8 +264,10 @@ class ChallengeForm(FlaskForm):
     window_close = StringField(
         _l("Check-in window closes (HH:MM, 24:00 is midnight)"), [required(), validate_hhmm], default="07:00"
     )
-    currency = SelectField(_l("Currency"), choices=[choice(c) for c in CURRENCIES], default="CNY")
-    deposit = StringField(_l("Deposit"), [required()], default="70")
+    currency = CurrencyField(
+        _l("Currency"), choices=[currency_choice(code) for code in currencies.CODES], default="CNY"
+    )
+    deposit = StringField(_l("Deposit"), default="70")
     max_misses = TranslatedIntegerField(
         _l("Misses allowed before elimination"),
         [InputRequired(message=REQUIRED), integer_range(0, MAX_DAYS)],
@@ -252,24 +306,13 @@ class ChallengeForm(FlaskForm):
     fee_bps: int | None = None
 
     def validate_deposit(self, field):
-        self.deposit_minor = parse_money(field.data, self.currency.data or "CNY")
-        if self.deposit_minor is None or self.deposit_minor <= 0:
-            raise ValidationError(
-                _l(
-                    "Write the deposit as an amount in %(currency)s, e.g. 70 or 70.50.",
-                    currency=self.currency.data,
-                )
-            )
+        self.deposit_minor = read_amount_field(field, self.currency.data, maximum_minor=MAX_DEPOSIT_MINOR)
 
     def validate_fee_percent(self, field):
-        try:
-            percent = Decimal((field.data or "").strip())
-        except InvalidOperation:
-            percent = None
-        bps = percent * 100 if percent is not None and percent.is_finite() else None
-        if bps is None or bps != bps.to_integral_value() or not 0 <= bps <= 10000:
+        # read without Decimal: "1e1000000" overflowed the multiplication (a 500)
+        self.fee_bps = read_percent_bps(field.data)
+        if self.fee_bps is None:
             raise ValidationError(_l("A percentage from 0 to 100, with at most two decimals."))
-        self.fee_bps = int(bps)
 
     def rules(self) -> dict:
         """The rules in the services' shape (the API's field names)."""
@@ -339,12 +382,10 @@ class AppealForm(FlaskForm):
 
 
 class WithdrawalForm(FlaskForm):
-    amount = StringField(_l("Amount"), [required()])
-    currency = SelectField(_l("Currency"), choices=[])
+    amount = StringField(_l("Amount"))
+    currency = CurrencyField(_l("Currency"), choices=[])
 
     amount_minor: int | None = None
 
     def validate_amount(self, field):
-        self.amount_minor = parse_money(field.data, self.currency.data or "CNY")
-        if not self.amount_minor:
-            raise ValidationError(_l("Write a positive amount, e.g. 10 or 10.50."))
+        self.amount_minor = read_amount_field(field, self.currency.data, maximum_minor=MAX_WITHDRAWAL_MINOR)

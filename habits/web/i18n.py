@@ -4,21 +4,28 @@
   else the browser's Accept-Language, else English. Any Chinese variant gets Simplified Chinese.
 - Times: a challenge's windows are shown in the challenge's own zone (that is where the rule
   lives); other instants (check-ins, settlements, wallet entries) in the member's zone.
-- Money: minor units shown in the challenge's currency with the currency's own exponent
-  (CNY and USD have 2 decimals, JPY none), formatted for the locale by Babel. Never a float.
+- Money: minor units shown in the challenge's currency with the exponent the processor charges
+  in (``habits.domain.currencies``: CNY and USD have 2 decimals, JPY none, and IDR and HUF 2,
+  whatever CLDR says), in the locale's pattern and sign (Babel). Never a float. Amounts typed
+  by people are read in ``habits.web.amounts``.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale
 from babel import dates as babel_dates
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 from flask import request, session
 from flask_babel import get_locale, gettext, lazy_gettext, ngettext
 from flask_login import current_user
+
+from habits.domain import currencies
 
 SUPPORTED = ("en", "zh_Hans")
 #: shown in the language switch, each in its own language
@@ -89,36 +96,34 @@ def member_zone() -> ZoneInfo:
 # -- formatting -------------------------------------------------------------------------------
 
 
+def exponent_of(currency: str) -> int:
+    """The processor's exponent of ``currency`` (the table's). A code outside the table can only
+    be a row stored before the table was checked: it is shown as Babel would, never refused."""
+    known = currencies.lookup(currency)
+    return known.exponent if known is not None else get_currency_precision(currency)
+
+
 def minor_to_decimal(amount_minor: int, currency: str) -> Decimal:
-    return Decimal(int(amount_minor)).scaleb(-get_currency_precision(currency))
+    return Decimal(int(amount_minor)).scaleb(-exponent_of(currency))
+
+
+@lru_cache(maxsize=64)
+def _currency_pattern(locale: str, exponent: int) -> str:
+    """The locale's currency pattern with exactly ``exponent`` decimals (``¤#,##0.00`` ->
+    ``¤#,##0`` for 0): Babel would use CLDR's digits, not the processor's."""
+    pattern = Locale.parse(locale).currency_formats["standard"].pattern
+    return re.sub(r"\.0+", "." + "0" * exponent if exponent else "", pattern)
 
 
 def money(amount_minor: int | None, currency: str) -> str:
-    """``7000, "CNY"`` -> ``¥70.00`` (zh) / ``CN¥70.00`` (en); ``500, "JPY"`` -> ``¥500``."""
+    """``7000, "CNY"`` -> ``¥70.00`` (zh) / ``CN¥70.00`` (en); ``500, "JPY"`` -> ``¥500``;
+    ``150000, "HUF"`` -> ``HUF1,500.00`` (Stripe's hundredths, where CLDR has none)."""
     if amount_minor is None:
         return ""
-    return format_currency(minor_to_decimal(amount_minor, currency), currency, locale=get_locale())
-
-
-def parse_money(text: str, currency: str) -> int | None:
-    """Minor units for an amount typed in major units (``70``, ``70.5``, ``70.50``), or None when
-    it is not a non-negative amount with at most the currency's decimals."""
-    cleaned = (text or "").strip().replace(",", "").replace("，", "").replace(" ", "")
-    for sign in ("¥", "$", "€", "£", "￥"):
-        cleaned = cleaned.replace(sign, "")
-    if not cleaned:
-        return None
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        return None
-    if not amount.is_finite() or amount < 0:
-        return None
-    digits = get_currency_precision(currency)
-    minor = amount.scaleb(digits)
-    if minor != minor.to_integral_value():
-        return None
-    return int(minor)
+    locale = current_locale()
+    pattern = _currency_pattern(locale, exponent_of(currency))
+    value = minor_to_decimal(amount_minor, currency)
+    return format_currency(value, currency, format=pattern, locale=locale, currency_digits=False)
 
 
 def money_input(amount_minor: int, currency: str) -> str:

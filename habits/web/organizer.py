@@ -16,14 +16,16 @@ from flask_login import login_required
 
 from habits.domain.calendar import day_date, due_at
 from habits.domain.lifecycle import EnrollmentStatus
+from habits.domain.stakes import daily_stakes
 from habits.extensions import db
 from habits.models import ORGANIZING_ROLES, Challenge, Community
 from habits.services import challenges, checkins, communities, daymarks
 from habits.services.dashboard import Dashboard, actionable_days, organizer_dashboard
 from habits.web import web_bp
-from habits.web.edge import attempt, me, read, request_now
+from habits.web.confirm import confirmed, render_confirmation, wants_change
+from habits.web.edge import attach_field_errors, attempt, me, read, request_now
 from habits.web.forms import COMMON_ZONES, AppealForm, ChallengeForm, ExcuseForm, VoidForm, choice
-from habits.web.i18n import valid_zone
+from habits.web.i18n import SPLITS, day_label, days_count, label, money, percent_of_bps, valid_zone
 
 
 def require_organizer(community_id: int) -> None:
@@ -50,17 +52,60 @@ def new_challenge(community_id: int):
         if valid_zone(me().timezone) and me().timezone != "UTC":
             form.timezone.data = me().timezone
         form.start_date.data = (request_now() + timedelta(days=2)).date()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not wants_change():
         # the rules that judge fields together are the service's: its coded field errors land,
-        # translated, on the form's fields
-        outcome = attempt(challenges.launch_challenge, community, me(), rules=form.rules(), form=form)
-        if outcome.ok:
-            flash(gettext("Challenge launched. Share its link with your members!"), "success")
-            return redirect(url_for("web.challenge", challenge_id=outcome.value.id))
+        # translated, on the form's fields, before anyone is asked to confirm
+        attach_field_errors(form, challenges.review_rules(form.rules(), now=request_now()))
+        if form.errors:
+            pass
+        elif not confirmed(form.deposit_minor):
+            return _confirm_launch(form, community)
+        else:
+            outcome = attempt(challenges.launch_challenge, community, me(), rules=form.rules(), form=form)
+            if outcome.ok:
+                flash(gettext("Challenge launched. Share its link with your members!"), "success")
+                return redirect(url_for("web.challenge", challenge_id=outcome.value.id))
     status = 422 if form.errors else 200
     return (
         render_template("organizer/new_challenge.html", form=form, community=community, zones=COMMON_ZONES),
         status,
+    )
+
+
+def _confirm_launch(form: ChallengeForm, community: Community):
+    """The launch's review: the deposit as it was read, and the rules members will pay under."""
+    rules = form.rules()
+    currency, deposit = rules["currency"], rules["deposit_minor"]
+    amount = money(deposit, currency)
+    stake = daily_stakes(deposit, rules["days"])[0]
+    facts = [
+        (form.start_date.label.text, day_label(rules["start_date"])),
+        (form.days.label.text, days_count(rules["days"])),
+        (gettext("Check-in window"), f"{rules['window_open']}–{rules['window_close']} ({rules['timezone']})"),
+        (gettext("Daily stake"), money(stake, currency)),
+        (form.max_misses.label.text, str(rules["max_misses"])),
+        (form.min_participants.label.text, str(rules["min_participants"])),
+        (form.fee_percent.label.text, percent_of_bps(rules["fee_bps"])),
+        (form.split.label.text, label(SPLITS, rules["split"])),
+        (form.rest_days.label.text, str(rules["rest_days"])),
+    ]
+    return render_confirmation(
+        title=gettext("Launch “%(title)s”?", title=rules["title"]),
+        amount_minor=deposit,
+        currency=currency,
+        what_it_does=[
+            gettext(
+                "Each member of %(community)s who joins pays a deposit of %(amount)s. It comes back day "
+                "by day as they check in; a missed day's stake goes to the pot.",
+                community=community.name,
+                amount=amount,
+            ),
+            gettext("The deposit and its currency can no longer change once the first member joins."),
+        ],
+        facts=facts,
+        confirm_label=gettext("Launch at %(amount)s", amount=amount),
+        change_label=gettext("Change the rules"),
+        back_url=url_for("web.community", community_id=community.id),
     )
 
 

@@ -143,6 +143,7 @@ FIELD_MESSAGES: dict[str, FieldMessage] = {
     "day_zero_opened": lambda params: gettext(
         "Day 1's window has already opened: choose a later start date or window."
     ),
+    "unknown_currency": lambda params: gettext("Choose a currency from the list."),
     # habits.services.communities.join_community
     "invite_code_wrong": lambda params: gettext("The invite code is missing or not right."),
     "join_answers_missing": lambda params: gettext("Please answer each join question."),

@@ -1,4 +1,5 @@
-"""The wallet: balances and entries from the ledger, and withdrawals back to the card."""
+"""The wallet: balances and entries from the ledger, and withdrawals back to the card (asked to
+confirm first: ``habits.web.confirm``)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from habits import books
+from habits.domain import currencies
 from habits.extensions import db
 from habits.models import Challenge, Enrollment
 from habits.services import wallets, withdrawals
 from habits.web import web_bp
+from habits.web.confirm import confirmed, render_confirmation, wants_change
 from habits.web.edge import attempt, gateway, me, read, request_now
-from habits.web.forms import WithdrawalForm, choice
+from habits.web.forms import WithdrawalForm, currency_choice
 from habits.web.i18n import kept_explanation, money
 from habits.web.ledger_words import wallet_entry_text
 
@@ -52,10 +55,10 @@ def challenge_titles(keys: list[str]) -> dict[str, str]:
 
 def _form(view) -> WithdrawalForm:
     form = WithdrawalForm()
-    currencies = [b["currency"] for b in view.balances] or ["CNY"]
-    form.currency.choices = [choice(c) for c in currencies]
+    held = [b["currency"] for b in view.balances if currencies.is_currency(b["currency"])] or ["CNY"]
+    form.currency.choices = [currency_choice(code) for code in held]
     if not form.currency.data or form.currency.data == "None":
-        form.currency.data = currencies[0]
+        form.currency.data = held[0]
     return form
 
 
@@ -70,9 +73,16 @@ def wallet():
     form = _form(view)
     status = 200
     if request.method == "POST":
-        if form.validate_on_submit() and _withdraw(form):
+        if not form.validate_on_submit():
+            status = 422
+        elif wants_change():
+            pass
+        elif not confirmed(form.amount_minor):
+            return _confirm_withdrawal(form, view)
+        elif _withdraw(form):
             return redirect(url_for("web.wallet"))
-        status = 422
+        else:
+            status = 422
     refunds = {w.id: withdrawals.withdrawal_refunds(db.session, w) for w in view.withdrawals}
     titles = challenge_titles([entry.key for entry in view.entries])
     return (
@@ -87,6 +97,28 @@ def wallet():
             pages=max(1, -(-view.total // PER_PAGE)),
         ),
         status,
+    )
+
+
+def _confirm_withdrawal(form: WithdrawalForm, view):
+    currency = form.currency.data
+    amount = money(form.amount_minor, currency)
+    held = next((b["available_minor"] for b in view.balances if b["currency"] == currency), 0)
+    return render_confirmation(
+        title=gettext("Withdraw %(amount)s?", amount=amount),
+        amount_minor=form.amount_minor,
+        currency=currency,
+        what_it_does=[
+            gettext(
+                "%(amount)s goes back to the cards you paid deposits with, newest charge first. What no "
+                "card can take back stays in your wallet, and we tell you how much.",
+                amount=amount,
+            ),
+            gettext("Your wallet holds %(amount)s.", amount=money(held, currency)),
+        ],
+        confirm_label=gettext("Withdraw %(amount)s", amount=amount),
+        change_label=gettext("Change the amount"),
+        back_url=url_for("web.wallet"),
     )
 
 

@@ -191,6 +191,9 @@ def test_a_member_registers_joins_pays_checks_in_and_reads_the_receipt(live_serv
     page.wait_for_url("**/pay")
     a11y.check(page, "pay")
     follow(page, page.get_by_role("button", name="Pay deposit (demo card)"))
+    page.get_by_role("heading", name="Pay the deposit of CN¥30.00?").wait_for()
+    a11y.check(page, "pay (confirm)")
+    follow(page, page.get_by_role("button", name="Pay CN¥30.00"))
     page.get_by_text("Deposit of CN¥30.00 paid. You are in!").wait_for()
     a11y.check(page, "enrollment (paid)")
 

@@ -40,7 +40,7 @@ def test_a_withdrawal_refunds_to_the_card_through_the_webhook_path(session, clie
     headers = auth_headers(session, member)
 
     response = client.post(
-        "/api/v1/me/withdrawals", json={"amount_minor": 2000, "currency": "cny"}, headers=headers
+        "/api/v1/me/withdrawals", json={"amount_minor": 2000, "currency": "CNY"}, headers=headers
     )
 
     assert response.status_code == 201, response.get_json()

@@ -65,6 +65,7 @@ def test_the_challenge_rules_name_each_broken_rule():
         "window_open": "05:00",
         "window_close": "07:00",
         "deposit_minor": 10000,
+        "currency": "CNY",
     }
     assert challenges.check_rules(good, now=now) == {}
     broken = {**good, "window_open": "08:00", "window_close": "06:00", "deposit_minor": 5, "rest_days": 11}

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
+
+from werkzeug.datastructures import MultiDict
 
 from tests.factories import PASSWORD
 
@@ -31,3 +34,31 @@ def log_in(client, member, password: str = PASSWORD):
 
 def text_of(response) -> str:
     return response.get_data(as_text=True)
+
+
+class _HiddenFields(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.fields: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "input" and attributes.get("type") == "hidden" and attributes.get("name"):
+            self.fields.append((attributes["name"], attributes.get("value") or ""))
+
+
+def hidden_fields(html: str | bytes) -> list[tuple[str, str]]:
+    parser = _HiddenFields()
+    parser.feed(html.decode() if isinstance(html, bytes) else html)
+    return parser.fields
+
+
+def confirm(client, url: str, page, **extra):
+    """Press the confirm button of the confirmation ``page`` (habits.web.confirm) that a POST to
+    ``url`` answered: its hidden fields go back, with ``confirm=yes``."""
+    assert page.status_code == 200 and 'name="confirm"' in text_of(page), text_of(page)[:800]
+    fields = MultiDict(hidden_fields(page.data))
+    fields["confirm"] = "yes"
+    for name, value in extra.items():
+        fields[name] = value
+    return client.post(url, data=fields)

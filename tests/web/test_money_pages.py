@@ -14,7 +14,7 @@ from habits.models import Enrollment, Payment, StripeEvent, Withdrawal
 from habits.services.settlement import settle_due_days
 from tests.factories import at_local, make_challenge, make_checkin, make_enrollment
 from tests.timehelpers import travel
-from tests.web.helpers import csrf_token, log_in, text_of
+from tests.web.helpers import confirm, csrf_token, log_in, text_of
 
 GIFTED_AT = datetime(2026, 2, 1, tzinfo=UTC)
 
@@ -63,7 +63,9 @@ def test_join_then_pay_with_the_demo_card_goes_through_the_webhook_path(client, 
         pay_url = _join(client, world)
         page = client.get(pay_url)
         assert "Pay deposit (demo card)" in text_of(page)
-        response = client.post(pay_url, data={"csrf_token": csrf_token(page.data), "method": "card"})
+        asked = client.post(pay_url, data={"csrf_token": csrf_token(page.data), "method": "card"})
+        assert "Pay the deposit of CN¥70.00?" in text_of(asked)
+        response = confirm(client, pay_url, asked)
         assert response.status_code == 302
         after = text_of(client.get(response.headers["Location"]))
     assert "Deposit of CN¥70.00 paid. You are in!" in after
@@ -82,7 +84,9 @@ def test_pay_from_the_wallet_when_it_holds_enough(client, session, world):
         pay_url = _join(client, world)
         page = client.get(pay_url)
         assert "Pay from my wallet (CN¥90.00 available)" in text_of(page)
-        client.post(pay_url, data={"csrf_token": csrf_token(page.data), "method": "wallet"})
+        asked = client.post(pay_url, data={"csrf_token": csrf_token(page.data), "method": "wallet"})
+        assert "It is taken from your wallet, which holds CN¥90.00." in text_of(asked)
+        confirm(client, pay_url, asked)
         wallet = text_of(client.get("/wallet"))
     enrollment = session.scalar(select(Enrollment).where(Enrollment.member_id == world.bystander.id))
     assert enrollment.status == EnrollmentStatus.ACTIVE and enrollment.paid_from_wallet
@@ -96,7 +100,8 @@ def test_a_short_wallet_is_explained_and_nothing_changes(client, session, world)
         pay_url = _join(client, world)
         page = client.get(pay_url)
         assert "Pay from my wallet" not in text_of(page)
-        response = client.post(pay_url, data={"csrf_token": csrf_token(page.data), "method": "wallet"})
+        asked = client.post(pay_url, data={"csrf_token": csrf_token(page.data), "method": "wallet"})
+        response = confirm(client, pay_url, asked)
     assert "Your wallet holds CN¥10.00; this needs CN¥70.00." in text_of(response)
     enrollment = session.scalar(select(Enrollment).where(Enrollment.member_id == world.bystander.id))
     assert enrollment.status == EnrollmentStatus.PENDING_PAYMENT
@@ -132,17 +137,26 @@ def test_withdrawal_refunds_the_card_and_says_what_stays(client, session, world)
         log_in(client, world.bystander)
         pay_url = _join(client, world)
         page = client.get(pay_url)
-        client.post(pay_url, data={"csrf_token": csrf_token(page.data), "method": "card"})
+        confirm(
+            client,
+            pay_url,
+            client.post(pay_url, data={"csrf_token": csrf_token(page.data), "method": "card"}),
+        )
         enrollment = session.scalar(select(Enrollment).where(Enrollment.member_id == world.bystander.id))
         page = client.get(f"/enrollments/{enrollment.id}")
         assert "The challenge has not started: your whole deposit goes back to your wallet." in text_of(page)
-        client.post(f"/enrollments/{enrollment.id}/quit", data={"csrf_token": csrf_token(page.data)})
+        quit_url = f"/enrollments/{enrollment.id}/quit"
+        asked = client.post(quit_url, data={"csrf_token": csrf_token(page.data)})
+        assert "your whole deposit, CN¥70.00, goes back to your wallet" in text_of(asked)
+        confirm(client, quit_url, asked)
         _gift(session, world.bystander, 500)
         page = client.get("/wallet")
         assert "CN¥75.00" in text_of(page)
-        response = client.post(
+        asked = client.post(
             "/wallet", data={"csrf_token": csrf_token(page.data), "amount": "75", "currency": "CNY"}
         )
+        assert "Withdraw CN¥75.00?" in text_of(asked)
+        response = confirm(client, "/wallet", asked)
         assert response.status_code == 302
         after = text_of(client.get("/wallet"))
     assert "CN¥70.00 is on its way back to your card." in after
@@ -156,9 +170,10 @@ def test_nothing_refundable_is_explained(client, session, world):
     _gift(session, world.bystander, 500)
     log_in(client, world.bystander)
     page = client.get("/wallet")
-    response = client.post(
+    asked = client.post(
         "/wallet", data={"csrf_token": csrf_token(page.data), "amount": "5", "currency": "CNY"}
     )
+    response = confirm(client, "/wallet", asked)
     assert response.status_code == 422
     assert "Nothing can go back to your card" in text_of(response)
     assert session.scalar(select(Withdrawal).where(Withdrawal.member_id == world.bystander.id)) is None
@@ -171,7 +186,7 @@ def test_a_bad_amount_is_a_field_error(client, session, world):
     response = client.post(
         "/wallet", data={"csrf_token": csrf_token(page.data), "amount": "1.234", "currency": "CNY"}
     )
-    assert response.status_code == 422 and "Write a positive amount" in text_of(response)
+    assert response.status_code == 422 and "CNY amounts have at most 2 decimals." in text_of(response)
 
 
 def test_a_random_split_publishes_its_seed_and_the_dashboard_shows_the_day(client, session, world):

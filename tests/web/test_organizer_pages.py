@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from habits.models import Challenge, CheckIn, Community, ExcusedDay
 from tests.factories import at_local, make_checkin
 from tests.timehelpers import travel
-from tests.web.helpers import csrf_token, log_in, post_form, text_of
+from tests.web.helpers import confirm, csrf_token, log_in, post_form, text_of
 
 GOOD_RULES = {
     "title": "Run before work",
@@ -145,7 +145,10 @@ def test_excuse_a_day_and_accept_an_appeal(client, session, world):
 def test_launching_a_challenge(client, session, world):
     with travel(at_local(world.challenge, 0, "04:00")):
         log_in(client, world.organizer)
-        response = post_form(client, f"/communities/{world.community.id}/challenges/new", GOOD_RULES)
+        url = f"/communities/{world.community.id}/challenges/new"
+        asked = post_form(client, url, GOOD_RULES)
+        assert "Launch “Run before work”?" in text_of(asked)
+        response = confirm(client, url, asked)
     assert response.status_code == 302, text_of(response)
     challenge = session.scalar(select(Challenge).where(Challenge.title == "Run before work"))
     assert challenge.deposit_minor == 10000 and challenge.fee_bps == 250 and challenge.days == 10
@@ -180,7 +183,7 @@ def test_every_rule_gets_its_own_field_error_and_nothing_is_stored(client, sessi
         "Write a date as YYYY-MM-DD.",
         "A whole number from 1 to 366.",
         "Write a time as HH:MM",
-        "Write the deposit as an amount in CNY",
+        "CNY amounts have at most 2 decimals.",
         "A whole number from 0 to 366.",
         "A whole number from 1 to 1000000.",
         "A percentage from 0 to 100",

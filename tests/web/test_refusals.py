@@ -43,6 +43,7 @@ def test_every_field_code_in_the_table_is_one_a_service_writes(session):
         "window_open": "05:00",
         "window_close": "07:00",
         "deposit_minor": 10000,
+        "currency": "CNY",
     }
     broken_rules = [
         {"window_open": "24:00", "window_close": "7:5", "days": 0, "min_participants": 0},
@@ -54,6 +55,7 @@ def test_every_field_code_in_the_table_is_one_a_service_writes(session):
             "window_close": "03:10",
         },
         {"start_date": date(2026, 2, 27)},
+        {"currency": "USD\n"},
     ]
     written = {
         error.code

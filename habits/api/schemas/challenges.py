@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from habits.api.schemas.common import UTCInstant, page_schema
+from habits.api.schemas.common import UTCInstant, currency_field, page_schema
 from habits.api.schemas.members import non_blank, validate_timezone
 from habits.domain.calendar import MAX_DAYS, parse_hhmm
 from habits.models import ChallengeStatus, Split
@@ -38,7 +38,7 @@ def _rule_fields(required: bool) -> dict:
         "window_open": fields.String(**req(validate=validate_hhmm, metadata={"example": "05:00"})),
         "window_close": fields.String(**req(validate=validate_hhmm, metadata={"example": "07:00"})),
         "deposit_minor": fields.Integer(**req(strict=True, validate=validate.Range(1, MAX_DEPOSIT_MINOR))),
-        "currency": fields.String(**req(validate=validate.Regexp(r"^[A-Z]{3}$", error="ISO 4217, e.g. CNY"))),
+        "currency": currency_field(**req()),
         "max_misses": fields.Integer(**opt(0, strict=True, validate=validate.Range(0, MAX_DAYS))),
         "min_participants": fields.Integer(**opt(1, strict=True, validate=validate.Range(1, 1_000_000))),
         "fee_bps": fields.Integer(**opt(0, strict=True, validate=validate.Range(0, 10_000))),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from habits.domain import currencies
 from habits.domain.instants import rfc3339_utc
 
 MAX_PER_PAGE = 100
@@ -26,6 +27,13 @@ class ProblemSchema(Schema):
     class Meta:
         # Problems may carry further members (RFC 9457 extension members).
         unknown = "include"
+
+
+def currency_field(**kwargs) -> fields.String:
+    """A currency of ``habits.domain.currencies``, exactly: ``"USD\\n"``, ``"usd"`` and ``"ZZZ"``
+    are 422s (the document lists the codes as the field's enum)."""
+    message = "Not a currency we take: use a code from the list, e.g. CNY."
+    return fields.String(validate=validate.OneOf(currencies.CODES, error=message), **kwargs)
 
 
 class UTCInstant(fields.DateTime):

@@ -1,14 +1,15 @@
 """Gunicorn settings recommended for Streakpot's web processes (measured in docs/benchmarks.md).
 
-gunicorn reads this file by itself when started from the project's directory:
+gunicorn reads this file by itself when started from the project's directory (and puts that
+directory on the import path first, so ``gunicorn_worker`` beside this file is found):
 
     gunicorn --bind 0.0.0.0:8000 'app:create_app()'
 
 For a 2-vCPU machine that also runs PostgreSQL: two worker processes (one per core; the GIL
 makes more threads in one process no faster), four threads each (a thread waiting on the
 database or Redis lets another one run), gthread so keep-alive connections from phones are
-cheap, and connections spread evenly over the workers (habits/gunicorn_worker.py). Scale
-``workers`` with cores, not threads. Production also sets
+cheap, and connections spread evenly over the workers (gunicorn_worker.py, beside this file).
+Scale ``workers`` with cores, not threads. Production also sets
 STREAKPOT_RATELIMIT_STORAGE_URI=redis://... so rate limits hold across workers.
 """
 
@@ -16,11 +17,11 @@ from __future__ import annotations
 
 import gc
 
-from habits.gunicorn_worker import child_exit, pre_fork  # noqa: F401  (master hooks, by name)
+from gunicorn_worker import child_exit, pre_fork  # noqa: F401  (master hooks, by name)
 
 workers = 2
 threads = 4
-worker_class = "habits.gunicorn_worker.BalancingWorker"
+worker_class = "gunicorn_worker.BalancingWorker"
 backlog = 2048
 keepalive = 5
 accesslog = None

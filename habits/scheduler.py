@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 import click
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
-from flask.cli import with_appcontext
+from flask.cli import ScriptInfo, pass_script_info, with_appcontext
 
 from habits.extensions import db
 from habits.services.health import record_heartbeat
@@ -133,12 +133,11 @@ def scheduler_cli() -> None:
 
 
 @scheduler_cli.command("run")
+@pass_script_info
 @with_appcontext
-def run_command() -> None:
+def run_command(info: ScriptInfo) -> None:
     """Run the jobs in the foreground until stopped (Ctrl-C or SIGTERM)."""
-    from flask import current_app
-
-    app = current_app._get_current_object()
+    app = info.load_app()  # the app itself, not the current_app proxy: the jobs' threads use it
     scheduler = build_scheduler(app, BlockingScheduler)
     click.echo(f"scheduler running: {', '.join(f'{j.id} every {j.seconds}s' for j in JOBS)}")
     try:

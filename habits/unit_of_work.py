@@ -31,9 +31,9 @@ def commit(service: Callable[..., T], *args, **kwargs) -> T:
     session = db.session
     try:
         result = service(session, *args, now=request_now(), **kwargs)
-        # A session autobegins on its first statement or added object: one that never began has
-        # nothing to commit (the check-in's own autocommitted path), and committing it would
-        # only cost the bookkeeping.
+        # A session autobegins on its first statement or added object: one that never began (or
+        # was never created: the check-in's autocommitted tap) has nothing to commit, and
+        # committing it would only cost the bookkeeping.
         if session_begun():
             session.commit()
     except BaseException:
@@ -46,13 +46,6 @@ def commit(service: Callable[..., T], *args, **kwargs) -> T:
 def session_begun() -> bool:
     """Whether this request's session exists and has begun a transaction (creates nothing)."""
     return db.session.registry.has() and db.session().in_transaction()
-
-
-def engine_while_no_session():
-    """The engine, while this request has no session yet: a unit of work that is one or two
-    statements may then run on a connection of its own (services/direct_sql.py); None once a
-    session exists, so the work joins it."""
-    return None if db.session.registry.has() else db.engine
 
 
 def read(service: Callable[..., T], *args, **kwargs) -> T:

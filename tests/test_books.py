@@ -155,10 +155,14 @@ def test_the_sql_builders_write_what_the_python_builders_write(session):
         "prefix": books.settle_prefix_sql(v.c.n, v.c.k),
         **{f"settle_{step}": books.settle_key_sql(v.c.n, v.c.k, step) for step in SettleStep},
     }
-    rows = session.execute(select(*(e.label(name) for name, e in expressions.items())).order_by(v.c.m)).all()
+    rows = (
+        session.execute(select(*(e.label(name) for name, e in expressions.items())).order_by(v.c.m))
+        .mappings()
+        .all()
+    )
     assert len(rows) == len(ROWS)
     for row, (n, k, m, ccy) in zip(rows, ROWS, strict=True):
-        got = row._mapping
+        got = row
         assert got["deposit"] == books.deposit_key(n)
         assert got["held"] == books.held_deposit(n, ccy).code
         assert got["wallet"] == books.wallet(m, ccy).code

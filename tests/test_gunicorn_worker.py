@@ -6,6 +6,8 @@ that answers with its pid, so each connection tells which worker holds it.
 
 from __future__ import annotations
 
+import inspect
+import os
 import re
 import signal
 import socket
@@ -17,10 +19,14 @@ from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
 
+import gunicorn.config
 import pytest
+from gunicorn.config import Config
+from gunicorn.workers.gthread import ThreadWorker
 
-from habits import gunicorn_worker
-from habits.gunicorn_worker import NOT_SERVING, BalancingWorker
+import gunicorn_worker
+from gunicorn_worker import NOT_SERVING, BalancingWorker
+from tests.library_internals import require
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -113,9 +119,9 @@ def make_worker(slot: int, holding: int) -> BalancingWorker:
     """The worker's own bookkeeping, without gunicorn's start-up (no sockets, no app)."""
     worker = BalancingWorker.__new__(BalancingWorker)
     worker.board_slot = slot
-    worker._publishing = True
     worker.nr_conns = holding
     worker.max_keepalived = 996  # gunicorn's default: 1000 connections less 4 threads
+    worker.start_publishing()  # what run() does in the forked child
     return worker
 
 
@@ -130,8 +136,47 @@ def test_a_worker_that_is_gone_no_longer_counts():
 
         gunicorn_worker.child_exit(None, master_side[0])  # the idle one died, say
 
-        assert gunicorn_worker._board[master_side[0].board_slot] == NOT_SERVING
+        assert gunicorn_worker.board[master_side[0].board_slot] == NOT_SERVING
         assert busy.max_keepalived == 996
     finally:
         for worker in master_side:
             gunicorn_worker.child_exit(None, worker)
+
+
+# -- the gunicorn internals the worker overrides -------------------------------------------------
+
+
+def test_gunicorn_threadworker_keeps_the_internals_the_worker_overrides():
+    """BalancingWorker turns ThreadWorker's ``nr_conns`` (its count of held connections) and
+    ``max_keepalived`` (0 closes after the response) into properties: gunicorn must still set,
+    count and consult them where the worker expects."""
+    source = {name: inspect.getsource(getattr(ThreadWorker, name)) for name in ("accept", "handle_request")}
+    require(
+        "gunicorn", "self.nr_conns += 1" in source["accept"], "ThreadWorker.accept no longer counts nr_conns"
+    )
+    require(
+        "gunicorn",
+        "self.nr_conns -= 1" in inspect.getsource(ThreadWorker.finish_request),
+        "ThreadWorker.finish_request no longer counts nr_conns down",
+    )
+    require(
+        "gunicorn",
+        re.search(r">= self\.max_keepalived:\s+resp\.force_close\(\)", source["handle_request"]) is not None,
+        "ThreadWorker.handle_request no longer closes the connection when max_keepalived is reached",
+    )
+    require("gunicorn", "run" in vars(ThreadWorker), "ThreadWorker.run is gone")
+    settings = {setting.name: setting for setting in gunicorn.config.KNOWN_SETTINGS}
+    for hook in ("pre_fork", "child_exit"):  # public hooks, but the worker's slots hang on them
+        arity = len(inspect.signature(settings[hook].default).parameters) if hook in settings else None
+        require("gunicorn", arity == 2, f"the {hook}(server, worker) server hook changed")
+    # gunicorn's own __init__ sets both through the worker's properties
+    worker = BalancingWorker(1, os.getpid(), [], None, 30, Config(), None)
+    try:
+        require("gunicorn", worker.nr_conns == 0, "ThreadWorker.__init__ no longer sets nr_conns")
+        require(
+            "gunicorn",
+            worker.max_keepalived == worker.cfg.worker_connections - worker.cfg.threads,
+            "ThreadWorker.__init__ no longer sets max_keepalived",
+        )
+    finally:
+        worker.tmp.close()

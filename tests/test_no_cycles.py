@@ -14,14 +14,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = "habits.services"
 
-EDGE_WIRING = "edge wiring, to be checked by the lead"
 #: (module, function) -> why that function imports inside its body
 LAZY_IMPORTS = {
     ("habits.web", "init_web"): "the page modules register their routes on web_bp, which this package "
     "defines: importing them at its top would be a cycle",
-    ("habits.api", "blueprints"): EDGE_WIRING,
-    ("habits.api", "init_api"): EDGE_WIRING,
-    ("habits.scheduler", "run_command"): EDGE_WIRING,
 }
 
 

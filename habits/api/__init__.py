@@ -2,43 +2,39 @@
 
 from __future__ import annotations
 
-import http
-
-from flask_smorest import Api
-from flask_smorest.utils import prepare_response
 from werkzeug.routing import IntegerConverter
 
+from habits.api.auth import auth_bp
+from habits.api.challenges import challenges_bp
+from habits.api.checkins import checkins_bp
+from habits.api.communities import communities_bp
+from habits.api.enrollments import enrollments_bp
+from habits.api.health import health_bp
+from habits.api.leaderboard import leaderboard_bp
+from habits.api.members import members_bp
+from habits.api.payments import payments_bp
+from habits.api.ratelimits import skip_middleware_for_self_limiting_views
 from habits.api.schemas.common import ProblemSchema
+from habits.api.security import add_www_authenticate
+from habits.api.settlements import settlements_bp
+from habits.api.wallets import wallets_bp
+from habits.extensions import csrf
+from habits.fastpath.openapi_docs import ProblemResponsesApi
 from habits.problems import handle_http_exception
 
-PROBLEM_CONTENT_TYPE = "application/problem+json"
 
-
-class StreakpotApi(Api):
+class StreakpotApi(ProblemResponsesApi):
     """flask-smorest with RFC 9457 problem documents instead of its own error shape.
 
     flask-smorest registers this for every HTTPException of the app, so it also decides
-    between a problem document and the friendly HTML page for browsers.
+    between a problem document and the friendly HTML page for browsers. Its error responses are
+    documented as problem documents (fastpath.openapi_docs).
     """
 
     ERROR_SCHEMA = ProblemSchema
 
     def handle_http_exception(self, error):
         return handle_http_exception(error)
-
-    def _register_responses(self):
-        """Document every error response as what we send: a problem+json document."""
-        for status in http.HTTPStatus:
-            response = {"description": status.phrase}
-            if status >= 400:
-                response["schema"] = self.ERROR_SCHEMA
-                prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
-            else:
-                prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
-            self.spec.components.response(status.name, response, lazy=True)
-        response = {"description": "Problem document (RFC 9457)", "schema": self.ERROR_SCHEMA}
-        prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
-        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
 
 class IdConverter(IntegerConverter):
@@ -50,17 +46,6 @@ class IdConverter(IntegerConverter):
 
 def blueprints() -> list:
     """Every API blueprint (flask_smorest.Blueprint), in the order of the OpenAPI document."""
-    from habits.api.auth import auth_bp
-    from habits.api.challenges import challenges_bp
-    from habits.api.checkins import checkins_bp
-    from habits.api.communities import communities_bp
-    from habits.api.enrollments import enrollments_bp
-    from habits.api.leaderboard import leaderboard_bp
-    from habits.api.members import members_bp
-    from habits.api.payments import payments_bp
-    from habits.api.settlements import settlements_bp
-    from habits.api.wallets import wallets_bp
-
     return [
         auth_bp,
         members_bp,
@@ -76,11 +61,6 @@ def blueprints() -> list:
 
 
 def init_api(app) -> StreakpotApi:
-    from habits.api.health import health_bp
-    from habits.api.ratelimits import skip_middleware_for_self_limiting_views
-    from habits.api.security import add_www_authenticate
-    from habits.extensions import csrf
-
     # One Api per app (not a module global): the tests build several apps in one process.
     app.url_map.converters["id"] = IdConverter
     api = StreakpotApi(app)

@@ -16,7 +16,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import Unauthorized
 
 from habits.api.docs import problems
-from habits.api.edge import commit, engine_while_no_session
+from habits.api.edge import commit
 from habits.api.ratelimits import checkin_limit
 from habits.api.schemas.common import PageArgsSchema
 from habits.api.schemas.enrollments import (
@@ -121,7 +121,6 @@ def create_checkin(enrollment_id):
         enrollment_id=enrollment_id,
         evidence=evidence,
         photo_store=photo_store() if evidence.photo else None,
-        engine=engine_while_no_session(),
     )
     # Built here rather than dumped through CheckInSchema (a tenth of a tap's CPU in marshmallow);
     # the schema still documents it, and a test holds the two to the same body.

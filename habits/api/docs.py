@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from copy import deepcopy
 from http import HTTPStatus
+
+from habits.fastpath.openapi_docs import document_responses
 
 
 def problems(*statuses: int):
     """Document that the operation may answer these statuses, each with a problem document.
 
     Unlike stacking ``Blueprint.alt_response`` (one wrapper per status, each costing a call on
-    every request), this only annotates the view's ``_apidoc``.
+    every request), this only annotates the view's documentation (fastpath.openapi_docs).
     """
 
     def decorate(view):
-        doc = deepcopy(getattr(view, "_apidoc", {}))
-        responses = doc.setdefault("response", {}).setdefault("responses", {})
-        for status in statuses:
-            name = HTTPStatus(status).name
-            if name not in responses.setdefault(status, []):
-                responses[status].append(name)
-        view._apidoc = doc
-        return view
+        return document_responses(view, {status: HTTPStatus(status).name for status in statuses})
 
     return decorate

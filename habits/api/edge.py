@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from habits.unit_of_work import (  # noqa: F401  (the edge's API)
     commit,
-    engine_while_no_session,
     read,
     request_now,
 )

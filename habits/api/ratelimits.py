@@ -33,6 +33,7 @@ from werkzeug.exceptions import TooManyRequests
 from habits.api.docs import problems
 from habits.api.security import token_or_address
 from habits.extensions import limiter
+from habits.fastpath.limiter_hook import skip_request_limit_hook
 
 DEFAULTS = {
     "RATELIMIT_LOGIN": "10/minute;100/hour",
@@ -91,22 +92,14 @@ def _direct_limit(setting: str, scope: str, key_func):
 def skip_middleware_for_self_limiting_views(app) -> None:
     """Flask-Limiter checks every request for route limits in a before-request hook; a view with
     a direct limit counts itself, so for it that hook would only find nothing, at about a
-    twentieth of a check-in's CPU. Wrap the hook so it steps aside for those views."""
-    hooks = app.before_request_funcs.get(None, [])
-    for index, hook in enumerate(hooks):
-        if hook == limiter._check_request_limit:
-            hooks[index] = _unless_the_view_limits_itself(hook)
-    # No hook (RATELIMIT_ENABLED is false): nothing to step aside from.
+    twentieth of a check-in's CPU. The hook steps aside for those views (fastpath.limiter_hook;
+    no hook when RATELIMIT_ENABLED is false)."""
+    skip_request_limit_hook(app, limiter, _view_limits_itself)
 
 
-def _unless_the_view_limits_itself(hook):
-    @functools.wraps(hook)
-    def check_request_limit():
-        view = current_app.view_functions.get(request.endpoint or "")
-        if not getattr(view, "limits_itself", False):
-            hook()
-
-    return check_request_limit
+def _view_limits_itself() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "limits_itself", False)
 
 
 login_limit = _limit("RATELIMIT_LOGIN", get_remote_address)

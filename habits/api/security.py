@@ -8,7 +8,6 @@ Anonymous, unknown, expired and revoked tokens all get the same 401 problem docu
 from __future__ import annotations
 
 import functools
-from copy import deepcopy
 
 from flask import request
 from werkzeug.exceptions import Unauthorized
@@ -16,6 +15,7 @@ from werkzeug.exceptions import Unauthorized
 from habits.api.docs import problems
 from habits.api.edge import request_now
 from habits.extensions import db
+from habits.fastpath.openapi_docs import document
 from habits.models import ApiToken, Member
 from habits.services import tokens
 
@@ -75,10 +75,7 @@ def auth_required(view):
         authenticate_request()
         return view(*args, **kwargs)
 
-    doc = deepcopy(getattr(view, "_apidoc", {}))
-    doc.setdefault("manual_doc", {})["security"] = SECURITY
-    wrapper._apidoc = doc
-    return problems(401)(wrapper)
+    return problems(401)(document(wrapper, security=SECURITY))
 
 
 def current_member() -> Member:

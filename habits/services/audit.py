@@ -173,7 +173,7 @@ def check_day_settlements(session: Session) -> list[Violation]:
     ).all()
     violations = []
     for row in rows:
-        m = row._mapping
+        m = row._asdict()
         violations.append(
             Violation(
                 "day_settlement",

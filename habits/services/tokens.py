@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Table, and_, select
 from sqlalchemy.orm import Session
 
 from habits.models import ApiToken, Member
@@ -73,8 +73,22 @@ def authenticate(session: Session, token: str, *, now: datetime) -> tuple[Member
     return member, api_token
 
 
+# -- the one rule for a usable token, in Python and in SQL (a test holds the two equal) ---------
+
+
+def usable(revoked_at: datetime | None, expires_at: datetime, *, now: datetime) -> bool:
+    """A token works until it is revoked or expires (at ``expires_at`` it no longer works)."""
+    return revoked_at is None and now < expires_at
+
+
+def usable_sql(api_tokens: Table, now: ColumnElement) -> ColumnElement[bool]:
+    """``usable`` as a SQL condition on an ``api_tokens`` table (or alias) at instant ``now``,
+    for statements that authenticate inside themselves (the check-in tap)."""
+    return and_(api_tokens.c.revoked_at.is_(None), api_tokens.c.expires_at > now)
+
+
 def is_usable(api_token: ApiToken, *, now: datetime) -> bool:
-    return api_token.revoked_at is None and now < api_token.expires_at
+    return usable(api_token.revoked_at, api_token.expires_at, now=now)
 
 
 def revoke_token(session: Session, api_token: ApiToken, *, now: datetime) -> None:

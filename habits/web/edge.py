@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash
 from flask_login import current_user
 
+from habits.extensions import db
+from habits.models import Member
 from habits.services.errors import HabitsError
 from habits.unit_of_work import commit, read, request_now  # noqa: F401  (the edge's API)
 from habits.web.refusals import field_message, friendly_error
@@ -63,7 +65,8 @@ def gateway():
 
 def me():
     """The signed-in member (views using it are ``login_required``)."""
-    return current_user._get_current_object()
+    # the Member itself, not Flask-Login's proxy: the user loader put it in this session
+    return db.session.get(Member, current_user.id)
 
 
 def found(value):

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from habits.extensions import db
 from habits.models import Enrollment
 from habits.services.checkins import AlreadyCheckedIn, Evidence, check_in, check_in_with_token
 from habits.services.tokens import Unauthenticated, hash_token, issue_token, revoke_token
@@ -109,9 +110,13 @@ def test_token_path_stores_one_check_in_when_taps_race(pg_engine):
     assert stored_check_ins(pg_engine, enrollment_id) == 1
 
 
-def test_the_api_tap_runs_and_commits_without_a_session(app, pg_engine):
-    """In production the tap's request has no ORM session: the edge hands the service the
-    engine, and the check-in is committed on a pooled connection of its own."""
+def test_the_api_tap_runs_and_commits_without_a_session(app, pg_engine, monkeypatch):
+    """In production the tap's request creates no ORM session: the edge hands the service
+    ``db.session`` like any other, the service finds the engine without creating the request's
+    Session, and the check-in is committed on a pooled connection of its own."""
+    sessions_created = []
+    create = db.session.registry.createfunc
+    monkeypatch.setattr(db.session.registry, "createfunc", lambda: sessions_created.append(1) or create())
     with Session(pg_engine) as setup:
         challenge = make_challenge(setup, start_date=date(2026, 3, 2))
         member = make_member(setup)
@@ -128,6 +133,7 @@ def test_the_api_tap_runs_and_commits_without_a_session(app, pg_engine):
         )
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["day_index"] == 1
+    assert sessions_created == []
     with pg_engine.connect() as conn:
         stored = conn.execute(
             text("SELECT day_index, note FROM check_ins WHERE enrollment_id = :e"), {"e": enrollment_id}

@@ -13,8 +13,11 @@ within one. Nothing changes for connections that close after each request anyway
 while holding the fewest was tried first: it cut such traffic from 8,500 to 2,600 requests/s,
 as the one worker allowed to accept waited for its own GIL.
 
-Used through ``gunicorn.conf.py``, which sets ``worker_class`` and the two master hooks below.
-Without the hooks (no slot on the board) the worker behaves exactly as gunicorn's gthread.
+Used through ``gunicorn.conf.py`` beside it, which sets ``worker_class`` and the two master hooks
+below. Without the hooks (no slot on the board) the worker behaves exactly as gunicorn's gthread.
+This is deployment, not product: it lives beside the configuration, outside the ``habits``
+package, and it overrides gunicorn internals (``ThreadWorker.nr_conns`` and ``max_keepalived``),
+which tests/test_gunicorn_worker.py checks against the installed gunicorn.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from gunicorn.workers.gthread import ThreadWorker
 SLOTS = 64  # more live workers than this share nothing and fall back to plain gthread
 NOT_SERVING = 2**31 - 1  # an empty slot reads as a worker holding more than anyone ever will
 # Anonymous shared memory made in the master at import, so every forked worker sees the same one.
-_board = RawArray("i", [NOT_SERVING] * SLOTS)
+board = RawArray("i", [NOT_SERVING] * SLOTS)
 _slots_held: dict[int, int] = {}  # master only: worker age -> slot
 
 
@@ -37,7 +40,7 @@ def pre_fork(server, worker) -> None:
         return
     slot = min(free)
     _slots_held[worker.age] = slot
-    _board[slot] = NOT_SERVING
+    board[slot] = NOT_SERVING
     worker.board_slot = slot
 
 
@@ -45,7 +48,7 @@ def child_exit(server, worker) -> None:
     """Master hook: a worker is gone, however it went: its last count no longer counts."""
     slot = _slots_held.pop(worker.age, None)
     if slot is not None:
-        _board[slot] = NOT_SERVING
+        board[slot] = NOT_SERVING
 
 
 class BalancingWorker(ThreadWorker):
@@ -62,7 +65,7 @@ class BalancingWorker(ThreadWorker):
     def nr_conns(self, value: int) -> None:
         self._nr_conns = value
         if self._publishing:
-            _board[self.board_slot] = value
+            board[self.board_slot] = value
 
     # ThreadWorker closes the connection after the response (Connection: close) once this many
     # are kept alive; 0 closes it at once.
@@ -77,11 +80,15 @@ class BalancingWorker(ThreadWorker):
         self._max_keepalived = value
 
     def run(self) -> None:
+        self.start_publishing()
+        super().run()
+
+    def start_publishing(self) -> None:
+        """In the serving child: from now on every change of the count goes on the board."""
         if self.board_slot is not None:
             self._publishing = True
             self.nr_conns = self._nr_conns
-        super().run()
 
     def holds_more_than_its_share(self) -> bool:
         """Two or more connections above some sibling: one fewer here still leaves it even."""
-        return min(_board[:]) < self._nr_conns - 1
+        return min(board[:]) < self._nr_conns - 1

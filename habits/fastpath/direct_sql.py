@@ -15,7 +15,7 @@ from contextlib import contextmanager
 import psycopg
 from sqlalchemy import Connection, Engine
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 #: what the hot path's statements run on: a psycopg connection (PostgreSQL) or SQLAlchemy's
 StatementTarget = psycopg.Connection | Connection
@@ -46,23 +46,23 @@ class OneRow:
         return target.execute(sql, {**literals, **params} if literals else params, prepare=True).fetchone()
 
 
+def dialect_name(target: StatementTarget) -> str:
+    """The database a target talks to: a bare psycopg connection is PostgreSQL's."""
+    return target.dialect.name if isinstance(target, Connection) else "postgresql"
+
+
 @contextmanager
-def statement_target(
-    session: Session | scoped_session, engine: Engine | None = None
-) -> Iterator[StatementTarget]:
+def statement_target(session: Session | scoped_session) -> Iterator[StatementTarget]:
     """Where a hot-path unit of work (one read, one insert) runs its statements.
 
-    When the session has not begun a transaction and its database is PostgreSQL, the work is
-    the request's whole unit of work: it runs autocommitted on a pooled connection of its own,
-    with no BEGIN and COMMIT round trips and none of the ORM session's bookkeeping (each insert
-    is still durable before the answer: its commit waits for the WAL flush). Inside a caller's
-    transaction (a page that does more, a test's savepoint) it joins that transaction. An
-    ``engine`` given by a caller that has no session yet saves creating one to find this out.
+    When no transaction has begun (and, for a scoped session, no session even exists yet) and the
+    database is PostgreSQL, the work is the request's whole unit of work: it runs autocommitted
+    on a pooled connection of its own, with no BEGIN and COMMIT round trips and none of the ORM
+    session's bookkeeping (each insert is still durable before the answer: its commit waits for
+    the WAL flush). Inside a caller's transaction (a page that does more, a test's savepoint) it
+    joins that transaction.
     """
-    if engine is None:
-        session = session() if isinstance(session, scoped_session) else session
-        bind = session.get_bind()
-        engine = bind if isinstance(bind, Engine) and not session.in_transaction() else None
+    engine = _engine_to_run_alone(session)
     if engine is None or engine.dialect.name != "postgresql":
         connection = session.connection()  # a scoped_session hands this on to its session
         postgresql = connection.dialect.name == "postgresql"
@@ -79,3 +79,30 @@ def statement_target(
         except psycopg.Error:
             pooled.invalidate()  # a broken connection never goes back into the pool
         pooled.close()
+
+
+def _engine_to_run_alone(session: Session | scoped_session) -> Engine | None:
+    """The engine to run on outside any transaction, or None to join the session's."""
+    if isinstance(session, scoped_session):
+        if not session.registry.has():
+            # Creating the request's Session just to learn it has begun nothing costs a
+            # measurable share of a tap: ask its factory for the engine instead.
+            return engine_of_factory(session.session_factory)
+        session = session()
+    if session.in_transaction():
+        return None
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else None
+
+
+def engine_of_factory(factory: sessionmaker) -> Engine | None:
+    """The engine a session factory's sessions use by default, found without making one.
+
+    A plain ``sessionmaker(bind=engine)`` holds it in its keywords. Flask-SQLAlchemy's factory
+    holds the extension instead (``sessionmaker(db=...)``, an arrangement of Flask-SQLAlchemy 3.1
+    that tests/fastpath checks), whose ``engine`` is the default bind of the current app.
+    """
+    bind = factory.kw.get("bind")
+    if bind is None and factory.kw.get("db") is not None:
+        bind = factory.kw["db"].engine
+    return bind if isinstance(bind, Engine) else None

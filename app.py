@@ -16,6 +16,7 @@ from habits.logging_setup import configure_logging
 from habits.payments import init_payments
 from habits.problems import register_error_handlers
 from habits.scheduler import scheduler_cli, start_in_process
+from habits.security_headers import init_security_headers
 from habits.web import init_web
 
 ROOT = Path(__file__).resolve().parent
@@ -58,6 +59,7 @@ def init_extensions(app: Flask) -> None:
 
 def register_edges(app: Flask) -> None:
     register_error_handlers(app)
+    init_security_headers(app)
     init_api(app)
     init_web(app)
     register_commands(app)

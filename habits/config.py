@@ -52,6 +52,9 @@ class Config:
     #: how long "keep me signed in" lasts, in seconds: the remember cookie and the server's
     #: record of the sign-in (habits.services.web_sessions) both end then
     REMEMBER_COOKIE_DURATION = 365 * 24 * 3600
+    #: what pages may also load, directive -> sources, e.g. {"img-src": ["https://photos.example.com"]}
+    #: for photos served from an object store (habits.security_headers holds the policy)
+    CSP_EXTRA_SOURCES: dict[str, list[str]] = {}
     # flask-smorest: the OpenAPI document lives at /api/v1/openapi.json
     API_TITLE = "Streakpot"
     API_VERSION = "v1"

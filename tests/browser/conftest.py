@@ -106,9 +106,42 @@ def browser(live_server):
             chromium.close()
 
 
+#: every page reports what the Content-Security-Policy blocked (the listener is added by the
+#: browser before the page's own scripts, so the policy does not apply to it)
+CSP_LISTENER = """
+window.addEventListener("securitypolicyviolation", function (event) {
+  window.streakpotCspViolation(event.violatedDirective + " blocked " + (event.blockedURI || "inline code")
+    + " at " + event.sourceFile + ":" + event.lineNumber);
+});
+"""
+
+
 @pytest.fixture
-def phone(browser, live_server):
-    """A fresh phone (its own cookies) opening pages of the live server."""
+def csp_violations() -> list[str]:
+    """What the pages of this test's phones reported as blocked by the policy (none is allowed)."""
+    return []
+
+
+def watch_csp(context, violations: list[str]) -> None:
+    context.expose_binding(
+        "streakpotCspViolation", lambda source, text: violations.append(f"{source['page'].url}: {text}")
+    )
+    context.add_init_script(CSP_LISTENER)
+    # chromium also says so on the console (e.g. for what is blocked before any listener runs)
+    context.on(
+        "console",
+        lambda message: (
+            violations.append(f"console: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+
+
+@pytest.fixture
+def phone(browser, live_server, csp_violations):
+    """A fresh phone (its own cookies) opening pages of the live server; every page it opens must
+    load without a Content-Security-Policy violation (checked when the test ends)."""
     contexts = []
 
     def open_phone(locale: str = "en-US", timezone_id: str = "Asia/Shanghai"):
@@ -116,9 +149,11 @@ def phone(browser, live_server):
             **PHONE, locale=locale, timezone_id=timezone_id, base_url=live_server.url
         )
         context.set_default_timeout(10_000)
+        watch_csp(context, csp_violations)
         contexts.append(context)
         return context.new_page()
 
     yield open_phone
     for context in contexts:
         context.close()
+    assert csp_violations == [], "\n".join(csp_violations)

@@ -1,16 +1,19 @@
-"""Settlement routes: a day's statement, a member's receipts, rest days, excuses and appeals."""
+"""Settlement routes: a day's statement, a member's receipts, rest days, excuses and appeals,
+and the referee log (every void, appeal and excuse, with who, when and why)."""
 
 from __future__ import annotations
 
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from habits.api.docs import problems
 from habits.api.edge import commit
 from habits.api.schemas.common import PageArgsSchema, UTCInstant, page_schema
+from habits.api.schemas.members import PublicMemberSchema
 from habits.api.security import auth_required, current_member
 from habits.extensions import db
-from habits.models import Challenge, Enrollment, Member, Split
-from habits.services import daymarks, receipts
+from habits.models import Challenge, Enrollment, Member, RefereeKind, Split
+from habits.services import challenges, daymarks, receipts, referees
 from habits.services.errors import NotFound
 from habits.services.receipts import LINE_ORDER
 
@@ -135,6 +138,27 @@ class RestDaySchema(Schema):
     rest_days_allowed = fields.Integer(required=True)
 
 
+class RefereeLogEntrySchema(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in RefereeKind]))
+    day_index = fields.Integer(required=True)
+    #: who decided: an organizer, or null when the service excused a day for its own outage
+    referee = fields.Nested(PublicMemberSchema, required=True, allow_none=True)
+    acted_at = UTCInstant(required=True)
+    reason = fields.String(required=True)
+    #: the enrollment whose check-in was voided or recorded (null for an excused day)
+    enrollment_id = fields.Integer(required=True, allow_none=True)
+    #: that enrollment's member (null for an excused day)
+    participant = fields.Nested(PublicMemberSchema, required=True, allow_none=True)
+
+
+RefereeLogSchema = page_schema(RefereeLogEntrySchema, "RefereeLog")
+
+
+def _person(member_id: int | None, name: str | None) -> dict | None:
+    return None if member_id is None else {"id": member_id, "display_name": name}
+
+
 def _own_enrollment(enrollment_id: int, member: Member) -> Enrollment:
     """The member's own enrollment; 404 alike for a missing one and for anyone else's."""
     enrollment = db.session.get(Enrollment, enrollment_id)
@@ -234,3 +258,29 @@ def accept_appeal(data, challenge_id, day_index):
         enrollment_id=data["enrollment_id"],
         reason=data["reason"],
     )
+
+
+@settlements_bp.route("/challenges/<id:challenge_id>/referee-log", methods=["GET"])
+@auth_required
+@settlements_bp.arguments(PageArgsSchema, location="query", as_kwargs=True)
+@settlements_bp.response(200, RefereeLogSchema)
+@problems(404)
+def get_referee_log(challenge_id, page, per_page):
+    """Every void, accepted appeal and excused day of the challenge, newest first, with who
+    decided, when and why (its participants and the community's organizers; 404 for others)."""
+    challenge = challenges.get_challenge(db.session, challenge_id)
+    lines, total = referees.referee_log(db.session, challenge, current_member(), page=page, per_page=per_page)
+    items = [
+        {
+            "id": line.id,
+            "kind": line.kind.value,
+            "day_index": line.day_index,
+            "referee": _person(line.referee_id, line.referee_name),
+            "acted_at": line.acted_at,
+            "reason": line.reason,
+            "enrollment_id": line.enrollment_id,
+            "participant": _person(line.participant_id, line.participant_name),
+        }
+        for line in lines
+    ]
+    return {"items": items, "total": total, "page": page, "per_page": per_page}

@@ -1,9 +1,16 @@
 """Challenges: launching one with the rules of SPEC.md, reading it, and changing it.
 
-Rules that decide where money goes freeze when day 0's window opens (SPEC: enrollment closes
-then). Before that, the organizers may still move the dates and the window; the deposit,
-its currency and the number of days also freeze as soon as anyone has joined, because each
-enrollment carries the deposit it was asked for and the daily stakes are D // N.
+SPEC, "Money rules freeze": the deposit, currency, days and time zone freeze from the first
+enrollment (each enrollment carries the deposit it was asked for, a payment request for that
+amount may already exist at the processor, and the daily stakes are D // N); every other rule
+that decides where money goes (start date, window, max_misses, min_participants, fee, split,
+review time, rest days, outage minutes, the evidence required) from the first paid deposit,
+because members paid to play by them. All of them freeze when day 0's window opens. Titles,
+descriptions and the value label stay editable.
+
+"First enrollment" and "first paid deposit" count the enrollments whose deposit is still at
+stake: one that left before day 0 with its whole deposit back, or was cancelled, binds nobody
+to the rules any more (as for the deposit before).
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from habits.domain.calendar import (
     invalid_days,
     parse_hhmm,
 )
-from habits.domain.lifecycle import HOLDS_NO_MONEY, EnrollmentStatus
+from habits.domain.lifecycle import HOLDS_NO_MONEY, NEVER_TOOK_PART, EnrollmentStatus
 from habits.models import Challenge, ChallengeStatus, Community, Enrollment, Member, Split
 from habits.services.communities import require_organizing
 from habits.services.errors import FieldError, HabitsError, InvalidInput, NotFound
@@ -52,7 +59,9 @@ MONEY_RULES = (
     "requires_code_word",
 )
 #: frozen as soon as one enrollment that may hold money exists
-DEPOSIT_RULES = ("deposit_minor", "currency", "days")
+DEPOSIT_RULES = ("deposit_minor", "currency", "days", "timezone")
+#: frozen as soon as one deposit is paid (every other money rule)
+PAID_RULES = tuple(name for name in MONEY_RULES if name not in DEPOSIT_RULES)
 #: free to change at any time
 PLAIN_FIELDS = ("title", "description", "value_label")
 
@@ -71,9 +80,22 @@ DEFAULTS = {
 }
 
 
+#: statuses whose deposit may still arrive or is held: the deposit rules are frozen
+_JOINED = frozenset(EnrollmentStatus) - HOLDS_NO_MONEY
+#: statuses whose deposit was paid and still rides on the rules: every money rule is frozen
+_PAID = _JOINED - NEVER_TOOK_PART
+
+
 class ChallengeStarted(HabitsError):
     title = "Challenge already started"
     code = "challenge_started"
+
+
+class RulesFrozen(HabitsError):
+    """Members joined or paid under these rules (409); ``errors`` names each frozen field."""
+
+    title = "Rules frozen"
+    code = "challenge_rules_frozen"
 
 
 def check_rules(values: dict, *, now: datetime) -> dict[str, list[FieldError]]:
@@ -191,8 +213,10 @@ def update_challenge(
 ) -> Challenge:
     """Change a challenge's rules (organizer or co-organizer of its community).
 
-    Money rules are refused (409) once day 0's window has opened, and the deposit, currency and
-    number of days once anyone has joined; the title, description and value label stay free.
+    Refused (409) for money rules once day 0's window has opened (ChallengeStarted), for the
+    deposit, currency, days and time zone once anyone has joined, and for the other money rules
+    once anyone has paid (RulesFrozen); each refused field is named with its FieldError code.
+    The title, description and value label stay free.
     """
     community = session.get(Community, challenge.community_id)
     require_organizing(session, community, organizer, "change this challenge")
@@ -207,14 +231,11 @@ def update_challenge(
                 for name in frozen_money
             },
         )
-    frozen_deposit = sorted(changed & set(DEPOSIT_RULES))
-    if frozen_deposit and _has_money_enrollments(session, challenge):
-        raise HabitsError(
-            "Members have joined at this deposit: the deposit, currency and days can no longer change.",
-            errors={
-                name: [FieldError("frozen_since_joined", "Frozen since the first member joined.")]
-                for name in frozen_deposit
-            },
+    frozen = frozen_fields(session, challenge, changed)
+    if frozen:
+        raise RulesFrozen(
+            f"Members joined or paid under these rules: {', '.join(sorted(frozen))} can no longer change.",
+            errors=frozen,
         )
     if changed & set(MONEY_RULES):
         values = {**current, **changes}
@@ -227,6 +248,21 @@ def update_challenge(
             setattr(challenge, name, changes[name])
     session.flush()
     return challenge
+
+
+def frozen_fields(session: Session, challenge: Challenge, names) -> dict[str, list[FieldError]]:
+    """Which of ``names`` are frozen now (before day 0) because members joined or paid, each with
+    the FieldError that says since when: ``frozen_since_joined`` or ``frozen_since_paid``."""
+    errors: dict[str, list[FieldError]] = {}
+    joined = sorted(set(names) & set(DEPOSIT_RULES))
+    if joined and _has_enrollments(session, challenge, _JOINED):
+        for name in joined:
+            errors[name] = [FieldError("frozen_since_joined", "Frozen since the first member joined.")]
+    paid = sorted(set(names) & set(PAID_RULES))
+    if paid and _has_enrollments(session, challenge, _PAID):
+        for name in paid:
+            errors[name] = [FieldError("frozen_since_paid", "Frozen since the first deposit was paid.")]
+    return errors
 
 
 def rules_of(challenge: Challenge) -> dict:
@@ -250,14 +286,13 @@ def _apply(challenge: Challenge, values: dict) -> None:
     challenge.next_due_at = due_at(schedule, challenge.settled_days or 0, challenge.review_minutes)
 
 
-def _has_money_enrollments(session: Session, challenge: Challenge) -> bool:
-    return bool(
-        session.scalar(
-            select(func.count())
-            .select_from(Enrollment)
-            .where(Enrollment.challenge_id == challenge.id, Enrollment.status.not_in(HOLDS_NO_MONEY))
-        )
+def _has_enrollments(session: Session, challenge: Challenge, statuses: frozenset) -> bool:
+    found = session.scalar(
+        select(Enrollment.id)
+        .where(Enrollment.challenge_id == challenge.id, Enrollment.status.in_(sorted(statuses)))
+        .limit(1)
     )
+    return found is not None
 
 
 def get_challenge(session: Session, challenge_id: int) -> Challenge:

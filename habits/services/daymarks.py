@@ -27,12 +27,14 @@ from habits.models import (
     ExcusedDay,
     Member,
     MembershipStatus,
+    RefereeKind,
     RestDay,
 )
 from habits.models.system import Heartbeat
+from habits.services import referees
 from habits.services.errors import Forbidden, HabitsError, InvalidInput, NotFound
 
-MAX_REASON = 500
+MAX_REASON = referees.MAX_REASON
 
 
 def _locked_challenge(session: Session, challenge_id: int) -> Challenge:
@@ -79,15 +81,6 @@ def _require_before_due(challenge: Challenge, day_index: int, *, now: datetime, 
             due_at=rfc3339_utc(due),
         )
     return due
-
-
-def _reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput("Say why.", errors={"reason": ["a reason is required"]})
-    if len(reason) > MAX_REASON:
-        raise InvalidInput("The reason is too long.", errors={"reason": [f"at most {MAX_REASON} characters"]})
-    return reason
 
 
 # --- rest days -----------------------------------------------------------------------------------
@@ -141,11 +134,13 @@ def declare_rest_day(
 def excuse_day(
     session: Session, challenge_id: int, *, organizer: Member, day_index: int, reason: str, now: datetime
 ) -> ExcusedDay:
-    """An organizer excuses day k (nothing is forfeited, the pot carries), until the day is due."""
+    """An organizer who does not play in the challenge excuses day k (nothing is forfeited, the pot
+    carries), until the day is due. Raises RefereePlaysIn (403) for an organizer who plays in it."""
     challenge = _locked_challenge(session, challenge_id)
     _require_organizer(session, challenge, organizer)
+    referees.require_referee(session, challenge, organizer, action="excuse a day")
     _check_day(challenge, day_index)
-    reason = _reason(reason)
+    reason = referees.referee_reason(reason)
     _require_before_due(challenge, day_index, now=now, what="excused")
     existing = session.scalars(
         select(ExcusedDay).where(ExcusedDay.challenge_id == challenge.id, ExcusedDay.day_index == day_index)
@@ -160,7 +155,15 @@ def excuse_day(
         created_at=now,
     )
     session.add(excused)
-    session.flush()
+    referees.record(
+        session,
+        challenge.id,
+        RefereeKind.EXCUSE,
+        day_index=day_index,
+        referee_id=organizer.id,
+        reason=reason,
+        now=now,
+    )
     return excused
 
 
@@ -197,7 +200,16 @@ def excuse_for_outage(session: Session, challenge: Challenge, day_index: int, *,
         created_at=now,
     )
     session.add(excused)
-    session.flush()
+    # the service is the referee here: members see why the day was excused like any other excuse
+    referees.record(
+        session,
+        challenge.id,
+        RefereeKind.EXCUSE,
+        day_index=day_index,
+        referee_id=None,
+        reason=excused.reason,
+        now=now,
+    )
     return excused
 
 
@@ -214,17 +226,20 @@ def accept_appeal(
     reason: str,
     now: datetime,
 ) -> CheckIn:
-    """An organizer records a check-in for a member who forgot to tap, until the day is due.
+    """An organizer who does not play in the challenge records a check-in for a member who forgot
+    to tap, until the day is due.
 
     The check-in is stamped ``now`` (when it was recorded), so an appealed check-in ranks after
     everyone who tapped in time for the equal split's extra cent. A voided check-in for the day is
     reinstated instead (the void's reason is kept). Raises 409 if the member already has a valid
-    check-in that day, the window has not opened yet, or the enrollment is not active.
+    check-in that day, the window has not opened yet, or the enrollment is not active;
+    RefereePlaysIn (403) for an organizer who plays in the challenge (their own appeal included).
     """
     challenge = _locked_challenge(session, challenge_id)
     _require_organizer(session, challenge, organizer)
+    referees.require_referee(session, challenge, organizer, action="accept an appeal")
     _check_day(challenge, day_index)
-    reason = _reason(reason)
+    reason = referees.referee_reason(reason)
     _require_before_due(challenge, day_index, now=now, what="appealed")
     enrollment = session.get(Enrollment, enrollment_id)
     if enrollment is None or enrollment.challenge_id != challenge.id:
@@ -258,4 +273,15 @@ def accept_appeal(
     checkin.recorded_by_id = organizer.id
     checkin.appeal_reason = reason
     session.flush()
+    referees.record(
+        session,
+        challenge.id,
+        RefereeKind.APPEAL,
+        day_index=day_index,
+        referee_id=organizer.id,
+        reason=reason,
+        now=now,
+        enrollment_id=enrollment.id,
+        check_in_id=checkin.id,
+    )
     return checkin

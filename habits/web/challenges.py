@@ -22,6 +22,7 @@ from habits.services.errors import HabitsError
 from habits.web import web_bp
 from habits.web.edge import attempt, gateway, me, request_now
 from habits.web.forms import EmptyForm
+from habits.web.organizer import referee_log_preview
 
 
 def get_challenge_or_404(challenge_id: int) -> Challenge:
@@ -104,6 +105,7 @@ def challenge(challenge_id: int):
         is_member=is_member,
         organizing=organizing,
         feed=feed,
+        referee_log=referee_log_preview(challenge) if current_user.is_authenticated else None,
         join_form=EmptyForm(),
         EnrollmentStatus=EnrollmentStatus,
     )

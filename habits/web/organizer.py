@@ -1,6 +1,10 @@
-"""Organizer pages: launch a challenge, review check-ins (void, excuse, appeal), and a small
-dashboard of the challenge's health (its figures come from ``habits.services.dashboard``).
-Starting a community is in ``habits.web.communities``.
+"""Organizer pages: launch a challenge, change its rules (until they freeze), review check-ins
+(void, excuse, appeal), and a small dashboard of the challenge's health (its figures come from
+``habits.services.dashboard``); and the referee log, which the challenge's participants read
+too. Starting a community is in ``habits.web.communities``.
+
+An organizer who plays in the challenge sees the dashboard without the referee's forms, and who
+may referee instead (``habits.services.referees``).
 
 Organizer-only pages answer 404 to members outside the community (it does not exist for them)
 and 403 to members of it who do not organize it.
@@ -9,8 +13,9 @@ and 403 to members of it who do not organize it.
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import login_required
 
@@ -19,13 +24,29 @@ from habits.domain.lifecycle import EnrollmentStatus
 from habits.domain.stakes import daily_stakes
 from habits.extensions import db
 from habits.models import ORGANIZING_ROLES, Challenge, Community
-from habits.services import challenges, checkins, communities, daymarks
+from habits.services import challenges, checkins, communities, daymarks, referees
 from habits.services.dashboard import Dashboard, actionable_days, organizer_dashboard
+from habits.services.errors import FieldError
 from habits.web import web_bp
 from habits.web.confirm import confirmed, render_confirmation, wants_change
 from habits.web.edge import attach_field_errors, attempt, me, read, request_now
 from habits.web.forms import COMMON_ZONES, AppealForm, ChallengeForm, ExcuseForm, VoidForm, choice
-from habits.web.i18n import SPLITS, day_label, days_count, label, money, percent_of_bps, valid_zone
+from habits.web.i18n import (
+    SPLITS,
+    day_label,
+    days_count,
+    label,
+    money,
+    money_input,
+    percent_of_bps,
+    valid_zone,
+)
+from habits.web.refusals import field_message
+
+#: the newest decisions of the referee log shown on the dashboard and the challenge page
+LOG_PREVIEW = 10
+#: decisions per page of the whole referee log
+LOG_PER_PAGE = 50
 
 
 def require_organizer(community_id: int) -> None:
@@ -143,6 +164,9 @@ def _render_dashboard(
     return (
         render_template(
             "organizer/dashboard.html",
+            may_referee=not referees.plays_in(db.session, challenge, me().id),
+            free_referees=referees.free_referees(db.session, challenge),
+            log=referee_log_preview(challenge),
             challenge=challenge,
             community=db.session.get(Community, challenge.community_id),
             health=view.health,
@@ -228,3 +252,86 @@ def accept_appeal(challenge_id: int):
             )
         return redirect(url_for("web.dashboard", challenge_id=challenge.id))
     return _render_dashboard(challenge, view, appeal=form, status=422)
+
+
+# -- the referee log --------------------------------------------------------------------------
+
+
+def referee_log_preview(challenge: Challenge) -> dict | None:
+    """The newest decisions and their number, for whoever may read the log (else None)."""
+    if not referees.may_read_log(db.session, challenge, me()):
+        return None
+    lines, total = referees.referee_log(db.session, challenge, me(), page=1, per_page=LOG_PREVIEW)
+    return {"lines": lines, "total": total}
+
+
+@web_bp.get("/challenges/<int:challenge_id>/referee-log")
+@login_required
+def referee_log(challenge_id: int):
+    """Every void, appeal and excuse, newest first: the challenge's participants and organizers
+    (404 for anyone else, as for the API)."""
+    challenge = challenges.get_challenge(db.session, challenge_id)
+    try:
+        page = max(1, min(int(request.args.get("page", 1)), 100_000))
+    except ValueError:
+        page = 1
+    lines, total = referees.referee_log(db.session, challenge, me(), page=page, per_page=LOG_PER_PAGE)
+    return render_template(
+        "challenges/referee_log.html",
+        challenge=challenge,
+        community=db.session.get(Community, challenge.community_id),
+        lines=lines,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // LOG_PER_PAGE)),
+    )
+
+
+# -- changing the rules -----------------------------------------------------------------------
+
+
+def _form_of(challenge: Challenge) -> ChallengeForm:
+    """The launch form, filled in with the challenge's rules as they are."""
+    rules = challenges.rules_of(challenge)
+    data = {
+        **rules,
+        "split": str(getattr(rules["split"], "value", rules["split"])),
+        "deposit": money_input(challenge.deposit_minor, challenge.currency),
+        "fee_percent": format(Decimal(challenge.fee_bps) / 100, "f"),
+        "value_label": rules["value_label"] or "",
+    }
+    return ChallengeForm(data=data)
+
+
+def _frozen_hints(challenge: Challenge) -> dict[str, str]:
+    """Form field -> why it can no longer change (translated), for the rules frozen now."""
+    if request_now() >= challenge.day_zero_opens_at:
+        frozen = {name: [FieldError("frozen_since_day_zero", "")] for name in challenges.MONEY_RULES}
+    else:
+        frozen = challenges.frozen_fields(db.session, challenge, challenges.MONEY_RULES)
+    aliases = {"deposit_minor": "deposit", "fee_bps": "fee_percent"}
+    return {aliases.get(name, name): field_message(errors[0]) for name, errors in frozen.items()}
+
+
+@web_bp.route("/challenges/<int:challenge_id>/rules", methods=["GET", "POST"])
+@login_required
+def edit_rules(challenge_id: int):
+    """Change a challenge's title, description and, until they freeze, its rules."""
+    challenge = organized_challenge(challenge_id)
+    form = _form_of(challenge) if request.method == "GET" else ChallengeForm()
+    if form.validate_on_submit():
+        outcome = attempt(challenges.update_challenge, challenge, me(), changes=form.rules(), form=form)
+        if outcome.ok:
+            flash(gettext("The challenge is updated."), "success")
+            return redirect(url_for("web.challenge", challenge_id=challenge.id))
+    return (
+        render_template(
+            "organizer/edit_rules.html",
+            form=form,
+            challenge=challenge,
+            community=db.session.get(Community, challenge.community_id),
+            zones=COMMON_ZONES,
+            frozen=_frozen_hints(challenge),
+        ),
+        422 if form.errors else 200,
+    )

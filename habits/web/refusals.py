@@ -17,12 +17,14 @@ from datetime import datetime
 from flask_babel import gettext
 
 from habits.domain.calendar import MAX_DAYS
+from habits.services.challenges import RulesFrozen
 from habits.services.checkins import AlreadyCheckedIn, CheckInClosed, CheckInNotAllowed, VoidTooLate
 from habits.services.deposits import DepositNotDue
 from habits.services.enrollments import AlreadyEnrolled
 from habits.services.errors import EnrollmentClosed, Forbidden, HabitsError, InvalidInput
 from habits.services.members import EmailTaken, InvalidCredentials
 from habits.services.ports import GatewayUnavailable
+from habits.services.referees import RefereePlaysIn
 from habits.services.wallets import NotEnoughInWallet
 from habits.services.withdrawals import NothingRefundable
 from habits.web.i18n import money, when
@@ -74,6 +76,20 @@ def _forbidden(extra: Mapping, zone: str | None) -> str | None:
     return gettext("This challenge is for members of its community, which has entry rules: join it first.")
 
 
+def _referee_plays_in(extra: Mapping, zone: str | None) -> str:
+    names = [str(name) for name in extra.get("free_referees") or []]
+    if names:
+        return gettext(
+            "You play in this challenge, so you do not referee it: ask an organizer who does not "
+            "play in it (%(names)s).",
+            names=", ".join(names),
+        )
+    return gettext(
+        "You play in this challenge, and so does every organizer of its community: nobody may void, "
+        "record or excuse anything in it."
+    )
+
+
 REFUSALS: dict[str, RefusalMessage] = {
     CheckInClosed.code: _check_in_closed,
     AlreadyCheckedIn.code: lambda extra, zone: gettext(
@@ -101,6 +117,10 @@ REFUSALS: dict[str, RefusalMessage] = {
     Forbidden.code: _forbidden,
     # the fields themselves say what is wrong (field_message)
     InvalidInput.code: lambda extra, zone: gettext("Please correct the marked fields."),
+    RefereePlaysIn.code: _referee_plays_in,
+    RulesFrozen.code: lambda extra, zone: gettext(
+        "Members have joined or paid under these rules: the marked ones can no longer change."
+    ),
 }
 
 
@@ -153,6 +173,10 @@ FIELD_MESSAGES: dict[str, FieldMessage] = {
         "This password is one of the most common ones, which are guessed first: choose another."
     ),
     "current_password_wrong": lambda params: gettext("The current password is not right."),
+    # habits.services.challenges.update_challenge (SPEC "Money rules freeze")
+    "frozen_since_joined": lambda params: gettext("Frozen since the first member joined."),
+    "frozen_since_paid": lambda params: gettext("Frozen since the first deposit was paid."),
+    "frozen_since_day_zero": lambda params: gettext("Frozen since day 1's window opened."),
 }
 
 

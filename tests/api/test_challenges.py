@@ -164,8 +164,12 @@ def test_money_rules_freeze_when_day_zero_opens(client, world):
         assert renamed.get_json()["title"] == "New title"
 
 
-def test_schedule_may_move_before_day_zero_and_due_instants_follow(client, world):
+def test_schedule_may_move_before_day_zero_and_due_instants_follow(client, session, world):
     challenge = world.challenge
+    # nobody has paid yet (a paid deposit freezes the schedule: tests/api/test_rule_freeze.py)
+    for enrollment in (world.owner_enrollment, world.other_enrollment):
+        enrollment.status = "pending_payment"
+    session.commit()
     with travel(BEFORE_START):
         response = client.patch(
             f"/api/v1/challenges/{challenge.id}",
@@ -189,7 +193,10 @@ def test_deposit_freezes_once_someone_has_joined(client, world):
     assert "deposit_minor" in response.get_json()["errors"]
 
 
-def test_update_validates_the_merged_rules(client, world):
+def test_update_validates_the_merged_rules(client, session, world):
+    for enrollment in (world.owner_enrollment, world.other_enrollment):
+        enrollment.status = "pending_payment"  # nobody has paid: the window may still move
+    session.commit()
     with travel(BEFORE_START):
         response = client.patch(
             f"/api/v1/challenges/{world.challenge.id}",

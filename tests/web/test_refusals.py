@@ -9,13 +9,14 @@ from types import SimpleNamespace
 import pytest
 from flask_babel import force_locale
 
+from habits.models import Member
 from habits.services import challenges, communities, members
 from habits.services.challenges import ChallengeStarted
 from habits.services.checkins import AlreadyCheckedIn, CheckInClosed
 from habits.services.errors import FieldError, Forbidden, HabitsError, InvalidInput
 from habits.services.wallets import NotEnoughInWallet
 from habits.web.refusals import FIELD_MESSAGES, REFUSALS, field_message, friendly_error
-from tests.factories import at_local, make_community, make_member
+from tests.factories import at_local, make_challenge, make_community, make_enrollment, make_member
 from tests.refusals import all_refusals
 from tests.timehelpers import travel
 from tests.web.helpers import log_in, post_form, text_of
@@ -73,6 +74,14 @@ def test_every_field_code_in_the_table_is_one_a_service_writes(session):
     for current, new in (("not it", " " * 8), ("not it", "password")):
         with pytest.raises(InvalidInput) as refused:
             members.change_password(session, member, current_password=current, new_password=new, now=now)
+        written |= {error.code for errors in refused.value.errors.values() for error in errors}
+    # update_challenge: frozen since the first member joined and paid, and since day 0 opened
+    paid = make_challenge(session)
+    make_enrollment(session, paid, status="active")
+    organizer = session.get(Member, paid.created_by_id)
+    for at in (now, paid.day_zero_opens_at):
+        with pytest.raises(HabitsError) as refused:
+            challenges.update_challenge(session, paid, organizer, changes={"days": 3, "fee_bps": 1}, now=at)
         written |= {error.code for errors in refused.value.errors.values() for error in errors}
     assert set(FIELD_MESSAGES) - written == set()
 

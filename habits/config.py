@@ -55,6 +55,21 @@ class Config:
     #: what pages may also load, directive -> sources, e.g. {"img-src": ["https://photos.example.com"]}
     #: for photos served from an object store (habits.security_headers holds the policy)
     CSP_EXTRA_SOURCES: dict[str, list[str]] = {}
+    # E-mail (habits/mail): sent through this SMTP server by the scheduler's relay; without
+    # MAIL_SERVER every mail is written to the log instead (the demo shows it at /dev/mail).
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 587
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    #: STARTTLS on a plain connection (port 587); MAIL_USE_SSL: implicit TLS (port 465)
+    MAIL_USE_TLS = True
+    MAIL_USE_SSL = False
+    MAIL_FROM = "Streakpot <no-reply@localhost>"
+    #: seconds for each exchange with the mail server
+    MAIL_TIMEOUT = 20
+    #: the site's address as members reach it (https://streakpot.example), for links in mail;
+    #: required in production once MAIL_SERVER is set (never taken from a request's Host header)
+    PUBLIC_URL: str | None = None
     # flask-smorest: the OpenAPI document lives at /api/v1/openapi.json
     API_TITLE = "Streakpot"
     API_VERSION = "v1"
@@ -129,6 +144,29 @@ def validate_config(config: dict) -> None:
         )
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         raise ConfigError("STREAKPOT_SQLALCHEMY_DATABASE_URI is missing.")
+    _validate_mail(config)
+
+
+def _validate_mail(config: dict) -> None:
+    if config.get("MAIL_USE_TLS") and config.get("MAIL_USE_SSL"):
+        raise ConfigError(
+            "STREAKPOT_MAIL_USE_TLS and STREAKPOT_MAIL_USE_SSL are both true: choose STARTTLS "
+            "(MAIL_USE_TLS, port 587) or implicit TLS (MAIL_USE_SSL, port 465)."
+        )
+    public_url = config.get("PUBLIC_URL")
+    if public_url and not str(public_url).startswith(("https://", "http://")):
+        raise ConfigError(
+            f"STREAKPOT_PUBLIC_URL must start with https:// (or http://); it is {public_url!r}."
+        )
+    if not config.get("MAIL_SERVER"):
+        return
+    if not isinstance(config.get("MAIL_PORT"), int) or not 0 < config["MAIL_PORT"] < 65536:
+        raise ConfigError(f"STREAKPOT_MAIL_PORT must be a port number; it is {config.get('MAIL_PORT')!r}.")
+    if config["STREAKPOT_ENV"] == "production" and not config.get("PUBLIC_URL"):
+        raise ConfigError(
+            "STREAKPOT_PUBLIC_URL is missing: links in mail need the site's address "
+            "(e.g. https://streakpot.example)."
+        )
 
 
 def _validate_production(config: dict) -> None:

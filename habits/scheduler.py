@@ -2,7 +2,8 @@
 
 Correctness never comes from the scheduler (PAYMENTS.md section 4): the settlement sweep is
 catch-up by construction and exactly-once by database keys and row locks, so a missed, doubled
-or late run is harmless. The scheduler only decides *when* the sweep runs:
+or late run is harmless; the mail relay claims each mail in the database the same way
+(``habits.services.mail_relay``). The scheduler only decides *when* the sweep runs:
 
 - ``SCHEDULER_MODE="in-process"`` (the demo): ``create_app`` starts a BackgroundScheduler once;
   never under tests, never in the debug reloader's watcher process, never twice in a process.
@@ -16,7 +17,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import click
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -24,7 +25,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask.cli import ScriptInfo, pass_script_info, with_appcontext
 
 from habits.extensions import db
+from habits.mail.transports import transport_for
 from habits.services.health import record_heartbeat
+from habits.services.mail_relay import BATCH, give_up_abandoned, purge_delivered, relay_due
 from habits.services.settlement import settle_due_days
 
 log = logging.getLogger(__name__)
@@ -42,7 +45,12 @@ class Job:
 JOBS = [
     # Writes the heartbeat for this minute, then opens and settles everything that is due.
     Job(id="settle-due-days", func="habits.scheduler:run_settle_due_days", seconds=60),
+    # Sends the outbox's due mail (SMTP, or the log without MAIL_SERVER), retrying with backoff.
+    Job(id="relay-mail", func="habits.scheduler:run_mail_relay", seconds=60),
 ]
+
+#: batches one relay run may send before it yields to the next run
+MAIL_BATCHES_PER_RUN = 25
 
 #: every job runs at start-up too, is never run twice at once, and a late run still runs (once)
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
@@ -77,9 +85,35 @@ def run_settle_due_days(app) -> dict:
             session.remove()
 
 
+def run_mail_relay(app) -> dict:
+    """The relay as a job: batches of due mail until none is left (each batch claims, sends and
+    records in its own commits; mail_relay says how several processes share the work)."""
+    transport = transport_for(app.config)
+    totals = {"sent": 0, "retrying": 0, "failed": 0}
+    with app.app_context():
+        session = db.session
+        try:
+            for _ in range(MAIL_BATCHES_PER_RUN):
+                now = datetime.now(UTC)
+                result = relay_due(session, transport, now=now, commit=session.commit)
+                for name in totals:
+                    totals[name] += len(getattr(result, name))
+                if len(result.claimed) < BATCH:
+                    break
+            now = datetime.now(UTC)
+            give_up_abandoned(session, now=now)
+            purge_delivered(session, now=now)
+            session.commit()
+            if any(totals.values()):
+                log.info("mail relay: sent %(sent)s, retrying %(retrying)s, failed %(failed)s", totals)
+            return totals
+        finally:
+            session.remove()
+
+
 def add_jobs(scheduler, app) -> None:
     now = datetime.now(UTC)
-    for job in JOBS:
+    for index, job in enumerate(JOBS):
         scheduler.add_job(
             job.func,
             trigger="interval",
@@ -87,7 +121,8 @@ def add_jobs(scheduler, app) -> None:
             id=job.id,
             args=[app],
             kwargs=job.kwargs,
-            next_run_time=now,
+            # at start-up, a second apart in the list's order (the sweep first)
+            next_run_time=now + timedelta(seconds=index),
             replace_existing=True,
         )
 

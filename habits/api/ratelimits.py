@@ -10,6 +10,9 @@ RATELIMIT_REGISTER     10/minute;100/hour      client address
 RATELIMIT_CHECKIN      30/minute               bearer token (one member), else address
 =====================  ======================  =====================================
 
+RATELIMIT_PASSWORD_RESET (default 5/minute;20/hour, per client address) limits each of
+/auth/password-reset and /auth/password-reset/confirm.
+
 A refused request gets a 429 problem document with ``Retry-After`` (seconds). Under gunicorn
 with several workers, memory storage counts per worker: production points RATELIMIT_STORAGE_URI
 at Redis so a limit holds across workers and machines.
@@ -39,6 +42,7 @@ DEFAULTS = {
     "RATELIMIT_LOGIN": "10/minute;100/hour",
     "RATELIMIT_REGISTER": "10/minute;100/hour",
     "RATELIMIT_CHECKIN": "30/minute",
+    "RATELIMIT_PASSWORD_RESET": "5/minute;20/hour",
 }
 
 
@@ -104,4 +108,5 @@ def _view_limits_itself() -> bool:
 
 login_limit = _limit("RATELIMIT_LOGIN", get_remote_address)
 register_limit = _limit("RATELIMIT_REGISTER", get_remote_address)
+password_reset_limit = _limit("RATELIMIT_PASSWORD_RESET", get_remote_address)
 checkin_limit = _direct_limit("RATELIMIT_CHECKIN", "checkin", token_or_address)

@@ -18,6 +18,9 @@ class Member(Base):
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     #: stored lower-cased; unique
     email: Mapped[str] = mapped_column(String(254), unique=True)
+    #: when the member followed the link mailed to ``email`` (None: not yet). Only a verified
+    #: address gets mail other than transactional (services.members.can_receive_non_transactional)
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(80))
     #: IANA zone used to show dates to this member (challenges carry their own zone for rules)

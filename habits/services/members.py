@@ -36,6 +36,12 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+def can_receive_non_transactional(member: Member) -> bool:
+    """Whether mail that is not transactional (digests, payouts' news, reminders) may go to the
+    member's address: only once they followed the link mailed to it (email_verification)."""
+    return member.email_verified_at is not None
+
+
 def register_member(
     session: Session,
     *,

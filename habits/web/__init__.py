@@ -25,10 +25,13 @@ def init_web(app) -> None:
         challenges,
         checkin,
         communities,
+        dev_mail,
+        email_links,
         enrollments,
         home,
         i18n,
         organizer,
+        password_reset,
         refusals,
         wallet,
     )

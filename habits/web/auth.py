@@ -19,7 +19,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_login.config import COOKIE_NAME
 
 from habits.extensions import db, limiter
-from habits.services import members, web_sessions
+from habits.mail.compose import compose_mail
+from habits.services import email_verification, members, web_sessions
 from habits.web import web_bp
 from habits.web.edge import attempt, commit, me, request_now, safe_next
 from habits.web.forms import COMMON_ZONES, EmptyForm, LanguageForm, LoginForm, RegisterForm
@@ -90,8 +91,9 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         outcome = attempt(
-            members.register_member,
+            email_verification.sign_up,
             form=form,
+            composer=compose_mail,
             email=form.email.data,
             password=form.password.data,
             display_name=form.display_name.data,
@@ -102,6 +104,12 @@ def register():
         if outcome.ok:
             _sign_in(outcome.value, remember=True)
             flash(gettext("Welcome, %(name)s! Find a challenge to join.", name=outcome.value.display_name))
+            flash(
+                gettext(
+                    "To confirm your address, follow the link we sent to %(email)s.",
+                    email=outcome.value.email,
+                )
+            )
             return redirect(safe_next(request.args.get("next"), url_for("web.communities")))
     status = 422 if request.method == "POST" else 200
     return render_template("auth/register.html", form=form, zones=COMMON_ZONES), status

@@ -17,6 +17,7 @@ from datetime import datetime
 from flask_babel import gettext
 
 from habits.domain.calendar import MAX_DAYS
+from habits.services import one_time_links
 from habits.services.challenges import RulesFrozen
 from habits.services.checkins import AlreadyCheckedIn, CheckInClosed, CheckInNotAllowed, VoidTooLate
 from habits.services.deposits import DepositNotDue
@@ -189,3 +190,15 @@ def field_message(error) -> str:
 
 def template_helpers() -> dict:
     return {"friendly_error": friendly_error}
+
+
+# -- links mailed to members (habits.services.one_time_links) ---------------------------------
+
+LINK_REASONS: dict[str, Callable[[], str]] = {
+    one_time_links.UNKNOWN: lambda: gettext("This link is not valid: ask for a new one."),
+    one_time_links.EXPIRED: lambda: gettext("This link has expired: ask for a new one."),
+    one_time_links.USED: lambda: gettext("This link was already used: ask for a new one."),
+}
+REFUSALS[one_time_links.LinkRefused.code] = lambda extra, zone: LINK_REASONS.get(
+    extra.get("reason"), LINK_REASONS[one_time_links.UNKNOWN]
+)()

@@ -51,7 +51,8 @@ def assert_guarded(response) -> None:
     assert f"'nonce-{nonce}'" in policy["style-src"], where
     assert response.headers["X-Content-Type-Options"] == "nosniff", where
     assert response.headers["X-Frame-Options"] == "DENY", where
-    assert response.headers["Referrer-Policy"] == "same-origin", where
+    # a page may be stricter (the password-reset link page sends no referrer at all)
+    assert response.headers["Referrer-Policy"] in ("same-origin", "no-referrer"), where
     assert "camera=(self)" in response.headers["Permissions-Policy"], where
     assert "Strict-Transport-Security" not in response.headers, where  # not outside production
     if response.mimetype == "text/html":
@@ -82,6 +83,7 @@ def test_every_route_and_method_answers_with_the_headers(client, session, world)
         "member_id": world.member.id,
         "day_index": 0,
         "payment_intent_id": "pi_unknown",
+        "token": "not-a-real-token",
     }
     token = auth_headers(session, world.member, now=at_local(world.challenge, 0, "00:00"), ttl_days=3650)
     kinds = set()
@@ -138,8 +140,10 @@ def test_every_template_script_and_style_carries_the_nonce_and_nothing_runs_inli
     handler, a javascript: URL (scripts and styles go in nonce'd tags or in static/)."""
     problems = []
     for path in sorted(TEMPLATES.rglob("*.html")):
-        text = path.read_text()
         name = path.relative_to(TEMPLATES)
+        if name.parts[0] == "mail":
+            continue  # e-mail bodies: read in mail programs, which want inline styles, never served
+        text = path.read_text()
         for tag in _TAG.finditer(text):
             if 'nonce="{{ csp_nonce() }}"' not in tag.group(0) and " src=" not in tag.group(0):
                 problems.append(f"{name}: {tag.group(0)} has no nonce")

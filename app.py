@@ -15,6 +15,7 @@ from habits.extensions import babel, csrf, db, limiter, login_manager, migrate
 from habits.logging_setup import configure_logging
 from habits.payments import init_payments
 from habits.problems import register_error_handlers
+from habits.routing import register_converters
 from habits.scheduler import scheduler_cli, start_in_process
 from habits.web import init_web
 
@@ -57,6 +58,7 @@ def init_extensions(app: Flask) -> None:
 
 def register_edges(app: Flask) -> None:
     register_error_handlers(app)
+    register_converters(app)
     init_api(app)
     init_web(app)
     register_commands(app)

@@ -6,7 +6,6 @@ import http
 
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
-from werkzeug.routing import IntegerConverter
 
 from habits.api.schemas.common import ProblemSchema
 from habits.problems import handle_http_exception
@@ -39,13 +38,6 @@ class StreakpotApi(Api):
         response = {"description": "Problem document (RFC 9457)", "schema": self.ERROR_SCHEMA}
         prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
         self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
-
-
-class IdConverter(IntegerConverter):
-    """``<id:name>``: a row id, 1 ... 2**63-1. A larger number is a 404, never a BIGINT overflow."""
-
-    def __init__(self, map, *args, **kwargs):
-        super().__init__(map, min=1, max=2**63 - 1)
 
 
 def blueprints() -> list:
@@ -82,7 +74,7 @@ def init_api(app) -> StreakpotApi:
     from habits.extensions import csrf
 
     # One Api per app (not a module global): the tests build several apps in one process.
-    app.url_map.converters["id"] = IdConverter
+    # (The <id:...> and <day:...> converters are the app's: habits.routing, registered in app.py.)
     api = StreakpotApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     for blueprint in blueprints():

@@ -146,7 +146,7 @@ def _own_enrollment(enrollment_id: int, member: Member) -> Enrollment:
 # --- routes --------------------------------------------------------------------------------------
 
 
-@settlements_bp.route("/challenges/<id:challenge_id>/days/<int:day_index>/settlement", methods=["GET"])
+@settlements_bp.route("/challenges/<id:challenge_id>/days/<day:day_index>/settlement", methods=["GET"])
 @auth_required
 @settlements_bp.arguments(StatementArgsSchema, location="query")
 @settlements_bp.response(200, DayStatementSchema)
@@ -197,7 +197,7 @@ def declare_rest_day(data, enrollment_id):
     }
 
 
-@settlements_bp.route("/challenges/<id:challenge_id>/days/<int:day_index>/excuse", methods=["POST"])
+@settlements_bp.route("/challenges/<id:challenge_id>/days/<day:day_index>/excuse", methods=["POST"])
 @auth_required
 @settlements_bp.arguments(ReasonSchema)
 @settlements_bp.response(201, ExcusedDaySchema)
@@ -216,7 +216,7 @@ def excuse_day(data, challenge_id, day_index):
     )
 
 
-@settlements_bp.route("/challenges/<id:challenge_id>/days/<int:day_index>/checkins", methods=["POST"])
+@settlements_bp.route("/challenges/<id:challenge_id>/days/<day:day_index>/checkins", methods=["POST"])
 @auth_required
 @settlements_bp.arguments(AppealCreateSchema)
 @settlements_bp.response(201, AppealSchema)

@@ -40,7 +40,7 @@ def organized_challenge(challenge_id: int) -> Challenge:
     return challenge
 
 
-@web_bp.route("/communities/<int:community_id>/challenges/new", methods=["GET", "POST"])
+@web_bp.route("/communities/<id:community_id>/challenges/new", methods=["GET", "POST"])
 @login_required
 def new_challenge(community_id: int):
     community = communities.get_community(db.session, community_id)
@@ -115,13 +115,13 @@ def _render_dashboard(
     )
 
 
-@web_bp.get("/challenges/<int:challenge_id>/organize")
+@web_bp.get("/challenges/<id:challenge_id>/organize")
 @login_required
 def dashboard(challenge_id: int):
     return _render_dashboard(organized_challenge(challenge_id))
 
 
-@web_bp.post("/checkins/<int:checkin_id>/void")
+@web_bp.post("/checkins/<id:checkin_id>/void")
 @login_required
 def void_checkin(checkin_id: int):
     checkin = checkins.get_check_in(db.session, checkin_id)
@@ -136,7 +136,7 @@ def void_checkin(checkin_id: int):
     return _render_dashboard(challenge, void_errors={checkin.id: form.reason.errors}, status=422)
 
 
-@web_bp.post("/challenges/<int:challenge_id>/excuse")
+@web_bp.post("/challenges/<id:challenge_id>/excuse")
 @login_required
 def excuse_day(challenge_id: int):
     challenge = organized_challenge(challenge_id)
@@ -158,7 +158,7 @@ def excuse_day(challenge_id: int):
     return _render_dashboard(challenge, excuse=form, status=422)
 
 
-@web_bp.post("/challenges/<int:challenge_id>/appeals")
+@web_bp.post("/challenges/<id:challenge_id>/appeals")
 @login_required
 def accept_appeal(challenge_id: int):
     challenge = organized_challenge(challenge_id)

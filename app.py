@@ -12,6 +12,7 @@ from habits.api import init_api
 from habits.cli import register_commands
 from habits.database import prepare_engine
 from habits.extensions import babel, csrf, db, limiter, login_manager, migrate
+from habits.json_bounds import BoundedRequest
 from habits.logging_setup import configure_logging
 from habits.payments import init_payments
 from habits.problems import register_error_handlers
@@ -27,6 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     (tests use it) moves instance/ (demo database, generated secrets, photos) elsewhere."""
     instance_path = (overrides or {}).get("INSTANCE_PATH")
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    app.request_class = BoundedRequest  # every JSON body is bounded before any reader parses it
     load_settings(app, overrides)
     configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
     init_extensions(app)

@@ -35,6 +35,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from habits.extensions import db
+from habits.json_bounds import beyond_bounds
 from habits.models.payment import RETRYABLE_EVENT_STATUSES, EventStatus, StripeEvent
 from habits.payments.gateway import current_gateway
 from habits.payments.handlers import EVENT_HANDLERS, EventNotReady, EventRejected, HandlerContext
@@ -97,6 +98,11 @@ def verify_event(payload: bytes, signature: str | None, secrets: list[str]) -> d
     # replayable for as long, so it is refused too (clock skew gets the same tolerance).
     if _signed_at(signature) > time.time() + TOLERANCE_SECONDS:
         raise BadEvent("Signature timestamp is in the future.")
+    # Within bounds, json.loads can only refuse with a ValueError (never a RecursionError), and
+    # the event stays small enough to store and read back.
+    too_complex = beyond_bounds(payload)
+    if too_complex:
+        raise BadEvent(f"The body is not an event we can read: {too_complex}")
     try:
         event = json.loads(text)
     except ValueError:

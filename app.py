@@ -12,10 +12,10 @@ from habits.api import init_api
 from habits.cli import register_commands
 from habits.database import prepare_engine
 from habits.extensions import babel, csrf, db, limiter, login_manager, migrate
-from habits.json_bounds import BoundedRequest
 from habits.logging_setup import configure_logging
 from habits.payments import init_payments
 from habits.problems import register_error_handlers
+from habits.request_bounds import BoundedRequest
 from habits.routing import register_converters
 from habits.scheduler import scheduler_cli, start_in_process
 from habits.web import init_web

@@ -8,7 +8,7 @@ only in ``to_python`` would answer 405 where another method shares the path.)
 
 from __future__ import annotations
 
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 from habits.domain.calendar import MAX_DAYS
 
@@ -54,7 +54,16 @@ class DayIndexConverter(BoundedIntConverter):
     high = MAX_DAYS - 1
 
 
-CONVERTERS = {"id": IdConverter, "day": DayIndexConverter}
+class ReferenceConverter(BaseConverter):
+    """``<ref:name>``: a processor's id (``pi_...``): printable ASCII without ``/``, 1 to 200
+    characters; never a NUL, which no database lookup takes."""
+
+    regex = r"[!-.0-~]{1,200}"
+    #: the same rule for the OpenAPI document
+    PARAMETER_SCHEMA = {"type": "string", "pattern": "^[!-.0-~]{1,200}$", "minLength": 1, "maxLength": 200}
+
+
+CONVERTERS = {"id": IdConverter, "day": DayIndexConverter, "ref": ReferenceConverter}
 
 
 def register_converters(app) -> None:

@@ -83,3 +83,19 @@ def test_the_pattern_matches_exactly_the_numbers_within_bounds(low, high):
         assert bool(pattern.fullmatch(str(n))) == (low <= n <= high), n
     for text in ["", "-1", "01", "1.0", "１", "1１"]:  # no sign, leading zero, fraction or other digits
         assert pattern.fullmatch(text) is None
+
+
+BOUNDED_CONVERTERS = {"id", "day", "ref"}
+
+
+def test_every_path_argument_is_bounded(app):
+    """The class, not the list: a route added with ``<int:...>``, ``<string:...>`` or a bare
+    ``<name>`` fails here (Flask's own static route is the one exception)."""
+    loose = [
+        (rule.rule, match["converter"] or "default")
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for match in _ARGUMENT.finditer(rule.rule)
+        if (match["converter"] or "default") not in BOUNDED_CONVERTERS
+    ]
+    assert loose == []

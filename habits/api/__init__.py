@@ -7,8 +7,10 @@ import http
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
+from habits.api.openapi import SPEC_KWARGS, ExactDocument
 from habits.api.schemas.common import ProblemSchema
 from habits.problems import handle_http_exception
+from habits.routing import ReferenceConverter
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -75,8 +77,9 @@ def init_api(app) -> StreakpotApi:
 
     # One Api per app (not a module global): the tests build several apps in one process.
     # (The <id:...> and <day:...> converters are the app's: habits.routing, registered in app.py.)
-    api = StreakpotApi(app)
+    api = StreakpotApi(app, spec_kwargs={"extra_plugins": [ExactDocument()], **SPEC_KWARGS})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.register_converter(ReferenceConverter, lambda converter: dict(converter.PARAMETER_SCHEMA))
     for blueprint in blueprints():
         api.register_blueprint(blueprint)
         # API clients authenticate with bearer tokens, not cookies: CSRF does not apply.

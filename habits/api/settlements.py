@@ -6,10 +6,12 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from habits.api.edge import commit
-from habits.api.schemas.common import PageArgsSchema, UTCInstant, page_schema
+from habits.api.schemas.common import PageArgsSchema, Text, UTCInstant, page_schema
 from habits.api.security import auth_required, current_member
+from habits.domain.calendar import MAX_DAYS
 from habits.extensions import db
 from habits.models import Challenge, Enrollment, Member, Split
+from habits.routing import MAX_ROW_ID
 from habits.services import daymarks, receipts
 from habits.services.errors import NotFound
 from habits.services.receipts import LINE_ORDER
@@ -98,7 +100,7 @@ class ReceiptsSchema(ReceiptPageSchema):
 
 
 class ReasonSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=MAX_REASON))
+    reason = Text(required=True, validate=validate.Length(min=1, max=MAX_REASON))
 
 
 class ExcusedDaySchema(Schema):
@@ -110,7 +112,7 @@ class ExcusedDaySchema(Schema):
 
 
 class AppealCreateSchema(ReasonSchema):
-    enrollment_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    enrollment_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ROW_ID))
 
 
 class AppealSchema(Schema):
@@ -124,7 +126,7 @@ class AppealSchema(Schema):
 
 
 class RestDayCreateSchema(Schema):
-    day_index = fields.Integer(required=True, validate=validate.Range(min=0, max=365))
+    day_index = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=MAX_DAYS - 1))
 
 
 class RestDaySchema(Schema):

@@ -37,11 +37,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from habits.extensions import db
-from habits.json_bounds import beyond_bounds
 from habits.models.payment import RETRYABLE_EVENT_STATUSES, EventStatus, StripeEvent
 from habits.payments.gateway import current_gateway
 from habits.payments.handlers import EVENT_HANDLERS, EventNotReady, EventRejected, HandlerContext
 from habits.problems import problem
+from habits.request_bounds import beyond_bounds
 from habits.services.ports import PaymentGateway
 
 log = logging.getLogger(__name__)

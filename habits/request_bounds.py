@@ -1,4 +1,5 @@
-"""Bounds on the JSON bodies we read: nesting depth and the digits of a number.
+"""Bounds on what the app reads from a request: JSON nesting depth and the digits of a number in
+a body, and no NUL character in a query or form value.
 
 RFC 8259 lets a parser limit both, and Python's ``json`` does so badly: 1,000 levels of nesting
 raise RecursionError and an integer of more than 4,300 digits a plain ValueError, both of which
@@ -8,6 +9,11 @@ went past every JSON reader (webargs, the webhook, the check-in route) as a 500.
 webargs, ``get_json``, the webhook and the check-in route all go through) is checked here
 first, so no reader can meet such a body. Form bodies are Werkzeug's form parser's and are not
 checked. The check is a few C-speed passes over the bytes, never a Python loop per character.
+
+PostgreSQL can neither store nor look up text with a NUL character (a 500 on the login form,
+registration, any lookup). Query and form values are refused with a 400 when they hold one,
+where Werkzeug builds them (``parameter_storage_class``); JSON text fields refuse it with a
+field message (``habits.api.schemas.common.Text``).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import re
 
 from flask import Request
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import BadRequest
 
 #: deeper than any body of ours (3 levels) or any Stripe event (under 10)
@@ -71,7 +78,26 @@ class BodyBeyondBounds(BadRequest):
         self.data = {"messages": {"json": [reason]}}
 
 
+class NulInParameter(BadRequest):
+    def __init__(self):
+        reason = "A parameter holds the NUL character."
+        super().__init__(reason)
+        self.data = {"messages": {"parameters": [reason]}}
+
+
+class NulFreeParameters(ImmutableMultiDict):
+    """Query and form values (and names) as Werkzeug parses them; none may hold a NUL."""
+
+    def __init__(self, mapping=None):
+        super().__init__(mapping)
+        for name, values in self.lists():
+            if "\x00" in name or any(isinstance(value, str) and "\x00" in value for value in values):
+                raise NulInParameter()
+
+
 class BoundedRequest(Request):
+    parameter_storage_class = NulFreeParameters
+
     def get_data(self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False):
         data = super().get_data(cache=cache, as_text=False, parse_form_data=parse_form_data)
         if data and self.mimetype not in FORM_MIMETYPES:

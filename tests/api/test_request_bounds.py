@@ -11,8 +11,8 @@ import stripe
 from hypothesis import given
 from hypothesis import strategies as st
 
-from habits.json_bounds import MAX_DEPTH, MAX_NUMBER_DIGITS, beyond_bounds
 from habits.models.payment import StripeEvent
+from habits.request_bounds import MAX_DEPTH, MAX_NUMBER_DIGITS, beyond_bounds
 from tests.payments.helpers import SECRET
 
 NESTED = b"[" * 1000 + b"]" * 1000  # 1,000 levels in 2 KB

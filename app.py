@@ -15,6 +15,8 @@ from habits.extensions import babel, csrf, db, limiter, login_manager, migrate
 from habits.logging_setup import configure_logging
 from habits.payments import init_payments
 from habits.problems import register_error_handlers
+from habits.request_bounds import BoundedRequest
+from habits.routing import register_converters
 from habits.scheduler import scheduler_cli, start_in_process
 from habits.security_headers import init_security_headers
 from habits.web import init_web
@@ -27,6 +29,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     (tests use it) moves instance/ (demo database, generated secrets, photos) elsewhere."""
     instance_path = (overrides or {}).get("INSTANCE_PATH")
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    app.request_class = BoundedRequest  # every JSON body is bounded before any reader parses it
     load_settings(app, overrides)
     configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
     init_extensions(app)
@@ -59,6 +62,7 @@ def init_extensions(app: Flask) -> None:
 
 def register_edges(app: Flask) -> None:
     register_error_handlers(app)
+    register_converters(app)
     init_security_headers(app)
     init_api(app)
     init_web(app)

@@ -66,7 +66,8 @@ def http_problem(exc: HTTPException) -> Response:
     title = TITLES_FOR_FIELD_ERRORS.get(status, exc.name) if errors else exc.name
     detail = exc.description if not errors else None
     if errors and status == 400:
-        detail = "The request body is not valid JSON." if "json" in errors else None
+        default = "The request body is not valid JSON." if "json" in errors else None
+        detail = getattr(exc, "problem_detail", default)
     headers = {}
     if exc.response is not None and exc.response.headers.get("Retry-After"):
         headers["Retry-After"] = exc.response.headers["Retry-After"]

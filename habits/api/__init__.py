@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from werkzeug.routing import IntegerConverter
-
 from habits.api.auth import auth_bp
 from habits.api.challenges import challenges_bp
 from habits.api.checkins import checkins_bp
@@ -12,6 +10,7 @@ from habits.api.enrollments import enrollments_bp
 from habits.api.health import health_bp
 from habits.api.leaderboard import leaderboard_bp
 from habits.api.members import members_bp
+from habits.api.openapi import SPEC_KWARGS, ExactDocument
 from habits.api.payments import payments_bp
 from habits.api.ratelimits import skip_middleware_for_self_limiting_views
 from habits.api.schemas.common import ProblemSchema
@@ -21,6 +20,7 @@ from habits.api.wallets import wallets_bp
 from habits.extensions import csrf
 from habits.fastpath.openapi_docs import ProblemResponsesApi
 from habits.problems import handle_http_exception
+from habits.routing import ReferenceConverter
 
 
 class StreakpotApi(ProblemResponsesApi):
@@ -35,13 +35,6 @@ class StreakpotApi(ProblemResponsesApi):
 
     def handle_http_exception(self, error):
         return handle_http_exception(error)
-
-
-class IdConverter(IntegerConverter):
-    """``<id:name>``: a row id, 1 ... 2**63-1. A larger number is a 404, never a BIGINT overflow."""
-
-    def __init__(self, map, *args, **kwargs):
-        super().__init__(map, min=1, max=2**63 - 1)
 
 
 def blueprints() -> list:
@@ -62,9 +55,10 @@ def blueprints() -> list:
 
 def init_api(app) -> StreakpotApi:
     # One Api per app (not a module global): the tests build several apps in one process.
-    app.url_map.converters["id"] = IdConverter
-    api = StreakpotApi(app)
+    # (The <id:...> and <day:...> converters are the app's: habits.routing, registered in app.py.)
+    api = StreakpotApi(app, spec_kwargs={"extra_plugins": [ExactDocument()], **SPEC_KWARGS})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.register_converter(ReferenceConverter, lambda converter: dict(converter.PARAMETER_SCHEMA))
     for blueprint in blueprints():
         api.register_blueprint(blueprint)
         # API clients authenticate with bearer tokens, not cookies: CSRF does not apply.

@@ -135,7 +135,7 @@ def list_members(community_id, page, per_page):
 
 @communities_bp.route("/<id:community_id>/members", methods=["POST"])
 @auth_required
-@communities_bp.arguments(JoinCommunitySchema)
+@communities_bp.arguments(JoinCommunitySchema, required=False)
 @communities_bp.response(201, MembershipSchema)
 @problems(404, 409)
 def join_community(data, community_id):

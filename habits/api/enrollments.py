@@ -48,7 +48,7 @@ def enrollment_view(enrollment: Enrollment) -> dict:
 
 @enrollments_bp.route("/challenges/<id:challenge_id>/enrollments", methods=["POST"])
 @auth_required
-@enrollments_bp.arguments(EnrollmentCreateSchema)
+@enrollments_bp.arguments(EnrollmentCreateSchema, required=False)
 @enrollments_bp.response(201, JoinedSchema)
 @problems(403, 404, 409)
 def join_challenge(data, challenge_id):

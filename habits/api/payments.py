@@ -61,7 +61,7 @@ def offline_only(view):
     return wrapper
 
 
-@payments_bp.route("/offline/<string:payment_intent_id>/confirm", methods=["POST"])
+@payments_bp.route("/offline/<ref:payment_intent_id>/confirm", methods=["POST"])
 @offline_only
 @auth_required
 @payments_bp.arguments(OfflineConfirmSchema, required=False)

@@ -8,11 +8,13 @@ from marshmallow import Schema, fields, validate
 
 from habits.api.docs import problems
 from habits.api.edge import commit
-from habits.api.schemas.common import PageArgsSchema, UTCInstant, page_schema
+from habits.api.schemas.common import PageArgsSchema, Text, UTCInstant, page_schema
 from habits.api.schemas.members import PublicMemberSchema
 from habits.api.security import auth_required, current_member
+from habits.domain.calendar import MAX_DAYS
 from habits.extensions import db
 from habits.models import Challenge, Enrollment, Member, RefereeKind, Split
+from habits.routing import MAX_ROW_ID
 from habits.services import challenges, daymarks, receipts, referees
 from habits.services.errors import NotFound
 from habits.services.receipts import LINE_ORDER
@@ -101,7 +103,7 @@ class ReceiptsSchema(ReceiptPageSchema):
 
 
 class ReasonSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=MAX_REASON))
+    reason = Text(required=True, validate=validate.Length(min=1, max=MAX_REASON))
 
 
 class ExcusedDaySchema(Schema):
@@ -113,7 +115,7 @@ class ExcusedDaySchema(Schema):
 
 
 class AppealCreateSchema(ReasonSchema):
-    enrollment_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    enrollment_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ROW_ID))
 
 
 class AppealSchema(Schema):
@@ -127,7 +129,7 @@ class AppealSchema(Schema):
 
 
 class RestDayCreateSchema(Schema):
-    day_index = fields.Integer(required=True, validate=validate.Range(min=0, max=365))
+    day_index = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=MAX_DAYS - 1))
 
 
 class RestDaySchema(Schema):
@@ -170,7 +172,7 @@ def _own_enrollment(enrollment_id: int, member: Member) -> Enrollment:
 # --- routes --------------------------------------------------------------------------------------
 
 
-@settlements_bp.route("/challenges/<id:challenge_id>/days/<int:day_index>/settlement", methods=["GET"])
+@settlements_bp.route("/challenges/<id:challenge_id>/days/<day:day_index>/settlement", methods=["GET"])
 @auth_required
 @settlements_bp.arguments(StatementArgsSchema, location="query")
 @settlements_bp.response(200, DayStatementSchema)
@@ -221,7 +223,7 @@ def declare_rest_day(data, enrollment_id):
     }
 
 
-@settlements_bp.route("/challenges/<id:challenge_id>/days/<int:day_index>/excuse", methods=["POST"])
+@settlements_bp.route("/challenges/<id:challenge_id>/days/<day:day_index>/excuse", methods=["POST"])
 @auth_required
 @settlements_bp.arguments(ReasonSchema)
 @settlements_bp.response(201, ExcusedDaySchema)
@@ -240,7 +242,7 @@ def excuse_day(data, challenge_id, day_index):
     )
 
 
-@settlements_bp.route("/challenges/<id:challenge_id>/days/<int:day_index>/checkins", methods=["POST"])
+@settlements_bp.route("/challenges/<id:challenge_id>/days/<day:day_index>/checkins", methods=["POST"])
 @auth_required
 @settlements_bp.arguments(AppealCreateSchema)
 @settlements_bp.response(201, AppealSchema)

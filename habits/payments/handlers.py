@@ -10,6 +10,9 @@ success:
 - ``EventRejected``: verified but unusable for good (no such enrollment, a malformed object).
   Kept ``rejected`` with the reason for a human and for reconciliation; answered 200, because
   no retry can fix it.
+
+Every field is read through ``event_reading``, which checks its shape first: a handler never
+meets a list where it expects an object, nor an id a database column cannot hold.
 """
 
 from __future__ import annotations
@@ -20,20 +23,19 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from habits.payments import event_reading as read
+from habits.payments.event_reading import EventRejected
 from habits.services import deposits, disputes, refund_updates
 from habits.services.ports import PaymentGateway
 
-#: Stripe's own ceiling is far below this; anything larger is not a real amount (and would
-#: overflow a BIGINT)
-MAX_AMOUNT_MINOR = 10**12
+__all__ = ["EVENT_HANDLERS", "EventNotReady", "EventRejected", "HandlerContext"]
+
+#: what the payment_error column holds
+MAX_PAYMENT_ERROR = 500
 
 
 class EventNotReady(Exception):
     """Retry later: what this event refers to has not arrived yet."""
-
-
-class EventRejected(Exception):
-    """Never usable: keep it visible and stop Stripe retrying."""
 
 
 @dataclass
@@ -46,65 +48,18 @@ class HandlerContext:
 Handler = Callable[[HandlerContext, dict], None]
 
 
-def _object(event: dict) -> dict:
-    obj = (event.get("data") or {}).get("object")
-    if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
-        raise EventRejected("the event carries no object with an id")
-    return obj
-
-
-def _amount(obj: dict, *names: str) -> int:
-    for name in names:
-        value = obj.get(name)
-        if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_AMOUNT_MINOR:
-            return value
-    raise EventRejected(f"{obj.get('id')}: no positive integer amount in {', '.join(names)}")
-
-
-def _currency(obj: dict) -> str:
-    currency = obj.get("currency")
-    if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
-        raise EventRejected(f"{obj.get('id')}: no ISO 4217 currency")
-    return currency.upper()
-
-
-def _id_of(value) -> str | None:
-    """A Stripe reference: an id string, or an expanded object (localstripe always expands)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and isinstance(value.get("id"), str):
-        return value["id"]
-    return None
-
-
 def _created(event: dict) -> datetime:
     return datetime.fromtimestamp(int(event["created"]), UTC)
 
 
-def _charge_of_intent(intent: dict) -> str | None:
-    charge = _id_of(intent.get("latest_charge"))
-    if charge:
-        return charge
-    charges = (intent.get("charges") or {}).get("data") or []
-    return _id_of(charges[0]) if charges else None
-
-
-def _enrollment_id(intent: dict) -> int | None:
-    raw = (intent.get("metadata") or {}).get("enrollment_id")
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return None
-
-
 def on_payment_succeeded(ctx: HandlerContext, event: dict) -> None:
-    intent = _object(event)
+    intent = read.object_of(event)
     received = deposits.ReceivedPayment(
         payment_intent_id=intent["id"],
-        charge_id=_charge_of_intent(intent),
-        amount_minor=_amount(intent, "amount_received", "amount"),
-        currency=_currency(intent),
-        enrollment_id=_enrollment_id(intent),
+        charge_id=read.charge_of_intent(intent),
+        amount_minor=read.amount_of(intent, "amount_received", "amount"),
+        currency=read.currency_of(intent),
+        enrollment_id=read.enrollment_id_of(intent),
         paid_at=_created(event),
         event_id=event["id"],
     )
@@ -115,23 +70,24 @@ def on_payment_succeeded(ctx: HandlerContext, event: dict) -> None:
 
 
 def on_payment_failed(ctx: HandlerContext, event: dict) -> None:
-    intent = _object(event)
-    error = intent.get("last_payment_error") or {}
-    reason = (error.get("message") if isinstance(error, dict) else None) or "The payment failed."
+    intent = read.object_of(event)
+    error = read.mapping(intent, "last_payment_error")
+    reason = read.text(error, "message", max_length=MAX_PAYMENT_ERROR) or "The payment failed."
     deposits.record_payment_failure(ctx.session, payment_intent_id=intent["id"], reason=reason, now=ctx.now)
 
 
 def _refund_update(refund: dict, *, charge: dict | None = None) -> refund_updates.RefundUpdate:
-    charge = charge or {}
+    charge_intent = read.optional_reference(charge, "payment_intent") if charge else None
+    key = read.mapping(refund, "metadata").get("streakpot_key")
     return refund_updates.RefundUpdate(
         refund_id=refund["id"],
-        status=refund.get("status"),
-        amount_minor=_amount(refund, "amount"),
-        currency=_currency(refund),
-        payment_intent_id=_id_of(refund.get("payment_intent")) or _id_of(charge.get("payment_intent")),
-        charge_id=_id_of(refund.get("charge")) or charge.get("id"),
-        key=(refund.get("metadata") or {}).get("streakpot_key"),
-        failure_reason=refund.get("failure_reason"),
+        status=read.status(refund),
+        amount_minor=read.amount_of(refund, "amount"),
+        currency=read.currency_of(refund),
+        payment_intent_id=read.optional_reference(refund, "payment_intent") or charge_intent,
+        charge_id=read.optional_reference(refund, "charge") or (charge or {}).get("id"),
+        key=None if key is None else read.reference(key, f"{refund['id']}: metadata.streakpot_key"),
+        failure_reason=read.text(refund, "failure_reason", max_length=1000),
     )
 
 
@@ -146,40 +102,40 @@ def _apply_refund(ctx: HandlerContext, update: refund_updates.RefundUpdate) -> N
 
 def on_refund(ctx: HandlerContext, event: dict) -> None:
     """refund.created / refund.updated / refund.failed / charge.refund.updated: one Refund object."""
-    _apply_refund(ctx, _refund_update(_object(event)))
+    _apply_refund(ctx, _refund_update(read.object_of(event)))
 
 
 def on_charge_refunded(ctx: HandlerContext, event: dict) -> None:
     """charge.refunded: a Charge whose ``refunds`` list (when the API version includes it) says
     which refunds; without the list, the refund.* events carry the news instead."""
-    charge = _object(event)
-    for refund in (charge.get("refunds") or {}).get("data") or []:
-        if isinstance(refund, dict) and isinstance(refund.get("id"), str):
-            _apply_refund(ctx, _refund_update(refund, charge=charge))
+    charge = read.object_of(event)
+    # Every refund is read before any is applied: a malformed one rejects the whole event.
+    for update in [_refund_update(refund, charge=charge) for refund in read.listed(charge, "refunds")]:
+        _apply_refund(ctx, update)
 
 
 def _dispute_news(dispute: dict) -> disputes.DisputeNews:
     return disputes.DisputeNews(
         dispute_id=dispute["id"],
-        payment_intent_id=_id_of(dispute.get("payment_intent")),
-        charge_id=_id_of(dispute.get("charge")),
-        amount_minor=_amount(dispute, "amount"),
-        currency=_currency(dispute),
-        status=str(dispute.get("status") or ""),
-        reason=dispute.get("reason"),
+        payment_intent_id=read.optional_reference(dispute, "payment_intent"),
+        charge_id=read.optional_reference(dispute, "charge"),
+        amount_minor=read.amount_of(dispute, "amount"),
+        currency=read.currency_of(dispute),
+        status=read.status(dispute) or "",
+        reason=read.text(dispute, "reason", max_length=100),
     )
 
 
 def on_dispute_created(ctx: HandlerContext, event: dict) -> None:
     try:
-        disputes.open_dispute(ctx.session, _dispute_news(_object(event)), now=ctx.now)
+        disputes.open_dispute(ctx.session, _dispute_news(read.object_of(event)), now=ctx.now)
     except deposits.PaymentNotReady as waiting:
         raise EventNotReady(str(waiting))
 
 
 def on_dispute_closed(ctx: HandlerContext, event: dict) -> None:
     try:
-        disputes.close_dispute(ctx.session, _dispute_news(_object(event)), now=ctx.now)
+        disputes.close_dispute(ctx.session, _dispute_news(read.object_of(event)), now=ctx.now)
     except deposits.PaymentNotReady as waiting:
         raise EventNotReady(str(waiting))
 

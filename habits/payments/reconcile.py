@@ -13,7 +13,9 @@ Ledger's completeness):
   dispute), and per currency processor cash = payments - refunds - lost disputes.
 
 In the stripe mode the processor's view is listed from its API (PaymentIntents and Refunds);
-in the offline mode the stored, verified events are the processor's word.
+in the offline mode the stored, verified events are the processor's word. A stored event whose
+object cannot be read (the inbox keeps every verified event, rejected ones too) is reported as a
+difference, and the comparison goes on with the rest.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ import ledger
 from habits import books
 from habits.books import DisputeStep
 from habits.models.payment import Dispute, DisputeStatus, Payment, Refund, RefundStatus, StripeEvent
+from habits.payments import event_reading as read
+from habits.payments.event_reading import EventRejected
 from habits.services.refund_updates import processor_refund_status
 
 
@@ -48,6 +52,8 @@ class ProcessorView:
     payments: dict[str, tuple[int, str]] = field(default_factory=dict)
     #: refund id -> (amount, currency, status: pending|succeeded|failed)
     refunds: dict[str, tuple[int, str, str]] = field(default_factory=dict)
+    #: event id -> why its object could not be read (stored events only)
+    unreadable: dict[str, str] = field(default_factory=dict)
 
 
 def view_from_gateway(gateway) -> ProcessorView:
@@ -64,31 +70,51 @@ def view_from_gateway(gateway) -> ProcessorView:
 _REFUND_ORDER = {"pending": 0, "requested": 0, "succeeded": 1, "failed": 2}
 
 
+PAYMENT_EVENTS = frozenset({"payment_intent.succeeded"})
+REFUND_EVENTS = frozenset({"refund.created", "refund.updated", "refund.failed", "charge.refund.updated"})
+CHARGE_REFUNDED_EVENTS = frozenset({"charge.refunded"})
+
+
 def view_from_events(session: Session) -> ProcessorView:
     """The offline mode's processor: the verified events we stored, whatever became of them."""
     view = ProcessorView()
     for event in session.scalars(select(StripeEvent).order_by(StripeEvent.created_at, StripeEvent.id)):
-        obj = (event.payload.get("data") or {}).get("object") or {}
-        if event.type == "payment_intent.succeeded":
-            amount = obj.get("amount_received") or obj.get("amount")
-            view.payments[obj.get("id")] = (amount, str(obj.get("currency", "")).upper())
-        elif event.type in ("refund.created", "refund.updated", "refund.failed", "charge.refund.updated"):
-            _see_refund(view, obj)
-        elif event.type == "charge.refunded":
-            for refund in (obj.get("refunds") or {}).get("data") or []:
-                _see_refund(view, refund)
+        try:
+            _see_event(view, event)
+        except EventRejected as unreadable:
+            view.unreadable[event.id] = f"{event.type}: {unreadable}"
     return view
 
 
-def _see_refund(view: ProcessorView, refund: dict) -> None:
-    status = processor_refund_status(refund.get("status")).value
-    known = view.refunds.get(refund.get("id"))
-    if known is None or _REFUND_ORDER[status] > _REFUND_ORDER[known[2]]:
-        view.refunds[refund.get("id")] = (
-            refund.get("amount"),
-            str(refund.get("currency", "")).upper(),
-            status,
-        )
+def _see_event(view: ProcessorView, event: StripeEvent) -> None:
+    """Add what ``event`` says to ``view``, or raise EventRejected before adding anything."""
+    if event.type not in PAYMENT_EVENTS | REFUND_EVENTS | CHARGE_REFUNDED_EVENTS:
+        return
+    payload = event.payload
+    if not (isinstance(payload, dict) and isinstance(payload.get("data"), dict)):
+        raise EventRejected("the stored event has no data")
+    obj = read.object_of(payload)
+    if event.type in PAYMENT_EVENTS:
+        amount = read.amount_of(obj, "amount_received", "amount")
+        view.payments[obj["id"]] = (amount, read.currency_of(obj))
+    elif event.type in REFUND_EVENTS:
+        _see_refund(view, _refund_seen(obj))
+    else:
+        # Every refund is read before any is added: a malformed one makes the event unreadable.
+        for seen in [_refund_seen(refund) for refund in read.listed(obj, "refunds")]:
+            _see_refund(view, seen)
+
+
+def _refund_seen(refund: dict) -> tuple[str, tuple[int, str, str]]:
+    status = processor_refund_status(read.status(refund)).value
+    return refund["id"], (read.amount_of(refund, "amount"), read.currency_of(refund), status)
+
+
+def _see_refund(view: ProcessorView, refund: tuple[str, tuple[int, str, str]]) -> None:
+    refund_id, seen = refund
+    known = view.refunds.get(refund_id)
+    if known is None or _REFUND_ORDER[seen[2]] > _REFUND_ORDER[known[2]]:
+        view.refunds[refund_id] = seen
 
 
 def cash_movements(session: Session) -> dict[str, tuple[int, str]]:
@@ -108,7 +134,10 @@ def cash_movements(session: Session) -> dict[str, tuple[int, str]]:
 
 def reconcile(session: Session, view: ProcessorView) -> list[Difference]:
     """Every difference between ``view`` and our records and ledger (empty: the books agree)."""
-    differences: list[Difference] = []
+    differences = [
+        Difference("processor event unreadable", event_id, why, None)
+        for event_id, why in sorted(view.unreadable.items())
+    ]
     cash = cash_movements(session)
     explained: set[str] = set()
 

@@ -13,7 +13,8 @@ what needs it.
    answers 500, so the failure stays visible and Stripe's retry runs it again (dj-stripe keeps
    its trigger row for the same reason). An event that overtook what it refers to (a dispute
    before its payment) is kept ``waiting`` and answered 409: the retry runs it once the payment
-   is in. An event that can never apply (no such enrollment) is kept ``rejected``, answered 200.
+   is in. An event that can never apply (no such enrollment, an object of a shape Stripe never
+   sends: see event_reading) is kept ``rejected``, answered 200.
 
 The offline payment mode feeds its signed events through ``process_webhook`` too, so the demo
 runs exactly this code.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,6 +41,7 @@ from habits.models.payment import RETRYABLE_EVENT_STATUSES, EventStatus, StripeE
 from habits.payments.gateway import current_gateway
 from habits.payments.handlers import EVENT_HANDLERS, EventNotReady, EventRejected, HandlerContext
 from habits.problems import problem
+from habits.request_bounds import beyond_bounds
 from habits.services.ports import PaymentGateway
 
 log = logging.getLogger(__name__)
@@ -47,6 +50,8 @@ log = logging.getLogger(__name__)
 TOLERANCE_SECONDS = 300
 #: year 5138: anything later is not a Stripe timestamp (and would overflow a datetime)
 MAX_TIMESTAMP = 10**11
+
+_PRINTABLE = re.compile(r"[!-~]+")
 
 webhooks_bp = Blueprint("webhooks", __name__)
 
@@ -97,22 +102,30 @@ def verify_event(payload: bytes, signature: str | None, secrets: list[str]) -> d
     # replayable for as long, so it is refused too (clock skew gets the same tolerance).
     if _signed_at(signature) > time.time() + TOLERANCE_SECONDS:
         raise BadEvent("Signature timestamp is in the future.")
+    # Within bounds, json.loads can only refuse with a ValueError (never a RecursionError), and
+    # the event stays small enough to store and read back.
+    too_complex = beyond_bounds(payload)
+    if too_complex:
+        raise BadEvent(f"The body is not an event we can read: {too_complex}")
     try:
         event = json.loads(text)
     except ValueError:
         raise BadEvent("The body is not JSON.")
     if not (
         isinstance(event, dict)
-        and isinstance(event.get("id"), str)
-        and 0 < len(event["id"]) <= 255
-        and isinstance(event.get("type"), str)
-        and 0 < len(event["type"]) <= 100
+        and _is_name(event.get("id"), 255)
+        and _is_name(event.get("type"), 100)
         and isinstance(event.get("created"), int)
         and 0 < event["created"] < MAX_TIMESTAMP
         and isinstance(event.get("data"), dict)
     ):
         raise BadEvent("The body is not a Stripe event.")
     return event
+
+
+def _is_name(value, max_length: int) -> bool:
+    """An event's id or type: printable ASCII that its column holds (never a NUL or a space)."""
+    return isinstance(value, str) and 0 < len(value) <= max_length and _PRINTABLE.fullmatch(value) is not None
 
 
 def _signed_at(signature: str) -> int:

@@ -64,7 +64,7 @@ def worked_example(challenge: Challenge) -> WorkedExample:
     )
 
 
-@web_bp.get("/challenges/<int:challenge_id>")
+@web_bp.get("/challenges/<id:challenge_id>")
 def challenge(challenge_id: int):
     challenge = get_challenge_or_404(challenge_id)
     community = db.session.get(Community, challenge.community_id)
@@ -111,7 +111,7 @@ def challenge(challenge_id: int):
     )
 
 
-@web_bp.post("/challenges/<int:challenge_id>/join")
+@web_bp.post("/challenges/<id:challenge_id>/join")
 @login_required
 def join_challenge(challenge_id: int):
     challenge = get_challenge_or_404(challenge_id)

@@ -80,7 +80,7 @@ def _render(enrollment, challenge, form, status: int = 200):
     )
 
 
-@web_bp.route("/enrollments/<int:enrollment_id>/checkin", methods=["GET", "POST"])
+@web_bp.route("/enrollments/<id:enrollment_id>/checkin", methods=["GET", "POST"])
 @login_required
 @limiter.limit(checkin_limit, methods=["POST"], key_func=member_key)
 def checkin(enrollment_id: int):
@@ -133,7 +133,7 @@ def _photo_from_request() -> photos.Photo | None:
     return photos.accept_photo(data, max_bytes=max_bytes)
 
 
-@web_bp.get("/checkins/<int:checkin_id>/photo")
+@web_bp.get("/checkins/<id:checkin_id>/photo")
 @login_required
 def checkin_photo(checkin_id: int):
     """A check-in's photo, for its member and the challenge's organizers (as the API serves it)."""

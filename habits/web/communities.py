@@ -51,7 +51,7 @@ def communities_page():
     )
 
 
-@web_bp.get("/communities/<int:community_id>")
+@web_bp.get("/communities/<id:community_id>")
 def community(community_id: int):
     community = communities.get_community(db.session, community_id)
     membership = (
@@ -75,7 +75,7 @@ def community(community_id: int):
     )
 
 
-@web_bp.post("/communities/<int:community_id>/join")
+@web_bp.post("/communities/<id:community_id>/join")
 @login_required
 def join_community(community_id: int):
     community = communities.get_community(db.session, community_id)

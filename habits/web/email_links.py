@@ -31,7 +31,7 @@ def email_links_limit() -> str:
     return current_app.config.get("RATELIMIT_EMAIL_LINKS") or EMAIL_LINKS_LIMIT_DEFAULT
 
 
-@web_bp.route("/verify-email/<token>", methods=["GET", "POST"])
+@web_bp.route("/verify-email/<ref:token>", methods=["GET", "POST"])
 @limiter.limit(email_links_limit, methods=["POST"], key_func=get_remote_address)
 def verify_email_link(token: str):
     again = url_for("web.verify_email_status")
@@ -65,7 +65,7 @@ def verify_email_status():
     return render_template("auth/verify_email_status.html", form=form, member=member)
 
 
-@web_bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@web_bp.route("/unsubscribe/<ref:token>", methods=["GET", "POST"])
 @csrf.exempt
 @limiter.limit(email_links_limit, methods=["POST"], key_func=get_remote_address)
 def unsubscribe(token: str):

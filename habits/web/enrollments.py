@@ -57,7 +57,7 @@ def quittable(enrollment) -> bool:
     return enrollment.status in (EnrollmentStatus.PENDING_PAYMENT, EnrollmentStatus.ACTIVE)
 
 
-@web_bp.get("/enrollments/<int:enrollment_id>")
+@web_bp.get("/enrollments/<id:enrollment_id>")
 @login_required
 def enrollment(enrollment_id: int):
     enrollment = own_enrollment(enrollment_id)
@@ -85,7 +85,7 @@ def enrollment(enrollment_id: int):
     )
 
 
-@web_bp.route("/enrollments/<int:enrollment_id>/pay", methods=["GET", "POST"])
+@web_bp.route("/enrollments/<id:enrollment_id>/pay", methods=["GET", "POST"])
 @login_required
 def pay(enrollment_id: int):
     enrollment = own_enrollment(enrollment_id)
@@ -169,7 +169,7 @@ def _pay_with_demo_card(enrollment) -> bool:
     return False
 
 
-@web_bp.post("/enrollments/<int:enrollment_id>/quit")
+@web_bp.post("/enrollments/<id:enrollment_id>/quit")
 @login_required
 def quit_challenge(enrollment_id: int):
     enrollment = own_enrollment(enrollment_id)
@@ -224,7 +224,7 @@ def _confirm_quit(enrollment, challenge: Challenge, held: int, *, started: bool)
     )
 
 
-@web_bp.post("/enrollments/<int:enrollment_id>/rest-days")
+@web_bp.post("/enrollments/<id:enrollment_id>/rest-days")
 @login_required
 def rest_day(enrollment_id: int):
     enrollment = own_enrollment(enrollment_id)
@@ -240,7 +240,7 @@ def rest_day(enrollment_id: int):
     return redirect(url_for("web.enrollment", enrollment_id=enrollment.id))
 
 
-@web_bp.get("/challenges/<int:challenge_id>/days/<int:day_index>")
+@web_bp.get("/challenges/<id:challenge_id>/days/<day:day_index>")
 @login_required
 def statement(challenge_id: int, day_index: int):
     challenge = db.session.get(Challenge, challenge_id)

@@ -63,7 +63,7 @@ def organized_challenge(challenge_id: int) -> Challenge:
     return challenge
 
 
-@web_bp.route("/communities/<int:community_id>/challenges/new", methods=["GET", "POST"])
+@web_bp.route("/communities/<id:community_id>/challenges/new", methods=["GET", "POST"])
 @login_required
 def new_challenge(community_id: int):
     community = communities.get_community(db.session, community_id)
@@ -184,13 +184,13 @@ def _render_dashboard(
     )
 
 
-@web_bp.get("/challenges/<int:challenge_id>/organize")
+@web_bp.get("/challenges/<id:challenge_id>/organize")
 @login_required
 def dashboard(challenge_id: int):
     return _render_dashboard(organized_challenge(challenge_id))
 
 
-@web_bp.post("/checkins/<int:checkin_id>/void")
+@web_bp.post("/checkins/<id:checkin_id>/void")
 @login_required
 def void_checkin(checkin_id: int):
     checkin = checkins.get_check_in(db.session, checkin_id)
@@ -205,7 +205,7 @@ def void_checkin(checkin_id: int):
     return _render_dashboard(challenge, void_errors={checkin.id: form.reason.errors}, status=422)
 
 
-@web_bp.post("/challenges/<int:challenge_id>/excuse")
+@web_bp.post("/challenges/<id:challenge_id>/excuse")
 @login_required
 def excuse_day(challenge_id: int):
     challenge = organized_challenge(challenge_id)
@@ -227,7 +227,7 @@ def excuse_day(challenge_id: int):
     return _render_dashboard(challenge, excuse=form, status=422)
 
 
-@web_bp.post("/challenges/<int:challenge_id>/appeals")
+@web_bp.post("/challenges/<id:challenge_id>/appeals")
 @login_required
 def accept_appeal(challenge_id: int):
     challenge = organized_challenge(challenge_id)
@@ -265,7 +265,7 @@ def referee_log_preview(challenge: Challenge) -> dict | None:
     return {"lines": lines, "total": total}
 
 
-@web_bp.get("/challenges/<int:challenge_id>/referee-log")
+@web_bp.get("/challenges/<id:challenge_id>/referee-log")
 @login_required
 def referee_log(challenge_id: int):
     """Every void, appeal and excuse, newest first: the challenge's participants and organizers
@@ -313,7 +313,7 @@ def _frozen_hints(challenge: Challenge) -> dict[str, str]:
     return {aliases.get(name, name): field_message(errors[0]) for name, errors in frozen.items()}
 
 
-@web_bp.route("/challenges/<int:challenge_id>/rules", methods=["GET", "POST"])
+@web_bp.route("/challenges/<id:challenge_id>/rules", methods=["GET", "POST"])
 @login_required
 def edit_rules(challenge_id: int):
     """Change a challenge's title, description and, until they freeze, its rules."""

@@ -84,7 +84,7 @@ def forgot_password():
     return render_template("auth/password_reset_request.html", form=form), status
 
 
-@web_bp.route("/password-reset/<token>", methods=["GET", "POST"])
+@web_bp.route("/password-reset/<ref:token>", methods=["GET", "POST"])
 @limiter.limit(password_reset_limit, methods=["POST"], key_func=get_remote_address)
 def reset_password_with_link(token: str):
     again = url_for("web.forgot_password")

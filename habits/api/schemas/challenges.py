@@ -4,13 +4,27 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from habits.api.schemas.common import UTCInstant, currency_field, page_schema
-from habits.api.schemas.members import non_blank, validate_timezone
+from habits.api.schemas.common import (
+    ChangesSchema,
+    StrictBoolean,
+    Text,
+    UTCInstant,
+    currency_field,
+    page_schema,
+)
+from habits.api.schemas.members import validate_timezone
 from habits.domain.calendar import MAX_DAYS, parse_hhmm
 from habits.models import ChallengeStatus, Split
 
 #: ten billion minor units: far above any deposit, far below BIGINT
 MAX_DEPOSIT_MINOR = 10_000_000_000
+
+
+#: what parse_hhmm reads (00:00 ... 24:00), as a length and a pattern the document states
+HHMM = [
+    validate.Length(equal=5),
+    validate.Regexp(r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]|^24:00", error="Write the time as HH:MM, e.g. 06:30."),
+]
 
 
 def validate_hhmm(value: str) -> None:
@@ -30,13 +44,13 @@ def _rule_fields(required: bool) -> dict:
         return {"load_default": default, **kwargs} if required else kwargs
 
     return {
-        "title": fields.String(**req(validate=[validate.Length(min=1, max=120), non_blank])),
-        "description": fields.String(**opt("", validate=validate.Length(max=5000))),
-        "timezone": fields.String(**req(validate=validate_timezone)),
+        "title": Text(**req(blank=False, validate=validate.Length(min=1, max=120))),
+        "description": Text(**opt("", validate=validate.Length(max=5000))),
+        "timezone": Text(**req(validate=validate_timezone)),
         "start_date": fields.Date(**req()),
         "days": fields.Integer(**req(strict=True, validate=validate.Range(1, MAX_DAYS))),
-        "window_open": fields.String(**req(validate=validate_hhmm, metadata={"example": "05:00"})),
-        "window_close": fields.String(**req(validate=validate_hhmm, metadata={"example": "07:00"})),
+        "window_open": fields.String(**req(validate=[*HHMM, validate_hhmm], metadata={"example": "05:00"})),
+        "window_close": fields.String(**req(validate=[*HHMM, validate_hhmm], metadata={"example": "07:00"})),
         "deposit_minor": fields.Integer(**req(strict=True, validate=validate.Range(1, MAX_DEPOSIT_MINOR))),
         "currency": currency_field(**req()),
         "max_misses": fields.Integer(**opt(0, strict=True, validate=validate.Range(0, MAX_DAYS))),
@@ -46,14 +60,14 @@ def _rule_fields(required: bool) -> dict:
         "review_minutes": fields.Integer(**opt(10, strict=True, validate=validate.Range(0, 1440))),
         "rest_days": fields.Integer(**opt(0, strict=True, validate=validate.Range(0, MAX_DAYS))),
         "outage_minutes": fields.Integer(**opt(10, strict=True, validate=validate.Range(1, 1440))),
-        "requires_photo": fields.Boolean(**opt(False)),
-        "requires_code_word": fields.Boolean(**opt(False)),
-        "value_label": fields.String(**opt(None, allow_none=True, validate=validate.Length(min=1, max=32))),
+        "requires_photo": StrictBoolean(**opt(False)),
+        "requires_code_word": StrictBoolean(**opt(False)),
+        "value_label": Text(**opt(None, allow_none=True, validate=validate.Length(min=1, max=32))),
     }
 
 
 ChallengeCreateSchema = Schema.from_dict(_rule_fields(required=True), name="ChallengeCreate")
-ChallengeUpdateSchema = Schema.from_dict(_rule_fields(required=False), name="ChallengeUpdate")
+ChallengeUpdateSchema = ChangesSchema.from_dict(_rule_fields(required=False), name="ChallengeUpdate")
 
 
 class ChallengeSchema(Schema):

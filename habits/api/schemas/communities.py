@@ -4,37 +4,37 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from habits.api.schemas.common import UTCInstant, page_schema
-from habits.api.schemas.members import PublicMemberSchema, non_blank
+from habits.api.schemas.common import ChangesSchema, StrictBoolean, Text, UTCInstant, page_schema
+from habits.api.schemas.members import PublicMemberSchema
 from habits.models import MembershipStatus, Role, Theme
 
 THEMES = [theme.value for theme in Theme]
 ROLES = [role.value for role in Role]
 
-_name = [validate.Length(min=1, max=120), non_blank]
-_question = fields.String(validate=[validate.Length(min=1, max=200), non_blank])
+_name = validate.Length(min=1, max=120)
+_question = Text(blank=False, validate=validate.Length(min=1, max=200))
 
 
 class CommunityCreateSchema(Schema):
-    name = fields.String(required=True, validate=_name)
+    name = Text(required=True, blank=False, validate=_name)
     theme = fields.String(required=True, validate=validate.OneOf(THEMES))
-    description = fields.String(load_default="", validate=validate.Length(max=5000))
+    description = Text(load_default="", validate=validate.Length(max=5000))
     #: the entry rules shown before joining
-    rules_text = fields.String(load_default="", validate=validate.Length(max=10000))
+    rules_text = Text(load_default="", validate=validate.Length(max=10000))
     #: when set, joining needs this code (an invitation)
-    invite_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=4, max=64))
+    invite_code = Text(load_default=None, allow_none=True, validate=validate.Length(min=4, max=64))
     #: questions a member answers to join (city, goal, ...)
     join_questions = fields.List(_question, load_default=list, validate=validate.Length(max=10))
-    requires_approval = fields.Boolean(load_default=False)
+    requires_approval = StrictBoolean(load_default=False)
 
 
-class CommunityUpdateSchema(Schema):
-    name = fields.String(validate=_name)
-    description = fields.String(validate=validate.Length(max=5000))
-    rules_text = fields.String(validate=validate.Length(max=10000))
-    invite_code = fields.String(allow_none=True, validate=validate.Length(min=4, max=64))
+class CommunityUpdateSchema(ChangesSchema):
+    name = Text(blank=False, validate=_name)
+    description = Text(validate=validate.Length(max=5000))
+    rules_text = Text(validate=validate.Length(max=10000))
+    invite_code = Text(allow_none=True, validate=validate.Length(min=4, max=64))
     join_questions = fields.List(_question, validate=validate.Length(max=10))
-    requires_approval = fields.Boolean()
+    requires_approval = StrictBoolean()
 
 
 class CommunitySchema(Schema):
@@ -64,8 +64,8 @@ class CommunityListArgsSchema(Schema):
 
 
 class JoinCommunitySchema(Schema):
-    invite_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
-    answers = fields.List(fields.String(validate=validate.Length(max=500)), load_default=list)
+    invite_code = Text(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    answers = fields.List(Text(validate=validate.Length(max=500)), load_default=list)
 
 
 class MembershipSchema(Schema):
@@ -79,7 +79,7 @@ class MembershipSchema(Schema):
 MembershipPageSchema = page_schema(MembershipSchema, "MembershipPage")
 
 
-class MembershipUpdateSchema(Schema):
+class MembershipUpdateSchema(ChangesSchema):
     role = fields.String(validate=validate.OneOf([Role.CO_ORGANIZER, Role.CORE_MEMBER, Role.MEMBER]))
     #: true approves a pending member
-    approve = fields.Boolean(load_default=False)
+    approve = StrictBoolean()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from habits.api.schemas.common import UTCInstant, page_schema
-from habits.api.schemas.members import PublicMemberSchema, non_blank
+from habits.api.schemas.common import StrictBoolean, StrictFloat, Text, UTCInstant, page_schema
+from habits.api.schemas.members import PublicMemberSchema
 from habits.domain.lifecycle import EnrollmentStatus
 
 STATUSES = [status.value for status in EnrollmentStatus]
@@ -15,7 +15,7 @@ MAX_VALUE = 1_000_000
 
 class EnrollmentCreateSchema(Schema):
     #: pay the deposit from the wallet (409 when it holds too little) instead of by card
-    pay_from_wallet = fields.Boolean(load_default=False)
+    pay_from_wallet = StrictBoolean(load_default=False)
 
 
 class PaymentSchema(Schema):
@@ -67,15 +67,19 @@ class TodaySchema(Schema):
     code_word = fields.String(required=True, allow_none=True)
 
 
+_value_range = validate.Range(0, MAX_VALUE)
+
+
 class CheckInCreateSchema(Schema):
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=MAX_NOTE))
-    value = fields.Float(
-        load_default=None, allow_none=True, allow_nan=False, validate=validate.Range(0, MAX_VALUE)
-    )
+    note = Text(load_default=None, allow_none=True, validate=validate.Length(max=MAX_NOTE))
+    value = StrictFloat(load_default=None, allow_none=True, allow_nan=False, validate=_value_range)
 
 
 class CheckInPhotoFormSchema(CheckInCreateSchema):
     """The multipart form of a check-in with a photo (JPEG, PNG or WebP, by its bytes)."""
+
+    # A form field is text: the number is parsed from it, and a form has no null (leave it out).
+    value = fields.Float(load_default=None, allow_none=False, allow_nan=False, validate=_value_range)
 
     photo = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
@@ -107,4 +111,4 @@ FeedPageSchema = page_schema(FeedItemSchema, "FeedPage")
 
 
 class VoidSchema(Schema):
-    reason = fields.String(required=True, validate=[validate.Length(min=1, max=500), non_blank])
+    reason = Text(required=True, blank=False, validate=validate.Length(min=1, max=500))

@@ -7,7 +7,7 @@ import zoneinfo
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from habits.api.schemas.common import UTCInstant
+from habits.api.schemas.common import ChangesSchema, Text, TextRule, UTCInstant
 
 LOCALES = ("en", "zh_Hans")
 PASSWORD_LENGTH = validate.Length(min=8, max=256)
@@ -24,9 +24,8 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(f"{value!r} is not an IANA time zone, e.g. 'Asia/Shanghai' or 'UTC'.")
 
 
-def non_blank(value: str) -> None:
-    if not value.strip():
-        raise ValidationError("Must not be blank.")
+#: not text of white space only (prefer ``Text(blank=False)``, which also refuses NUL)
+non_blank = TextRule(blank=False)
 
 
 class EmailAddress(fields.Email):
@@ -59,14 +58,14 @@ class PublicMemberSchema(Schema):
 class RegisterSchema(Schema):
     email = EmailAddress(required=True, validate=validate.Length(max=254))
     password = fields.String(required=True, validate=PASSWORD_LENGTH, load_only=True)
-    display_name = fields.String(required=True, validate=[validate.Length(min=1, max=80), non_blank])
-    timezone = fields.String(load_default="UTC", validate=validate_timezone)
+    display_name = Text(required=True, blank=False, validate=validate.Length(min=1, max=80))
+    timezone = Text(load_default="UTC", validate=validate_timezone)
     locale = fields.String(load_default="en", validate=validate.OneOf(LOCALES))
 
 
-class MemberUpdateSchema(Schema):
-    display_name = fields.String(validate=[validate.Length(min=1, max=80), non_blank])
-    timezone = fields.String(validate=validate_timezone)
+class MemberUpdateSchema(ChangesSchema):
+    display_name = Text(blank=False, validate=validate.Length(min=1, max=80))
+    timezone = Text(validate=validate_timezone)
     locale = fields.String(validate=validate.OneOf(LOCALES))
 
 
@@ -76,10 +75,10 @@ class PasswordChangeSchema(Schema):
 
 
 class TokenCreateSchema(Schema):
-    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    email = Text(required=True, validate=validate.Length(min=1, max=254))
     password = fields.String(required=True, validate=validate.Length(min=1, max=256))
     #: a label for the token ("phone", "script"), shown in nothing but the database
-    name = fields.String(load_default="api", validate=validate.Length(min=1, max=80))
+    name = Text(load_default="api", validate=validate.Length(min=1, max=80))
 
 
 class TokenSchema(Schema):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from habits.api.schemas.common import Text
 from habits.api.schemas.members import PASSWORD_LENGTH, EmailAddress
 
 
@@ -13,5 +14,5 @@ class PasswordResetRequestSchema(Schema):
 
 class PasswordResetConfirmSchema(Schema):
     #: the token of the link in the mail (``.../password-reset/<token>``)
-    token = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    token = Text(required=True, blank=False, validate=validate.Length(min=1, max=128))
     password = fields.String(required=True, validate=PASSWORD_LENGTH, load_only=True)

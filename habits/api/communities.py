@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from habits import join_limits
 from habits.api.challenges import challenge_view, challenge_views
 from habits.api.docs import problems
 from habits.api.edge import commit, read
@@ -24,6 +25,7 @@ from habits.api.security import auth_required, current_member
 from habits.extensions import db
 from habits.models import ORGANIZING_ROLES, Community, CommunityMembership, Member, MembershipStatus, Role
 from habits.services import challenges, communities
+from habits.services.errors import InvalidInput
 
 communities_bp = Blueprint(
     "communities", __name__, url_prefix="/api/v1/communities", description="Communities and their members"
@@ -54,6 +56,7 @@ def community_views(items: list[Community], viewer: Member) -> list[dict]:
                 "my_role": membership.role if active else None,
                 "my_status": membership.status if membership is not None else None,
                 "invite_code": community.invite_code if organizing else None,
+                "invite_code_replaced_at": community.invite_code_replaced_at if organizing else None,
                 "created_at": community.created_at,
             }
         )
@@ -137,16 +140,23 @@ def list_members(community_id, page, per_page):
 @auth_required
 @communities_bp.arguments(JoinCommunitySchema)
 @communities_bp.response(201, MembershipSchema)
-@problems(404, 409)
+@problems(404, 409, 429)
 def join_community(data, community_id):
     """Join the community, with its invite code and answers when it asks for them.
 
     Joining again while a member changes nothing. A community that requires approval answers
-    with status ``pending`` until an organizer approves.
+    with status ``pending`` until an organizer approves. Failed joins (a wrong code, missing
+    answers) are limited per member and per address: 429 with ``Retry-After`` past the limit.
     """
     community = communities.get_community(db.session, community_id)
-    membership = commit(communities.join_community, community, current_member(), **data)
-    return membership_view(membership, current_member())
+    member = current_member()
+    join_limits.refuse_when_over(member.id)
+    try:
+        membership = commit(communities.join_community, community, member, **data)
+    except InvalidInput:
+        join_limits.count_failure(member.id)
+        raise
+    return membership_view(membership, member)
 
 
 @communities_bp.route("/<id:community_id>/members/<id:member_id>", methods=["PATCH"])

@@ -1,7 +1,9 @@
 """Community pages: browse, read, join (through the entry rules the organizer set), and start one.
 
 Any signed-in member may start a community (they become its organizer); its challenges are
-launched from the organizer pages (``habits.web.organizer``).
+launched from the organizer pages (``habits.web.organizer``). The organizers read the invite code
+on the community's page, may replace it, and are told there when the server replaced it.
+Failed joins are limited per member and per address (``habits.join_limits``), as in the API.
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
+from habits import join_limits
+from habits.domain import invite_codes
 from habits.extensions import db
 from habits.models import MembershipStatus
 from habits.services import challenges, communities
+from habits.services.errors import InvalidInput
 from habits.web import web_bp
 from habits.web.edge import attempt, me
-from habits.web.forms import CommunityForm, JoinCommunityForm
+from habits.web.forms import CommunityForm, EmptyForm, JoinCommunityForm
 from habits.web.refusals import field_message
 
 PER_PAGE = 20
@@ -72,6 +77,10 @@ def community(community_id: int):
         challenges=items,
         members=members,
         join_form=JoinCommunityForm(),
+        invite_code=invite_codes.display(community.invite_code)
+        if organizing and community.invite_code
+        else None,
+        invite_form=EmptyForm() if organizing else None,
     )
 
 
@@ -83,6 +92,7 @@ def join_community(community_id: int):
     questions = community.join_questions or []
     answers = [request.form.get(f"answer-{i}", "").strip()[:MAX_ANSWER] for i in range(len(questions))]
     if form.validate_on_submit():
+        join_limits.refuse_when_over(me().id)
         outcome = attempt(
             communities.join_community,
             community,
@@ -90,6 +100,8 @@ def join_community(community_id: int):
             invite_code=form.invite_code.data or None,
             answers=answers,
         )
+        if isinstance(outcome.error, InvalidInput):
+            join_limits.count_failure(me().id)
         if outcome.ok:
             if outcome.value.status == MembershipStatus.PENDING:
                 flash(gettext("Thanks! An organizer will look at your request soon."))
@@ -116,7 +128,7 @@ def new_community():
             theme=form.theme.data,
             description=form.description.data or "",
             rules_text=form.rules_text.data or "",
-            invite_code=(form.invite_code.data or "").strip() or None,
+            by_invitation=bool(form.by_invitation.data),
             join_questions=form.questions(),
             requires_approval=bool(form.requires_approval.data),
         )
@@ -125,3 +137,20 @@ def new_community():
             return redirect(url_for("web.new_challenge", community_id=outcome.value.id))
     status = 422 if form.errors else 200
     return render_template("organizer/new_community.html", form=form), status
+
+
+@web_bp.post("/communities/<int:community_id>/invite-code")
+@login_required
+def invite_code(community_id: int):
+    """Organizers: a new invite code (``action=new``), or "I have read the notice" (``dismiss``)."""
+    community = communities.get_community(db.session, community_id)
+    if EmptyForm().validate_on_submit():
+        if request.form.get("action") == "new":
+            outcome = attempt(
+                communities.update_community, community, me(), changes={"new_invite_code": True}
+            )
+            if outcome.ok:
+                flash(gettext("A new invite code is ready; the old one no longer works."), "success")
+        else:
+            attempt(communities.dismiss_invite_code_notice, community, me())
+    return redirect(url_for("web.community", community_id=community.id))

@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 
 from habits.services.photos import PhotoStore, accept_photo
+from tests import images
 from tests.factories import at_local, make_checkin
 from tests.timehelpers import travel
 
 ROLES = ("owner", "other", "organizer", "co_organizer", "outsider", "anonymous")
 EVERYONE = {role: 200 for role in ROLES if role != "anonymous"}
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PNG = images.png()
 
 
 def only(allowed: dict[str, int], otherwise: int) -> dict[str, int]:

@@ -24,8 +24,9 @@ from habits.api.schemas.communities import (
 from habits.api.security import auth_required, current_member
 from habits.extensions import db
 from habits.models import ORGANIZING_ROLES, Community, CommunityMembership, Member, MembershipStatus, Role
-from habits.services import challenges, communities
+from habits.services import challenges, communities, visibility
 from habits.services.errors import InvalidInput
+from habits.services.visibility import Audience
 
 communities_bp = Blueprint(
     "communities", __name__, url_prefix="/api/v1/communities", description="Communities and their members"
@@ -125,7 +126,7 @@ def update_community(changes, community_id):
 @auth_required
 @communities_bp.arguments(PageArgsSchema, location="query", as_kwargs=True)
 @communities_bp.response(200, MembershipPageSchema)
-@problems(403, 404)
+@problems(404)
 def list_members(community_id, page, per_page):
     """The community's members in join order (members only; pending ones for organizers)."""
     community = communities.get_community(db.session, community_id)
@@ -187,8 +188,8 @@ def remove_member(community_id, member_id):
 @communities_bp.response(200, ChallengePageSchema)
 @problems(404)
 def list_challenges(community_id, page, per_page):
-    """The community's challenges, latest start first."""
-    community = communities.get_community(db.session, community_id)
+    """The community's challenges, latest start first (members of the community)."""
+    community = visibility.visible_community(db.session, community_id, current_member(), Audience.MEMBERS)
     items, total = read(challenges.list_challenges, community, page=page, per_page=per_page)
     return {
         "items": challenge_views(items, current_member()),

@@ -30,6 +30,7 @@ from habits.models import (
     Role,
     Theme,
 )
+from habits.services import visibility
 from habits.services.errors import FieldError, Forbidden, HabitsError, InvalidInput, NotFound
 
 
@@ -204,10 +205,10 @@ def leave_community(session: Session, community: Community, member: Member, *, n
 def list_memberships(
     session: Session, community: Community, viewer: Member, *, page: int, per_page: int, now: datetime
 ) -> tuple[list[tuple[CommunityMembership, Member]], int]:
-    """Members of a community (pending ones only for organizers), by join order; members only."""
+    """Members of a community (pending ones only for organizers), by join order; members only
+    (NotFound for anyone else: visibility)."""
+    visibility.visible_community(session, community.id, viewer, visibility.Audience.MEMBERS)
     role = active_role(session, community.id, viewer.id)
-    if role is None:
-        raise Forbidden("Join this community to see its members.")
     statuses = [MembershipStatus.ACTIVE]
     if role in ORGANIZING_ROLES:
         statuses.append(MembershipStatus.PENDING)

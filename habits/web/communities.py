@@ -16,8 +16,9 @@ from habits import join_limits
 from habits.domain import invite_codes
 from habits.extensions import db
 from habits.models import MembershipStatus
-from habits.services import challenges, communities
+from habits.services import challenges, communities, visibility
 from habits.services.errors import InvalidInput
+from habits.services.visibility import Audience
 from habits.web import web_bp
 from habits.web.edge import attempt, me
 from habits.web.forms import CommunityForm, EmptyForm, JoinCommunityForm
@@ -36,15 +37,12 @@ def _page() -> int:
 
 
 @web_bp.get("/communities", endpoint="communities")
+@login_required
 def communities_page():
     page = _page()
     items, total = communities.list_communities(db.session, page=page, per_page=PER_PAGE)
     counts = communities.member_counts(db.session, [c.id for c in items])
-    mine = (
-        communities.roles_of(db.session, current_user.id, [c.id for c in items])
-        if current_user.is_authenticated
-        else {}
-    )
+    mine = communities.roles_of(db.session, current_user.id, [c.id for c in items])
     return render_template(
         "communities/list.html",
         items=items,
@@ -57,16 +55,17 @@ def communities_page():
 
 
 @web_bp.get("/communities/<int:community_id>")
+@login_required
 def community(community_id: int):
-    community = communities.get_community(db.session, community_id)
-    membership = (
-        communities.membership_of(db.session, community.id, current_user.id)
-        if current_user.is_authenticated
-        else None
-    )
+    """Its description and entry rules for any signed-in member; its challenges for its members."""
+    community = visibility.visible_community(db.session, community_id, me())
+    sight = visibility.sight(db.session, me(), community.id)
+    membership = communities.membership_of(db.session, community.id, current_user.id)
     active = membership is not None and membership.status == MembershipStatus.ACTIVE
-    organizing = active and communities.is_organizing(db.session, community.id, current_user.id)
-    items, _total = challenges.list_challenges(db.session, community, page=1, per_page=50)
+    organizing = sight.organizer
+    items = []
+    if sight.sees(Audience.MEMBERS):
+        items, _total = challenges.list_challenges(db.session, community, page=1, per_page=50)
     members = communities.member_counts(db.session, [community.id]).get(community.id, 0)
     return render_template(
         "communities/detail.html",
@@ -75,6 +74,7 @@ def community(community_id: int):
         active=active,
         organizing=organizing,
         challenges=items,
+        sees_challenges=sight.sees(Audience.MEMBERS),
         members=members,
         join_form=JoinCommunityForm(),
         invite_code=invite_codes.display(community.invite_code)

@@ -315,11 +315,12 @@ def test_leaderboard_orders_by_counted_check_ins_then_streak_then_join_order(cli
     assert body["total"] == 3
 
 
-def test_leaderboard_and_feed_are_for_community_members(client, world):
+def test_leaderboard_and_feed_are_for_participants_and_organizers(client, world):
     for path in ("leaderboard", "checkins"):
         url = f"/api/v1/challenges/{world.challenge.id}/{path}"
-        assert client.get(url, headers=world.as_("outsider")).status_code == 403
+        assert client.get(url, headers=world.as_("outsider")).status_code == 404
         assert client.get(url, headers=world.as_("other")).status_code == 200
+        assert client.get(url, headers=world.as_("co_organizer")).status_code == 200
 
 
 def test_feed_shows_who_showed_up_latest_first(client, session, world):

@@ -158,7 +158,7 @@ def test_nobody_can_make_someone_organizer_and_the_organizer_cannot_leave(client
 def test_member_list_is_for_members_only(client, session):
     community = make_community(session)
     outsider = auth_headers(session, make_member(session))
-    assert client.get(f"/api/v1/communities/{community.id}/members", headers=outsider).status_code == 403
+    assert client.get(f"/api/v1/communities/{community.id}/members", headers=outsider).status_code == 404
     organizer = auth_headers(session, session.get(type(make_member(session)), community.organizer_id))
     listed = client.get(f"/api/v1/communities/{community.id}/members", headers=organizer).get_json()
     assert listed["total"] == 1

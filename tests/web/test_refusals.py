@@ -75,7 +75,13 @@ def test_every_field_code_in_the_table_is_one_a_service_writes(session):
         with pytest.raises(InvalidInput) as refused:
             members.change_password(session, member, current_password=current, new_password=new, now=now)
         written |= {error.code for errors in refused.value.errors.values() for error in errors}
-    bad_photos = [b"", images.png() * 10, b"GIF89a", b"\xff\xd8\xff" + b"\x00" * 9, images.png_claiming(9999, 9999)]
+    bad_photos = [
+        b"",
+        images.png() * 10,
+        b"GIF89a",
+        b"\xff\xd8\xff" + b"\x00" * 9,
+        images.png_claiming(9999, 9999),
+    ]
     for data in bad_photos:
         with pytest.raises(InvalidInput) as refused:
             photos.accept_photo(data, max_bytes=len(images.png()) * 2)

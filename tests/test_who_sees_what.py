@@ -107,6 +107,9 @@ class Row:
     #: the status for those who see it, and for the signed-in others
     shown: int = 200
     hidden: int = 404
+    #: a page that changes something: those in ``seen_by`` see the object but may not use the page
+    seen_by: str | None = None
+    refused: int = 403
     #: for anonymous callers: None is the API's 401 or the site's login page
     anonymous: int | None = None
 
@@ -145,7 +148,8 @@ ROWS = [
     Row("web.communities", "/communities", "signed_in"),
     Row("web.community", "/communities/{community}", "signed_in"),
     Row("web.new_community", "/communities/new", "signed_in"),
-    Row("web.new_challenge", "/communities/{community}/challenges/new", "organizers", hidden=403),
+    # launching changes the community, which every signed-in member sees
+    Row("web.new_challenge", "/communities/{community}/challenges/new", "organizers", seen_by="signed_in"),
     Row("web.challenge", "/challenges/{challenge}", "challenge_members"),
     Row("web.statement", "/challenges/{challenge}/days/0", "challenge_members"),
     Row("web.dashboard", "/challenges/{challenge}/organize", "organizers"),
@@ -171,7 +175,9 @@ def expected(row: Row, name: str) -> int:
         if row.anonymous is not None:
             return row.anonymous
         return 401 if row.api else 302
-    return row.shown if sees(row.audience, name) else row.hidden
+    if sees(row.audience, name):
+        return row.shown
+    return row.refused if row.seen_by and sees(row.seen_by, name) else row.hidden
 
 
 # -- the world --------------------------------------------------------------------------------

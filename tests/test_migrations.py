@@ -14,6 +14,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, insert, select
 
+from habits.domain import invite_codes
 from habits.domain.calendar import Schedule, day_window
 from habits.extensions import db
 from habits.models import Challenge, ChallengeWindow, Community, Member
@@ -165,3 +166,57 @@ def test_the_frozen_window_rule_of_0004_is_the_domains():
         assert [(r["opens_at"], r["closes_at"]) for r in frozen] == [
             day_window(schedule, k) for k in range(days)
         ], zone
+
+
+def test_0006_replaces_every_chosen_invite_code_and_tells_the_organizers(app, empty_database_url):
+    """A 4-character code an organizer chose becomes a generated one, with the notice set; an open
+    community (no code, or an empty one) stays open."""
+    flask_db(empty_database_url, "upgrade", "0005")
+    engine = create_engine(empty_database_url)
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    communities = Community.__table__
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                insert(Member.__table__).values(
+                    id=1,
+                    email="o@x.test",
+                    password_hash="x",
+                    display_name="O",
+                    timezone="UTC",
+                    locale="en",
+                    created_at=now,
+                )
+            )
+            for community_id, code in [(1, "OWL4"), (2, None), (3, ""), (4, "a-long-chosen-phrase")]:
+                conn.execute(
+                    insert(communities).values(
+                        id=community_id,
+                        name="C",
+                        theme="reading",
+                        description="",
+                        rules_text="",
+                        invite_code=code,
+                        join_questions=[],
+                        requires_approval=False,
+                        organizer_id=1,
+                        created_at=now,
+                    )
+                )
+        flask_db(empty_database_url, "upgrade")
+        with engine.connect() as conn:
+            rows = {
+                row.id: row
+                for row in conn.execute(
+                    select(communities.c.id, communities.c.invite_code, communities.c.invite_code_replaced_at)
+                )
+            }
+    finally:
+        engine.dispose()
+    for replaced in (1, 4):
+        code = rows[replaced].invite_code
+        assert len(code) == invite_codes.LENGTH and set(code) <= set(invite_codes.ALPHABET)
+        assert rows[replaced].invite_code_replaced_at is not None
+    assert rows[1].invite_code != rows[4].invite_code
+    assert (rows[2].invite_code, rows[2].invite_code_replaced_at) == (None, None)
+    assert (rows[3].invite_code, rows[3].invite_code_replaced_at) == ("", None)

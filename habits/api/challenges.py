@@ -11,7 +11,7 @@ from habits.api.security import auth_required, current_member
 from habits.domain.calendar import format_hhmm
 from habits.extensions import db
 from habits.models import Challenge, Member
-from habits.services import challenges
+from habits.services import challenges, visibility
 
 challenges_bp = Blueprint("challenges", __name__, url_prefix="/api/v1/challenges", description="Challenges")
 
@@ -43,8 +43,10 @@ def challenge_view(challenge: Challenge, viewer: Member) -> dict:
 @challenges_bp.response(200, ChallengeSchema)
 @problems(404)
 def get_challenge(challenge_id):
-    """A challenge's rules, status, enrollment counts and pot."""
-    return challenge_view(challenges.get_challenge(db.session, challenge_id), current_member())
+    """A challenge's rules, status, enrollment counts and pot (members of its community)."""
+    return challenge_view(
+        visibility.visible_challenge(db.session, challenge_id, current_member()), current_member()
+    )
 
 
 @challenges_bp.route("/<id:challenge_id>", methods=["PATCH"])
@@ -54,6 +56,6 @@ def get_challenge(challenge_id):
 @problems(403, 404, 409)
 def update_challenge(changes, challenge_id):
     """Change a challenge (organizers). Money rules freeze when day 0's window opens (409)."""
-    challenge = challenges.get_challenge(db.session, challenge_id)
+    challenge = visibility.visible_challenge(db.session, challenge_id, current_member())
     commit(challenges.update_challenge, challenge, current_member(), changes=changes)
     return challenge_view(challenge, current_member())

@@ -201,9 +201,9 @@ def void_checkin(data, checkin_id):
 @auth_required
 @checkins_bp.arguments(PageArgsSchema, location="query", as_kwargs=True)
 @checkins_bp.response(200, FeedPageSchema)
-@problems(403, 404)
+@problems(404)
 def challenge_feed(challenge_id, page, per_page):
-    """Who showed up: the challenge's check-ins, latest first (members of the community)."""
+    """Who showed up: the challenge's check-ins, latest first (its participants and the organizers)."""
     challenge = challenges.get_challenge(db.session, challenge_id)
     rows, total = checkins.challenge_feed(
         db.session, challenge, current_member(), page=page, per_page=per_page

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from habits import join_limits
 from habits.api.challenges import challenge_view, challenge_views
 from habits.api.docs import problems
 from habits.api.edge import commit, read
@@ -23,7 +24,9 @@ from habits.api.schemas.communities import (
 from habits.api.security import auth_required, current_member
 from habits.extensions import db
 from habits.models import ORGANIZING_ROLES, Community, CommunityMembership, Member, MembershipStatus, Role
-from habits.services import challenges, communities
+from habits.services import challenges, communities, visibility
+from habits.services.errors import InvalidInput
+from habits.services.visibility import Audience
 
 communities_bp = Blueprint(
     "communities", __name__, url_prefix="/api/v1/communities", description="Communities and their members"
@@ -54,6 +57,7 @@ def community_views(items: list[Community], viewer: Member) -> list[dict]:
                 "my_role": membership.role if active else None,
                 "my_status": membership.status if membership is not None else None,
                 "invite_code": community.invite_code if organizing else None,
+                "invite_code_replaced_at": community.invite_code_replaced_at if organizing else None,
                 "created_at": community.created_at,
             }
         )
@@ -122,7 +126,7 @@ def update_community(changes, community_id):
 @auth_required
 @communities_bp.arguments(PageArgsSchema, location="query", as_kwargs=True)
 @communities_bp.response(200, MembershipPageSchema)
-@problems(403, 404)
+@problems(404)
 def list_members(community_id, page, per_page):
     """The community's members in join order (members only; pending ones for organizers)."""
     community = communities.get_community(db.session, community_id)
@@ -137,16 +141,23 @@ def list_members(community_id, page, per_page):
 @auth_required
 @communities_bp.arguments(JoinCommunitySchema, required=False)
 @communities_bp.response(201, MembershipSchema)
-@problems(404, 409)
+@problems(404, 409, 429)
 def join_community(data, community_id):
     """Join the community, with its invite code and answers when it asks for them.
 
     Joining again while a member changes nothing. A community that requires approval answers
-    with status ``pending`` until an organizer approves.
+    with status ``pending`` until an organizer approves. Failed joins (a wrong code, missing
+    answers) are limited per member and per address: 429 with ``Retry-After`` past the limit.
     """
     community = communities.get_community(db.session, community_id)
-    membership = commit(communities.join_community, community, current_member(), **data)
-    return membership_view(membership, current_member())
+    member = current_member()
+    join_limits.refuse_when_over(member.id)
+    try:
+        membership = commit(communities.join_community, community, member, **data)
+    except InvalidInput:
+        join_limits.count_failure(member.id)
+        raise
+    return membership_view(membership, member)
 
 
 @communities_bp.route("/<id:community_id>/members/<id:member_id>", methods=["PATCH"])
@@ -177,8 +188,8 @@ def remove_member(community_id, member_id):
 @communities_bp.response(200, ChallengePageSchema)
 @problems(404)
 def list_challenges(community_id, page, per_page):
-    """The community's challenges, latest start first."""
-    community = communities.get_community(db.session, community_id)
+    """The community's challenges, latest start first (members of the community)."""
+    community = visibility.visible_community(db.session, community_id, current_member(), Audience.MEMBERS)
     items, total = read(challenges.list_challenges, community, page=page, per_page=per_page)
     return {
         "items": challenge_views(items, current_member()),

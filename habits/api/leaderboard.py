@@ -37,9 +37,10 @@ LeaderboardSchema = page_schema(StandingSchema, "Leaderboard")
 @auth_required
 @leaderboard_bp.arguments(PageArgsSchema, location="query", as_kwargs=True)
 @leaderboard_bp.response(200, LeaderboardSchema)
-@problems(403, 404)
+@problems(404)
 def get_leaderboard(challenge_id, page, per_page):
-    """Standings: check-ins that count for money, then the current streak, then who joined first."""
+    """Standings: check-ins that count for money, then the current streak, then who joined first
+    (the challenge's participants and the community's organizers)."""
     challenge = challenges.get_challenge(db.session, challenge_id)
     rows, total = read(leaderboard.standings, challenge, current_member(), page=page, per_page=per_page)
     items = [

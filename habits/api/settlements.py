@@ -15,7 +15,7 @@ from habits.domain.calendar import MAX_DAYS
 from habits.extensions import db
 from habits.models import Challenge, Enrollment, Member, RefereeKind, Split
 from habits.routing import MAX_ROW_ID
-from habits.services import challenges, daymarks, receipts, referees
+from habits.services import challenges, daymarks, receipts, referees, visibility
 from habits.services.errors import NotFound
 from habits.services.receipts import LINE_ORDER
 
@@ -179,9 +179,9 @@ def _own_enrollment(enrollment_id: int, member: Member) -> Enrollment:
 @settlements_bp.alt_response(404, response="NOT_FOUND")
 def get_day_settlement(args, challenge_id, day_index):
     """Day k's settlement statement: the pot, fee, split and carry, and a page of lines from the
-    ledger (one per movement of an enrollment's money). 404 until the day is settled."""
-    if db.session.get(Challenge, challenge_id) is None:
-        raise NotFound(f"There is no challenge {challenge_id}.")
+    ledger (one per movement of an enrollment's money). 404 until the day is settled, and for
+    anyone outside the challenge's community."""
+    visibility.visible_challenge(db.session, challenge_id, current_member())
     return receipts.day_statement(
         db.session, challenge_id, day_index, page=args["page"], per_page=args["per_page"]
     )

@@ -186,7 +186,7 @@ def seed(session: Session, *, now: datetime, gateway, password_method: str) -> S
         name="Bookworms · 读书会",
         theme="reading",
         description="By invitation: ask the organizer for the code.",
-        invite_code="READ2026",
+        by_invitation=True,
         join_questions=["Which city are you in?", "What are you reading now?"],
         now=long_ago,
     )
@@ -194,7 +194,12 @@ def seed(session: Session, *, now: datetime, gateway, password_method: str) -> S
         communities.join_community(session, club, member, now=long_ago)
     for member in seeded.others[:8]:
         communities.join_community(
-            session, readers, member, invite_code="READ2026", answers=["Shanghai", "三体"], now=long_ago
+            session,
+            readers,
+            member,
+            invite_code=readers.invite_code,
+            answers=["Shanghai", "三体"],
+            now=long_ago,
         )
 
     finished = demo_history.past_challenge(

@@ -49,8 +49,12 @@ class Community(Base):
     theme: Mapped[Theme] = mapped_column(enum_column(Theme))
     description: Mapped[str] = mapped_column(Text, default="")
     rules_text: Mapped[str] = mapped_column(Text, default="")
-    #: when set, joining needs this code (an invitation); None means open to anyone
+    #: when set, joining needs this code (an invitation); None means open to anyone. Always
+    #: generated (habits.domain.invite_codes), never chosen by a person
     invite_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: when the code was replaced without the organizers asking (migration 0006 replaced every
+    #: chosen code): their community page says so, with the new code, until one of them dismisses it
+    invite_code_replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     #: the registration form the organizer defines: a list of questions (city, goal, ...)
     join_questions: Mapped[list] = mapped_column(JSON, default=list)
     #: joining waits for an organizer's approval

@@ -6,6 +6,10 @@ Who may change whom:
 - the organizer makes or unmakes co-organizers and core members, and may remove anyone else;
 - a co-organizer may make or unmake core members and remove members and core members;
 - nobody changes the organizer's role, and the organizer cannot leave (there is no hand-over yet).
+
+Invite codes are generated (``habits.domain.invite_codes``): an organizer makes a community
+by invitation or not, and may ask for a new code, but never chooses one. The edges limit failed
+joins (a wrong code, missing answers) per member and per address (``habits.join_limits``).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from habits.domain import invite_codes
 from habits.models import (
     ORGANIZING_ROLES,
     Community,
@@ -25,6 +30,7 @@ from habits.models import (
     Role,
     Theme,
 )
+from habits.services import visibility
 from habits.services.errors import FieldError, Forbidden, HabitsError, InvalidInput, NotFound
 
 
@@ -36,18 +42,19 @@ def create_community(
     theme: Theme | str,
     description: str = "",
     rules_text: str = "",
-    invite_code: str | None = None,
+    by_invitation: bool = False,
     join_questions: list[str] | None = None,
     requires_approval: bool = False,
     now: datetime,
 ) -> Community:
-    """Create a community whose organizer is ``organizer``."""
+    """Create a community whose organizer is ``organizer``; ``by_invitation`` gives it a
+    generated invite code."""
     community = Community(
         name=name.strip(),
         theme=Theme(theme),
         description=description,
         rules_text=rules_text,
-        invite_code=invite_code or None,
+        invite_code=invite_codes.new_code() if by_invitation else None,
         join_questions=list(join_questions or []),
         requires_approval=requires_approval,
         organizer_id=organizer.id,
@@ -143,7 +150,7 @@ def join_community(
     if existing is not None and existing.status != MembershipStatus.LEFT:
         return existing
     errors: dict[str, list[FieldError]] = {}
-    if community.invite_code and invite_code != community.invite_code:
+    if not invite_codes.matches(community.invite_code, invite_code):
         errors["invite_code"] = [
             FieldError(
                 "invite_code_wrong",
@@ -198,10 +205,10 @@ def leave_community(session: Session, community: Community, member: Member, *, n
 def list_memberships(
     session: Session, community: Community, viewer: Member, *, page: int, per_page: int, now: datetime
 ) -> tuple[list[tuple[CommunityMembership, Member]], int]:
-    """Members of a community (pending ones only for organizers), by join order; members only."""
+    """Members of a community (pending ones only for organizers), by join order; members only
+    (NotFound for anyone else: visibility)."""
+    visibility.visible_community(session, community.id, viewer, visibility.Audience.MEMBERS)
     role = active_role(session, community.id, viewer.id)
-    if role is None:
-        raise Forbidden("Join this community to see its members.")
     statuses = [MembershipStatus.ACTIVE]
     if role in ORGANIZING_ROLES:
         statuses.append(MembershipStatus.PENDING)
@@ -279,16 +286,37 @@ def remove_member(
 def update_community(
     session: Session, community: Community, actor: Member, *, changes: dict, now: datetime
 ) -> Community:
-    """Change a community's description and entry rules (organizer or co-organizer)."""
+    """Change a community's description and entry rules (organizer or co-organizer).
+
+    ``by_invitation`` true gives the community a code (keeping the one it has), false opens it;
+    ``new_invite_code`` true replaces the code (the old one stops working at once). Either
+    settles the notice of a code replaced for security: the organizers have seen their code.
+    """
     require_organizing(session, community, actor, "change the community")
-    for name in ("name", "description", "rules_text", "invite_code", "join_questions", "requires_approval"):
+    for name in ("name", "description", "rules_text", "join_questions", "requires_approval"):
         if name in changes:
             value = changes[name]
             setattr(community, name, value.strip() if name == "name" else value)
-    if "invite_code" in changes and not community.invite_code:
-        community.invite_code = None
+    if "by_invitation" in changes:
+        if not changes["by_invitation"]:
+            community.invite_code = None
+        elif not community.invite_code:
+            community.invite_code = invite_codes.new_code()
+        community.invite_code_replaced_at = None
+    if changes.get("new_invite_code") and community.invite_code:
+        community.invite_code = invite_codes.new_code()
+        community.invite_code_replaced_at = None
     session.flush()
     return community
+
+
+def dismiss_invite_code_notice(
+    session: Session, community: Community, actor: Member, *, now: datetime
+) -> None:
+    """An organizer has read that the code was replaced for security: stop showing the notice."""
+    require_organizing(session, community, actor, "change the community")
+    community.invite_code_replaced_at = None
+    session.flush()
 
 
 def roles_of(session: Session, member_id: int, community_ids: list[int]) -> dict[int, CommunityMembership]:

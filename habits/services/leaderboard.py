@@ -1,4 +1,4 @@
-"""A challenge's standings, for the members of its community.
+"""A challenge's standings, for its participants and the community's organizers (visibility).
 
 Order, stable: check-ins that count for money (not voided), then the current streak, then the
 enrollment id (who joined first). The streak counts consecutive days with a check-in (voided
@@ -18,9 +18,8 @@ from sqlalchemy.orm import Session
 from habits.domain.lifecycle import NEVER_TOOK_PART, EnrollmentStatus
 from habits.domain.streaks import current_streak
 from habits.models import Challenge, CheckIn, Enrollment, Member
+from habits.services import visibility
 from habits.services.checkins import window_table
-from habits.services.communities import active_role
-from habits.services.errors import Forbidden
 
 
 @dataclass(frozen=True)
@@ -38,8 +37,7 @@ def standings(
     session: Session, challenge: Challenge, viewer: Member, *, page: int, per_page: int, now: datetime
 ) -> tuple[list[Standing], int]:
     """One page of the standings and the number of enrollments on the board."""
-    if active_role(session, challenge.community_id, viewer.id) is None:
-        raise Forbidden("Join this community to see its leaderboards.")
+    visibility.require(session, challenge, viewer, visibility.Audience.PARTICIPANTS)
     enrollments = session.execute(
         select(Enrollment.id, Enrollment.member_id, Enrollment.status, Member.display_name)
         .join(Member, Member.id == Enrollment.member_id)

@@ -1,26 +1,49 @@
-"""Check-in photos: recognised by their magic bytes, stored under instance/photos, served as stored.
+"""Check-in photos: decoded and re-encoded with Pillow, stored under instance/photos.
 
-The client's file name and content type are never trusted: the type is what the first bytes
-say (JPEG, PNG or WebP, nothing else), the name is random, and the file is written without any
-execute bit under ``instance/photos/<challenge id>/``, which is not a static folder.
+The client's file name and content type are never trusted. What is stored is not the upload
+but a new image Pillow drew from it:
+
+- the type is what the first bytes say (JPEG, PNG or WebP, nothing else), and Pillow must agree;
+- the decoded size is bounded *before* any pixel is decoded (``MAX_PIXELS``: a 5 MB file can
+  claim 60,000 x 60,000 pixels and take gigabytes to decode, a "decompression bomb");
+- the pixels are re-encoded in the same type, at most ``MAX_SIDE`` pixels on the long side,
+  turned upright as the camera's orientation tag said, and *without* any metadata: EXIF (with
+  the GPS position a phone writes into every photo), XMP, comments, text chunks;
+- what does not decode (a JPEG header followed by anything else, a truncated file) is refused.
+
+Every refusal is InvalidInput (422) on the field ``photo`` with a stable code the pages translate.
+The file is written under a random name without any execute bit under
+``instance/photos/<challenge id>/``, which is not a static folder.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import secrets
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from habits.services.errors import InvalidInput
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from habits.services.errors import FieldError, InvalidInput
 
 #: content type -> extension, for the types we accept
 TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+#: content type -> Pillow's name of the format
+FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+#: the most pixels a photo may claim before it is decoded (a 50-megapixel phone photo passes)
+MAX_PIXELS = 60_000_000
+#: stored photos are at most this many pixels on their long side (a check-in is looked at, not printed)
+MAX_SIDE = 2048
+#: what Pillow's decoders raise on a file that is not what it claims, or is cut short
+UNDECODABLE = (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError)
 
 
 @dataclass(frozen=True)
 class Photo:
-    """An uploaded photo whose type was recognised from its bytes."""
+    """A photo re-encoded from an upload: ``data`` holds no byte the client chose."""
 
     data: bytes
     content_type: str
@@ -41,18 +64,75 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def accept_photo(data: bytes, *, max_bytes: int) -> Photo:
-    """Check size and type; InvalidInput (422, field ``photo``) for anything else."""
+def _refuse(code: str, message: str, **params) -> InvalidInput:
+    return InvalidInput(message, errors={"photo": [FieldError(code, message, **params)]})
+
+
+def accept_photo(data: bytes, *, max_bytes: int, max_pixels: int = MAX_PIXELS) -> Photo:
+    """Check size and type, decode, and re-encode without metadata; InvalidInput (422, field
+    ``photo``) for anything else."""
     if not data:
-        raise InvalidInput("The photo is empty.", errors={"photo": ["The photo is empty."]})
+        raise _refuse("photo_empty", "The photo is empty.")
     if len(data) > max_bytes:
-        message = f"The photo is larger than {max_bytes // 1024} KiB."
-        raise InvalidInput(message, errors={"photo": [message]})
+        kib = max_bytes // 1024
+        raise _refuse("photo_too_large", f"The photo is larger than {kib} KiB.", max_kib=kib)
     content_type = sniff(data)
     if content_type is None:
-        message = "The photo must be a JPEG, PNG or WebP image."
-        raise InvalidInput(message, errors={"photo": [message]})
-    return Photo(data, content_type)
+        raise _refuse("photo_not_an_image", "The photo must be a JPEG, PNG or WebP image.")
+    return Photo(_reencode(data, content_type, max_pixels), content_type)
+
+
+def _reencode(data: bytes, content_type: str, max_pixels: int) -> bytes:
+    fmt = FORMATS[content_type]
+    try:
+        with warnings.catch_warnings():
+            # Pillow's own bomb check warns below its hard limit; ours below is stricter
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=[fmt]) as image:
+                width, height = image.size  # read from the header: nothing decoded yet
+                if width * height > max_pixels:
+                    raise _too_many_pixels(max_pixels)
+                if fmt == "JPEG":
+                    image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # decode a large JPEG at 1/2, 1/4, 1/8
+                image.load()
+                upright = ImageOps.exif_transpose(image)
+                upright.thumbnail((MAX_SIDE, MAX_SIDE))
+                return _encode(upright, fmt)
+    except InvalidInput:
+        raise
+    except Image.DecompressionBombError:  # Pillow's own hard limit, met before ours in Image.open
+        raise _too_many_pixels(max_pixels) from None
+    except UNDECODABLE:
+        raise _refuse(
+            "photo_not_decodable", "The photo could not be read as an image: it may be damaged or cut short."
+        ) from None
+
+
+def _too_many_pixels(max_pixels: int) -> InvalidInput:
+    megapixels = max_pixels // 1_000_000
+    message = f"The photo has too many pixels: at most {megapixels} megapixels."
+    return _refuse("photo_too_many_pixels", message, megapixels=megapixels)
+
+
+def _encode(image: Image.Image, fmt: str) -> bytes:
+    """``image``'s pixels alone in ``fmt``: no EXIF, XMP, ICC, comment or text is carried over."""
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")  # the transparency lives in ``info``, which goes
+    image.info.clear()
+    out = io.BytesIO()
+    if fmt == "JPEG":
+        if image.mode not in ("RGB", "L"):
+            image = image.convert("RGB")
+        image.save(out, "JPEG", quality=85)
+    elif fmt == "PNG":
+        if image.mode not in ("1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16"):
+            image = image.convert("RGBA")
+        image.save(out, "PNG")
+    else:
+        if image.mode not in ("RGB", "RGBA"):
+            image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+        image.save(out, "WEBP", quality=85)
+    return out.getvalue()
 
 
 class PhotoStore:

@@ -36,7 +36,7 @@ from habits.models import (
     RefereeKind,
     RefereeLogEntry,
 )
-from habits.services.communities import is_organizing
+from habits.services import visibility
 from habits.services.errors import Forbidden, InvalidInput, NotFound
 
 MAX_REASON = 500
@@ -173,16 +173,8 @@ class LogLine:
 
 
 def may_read_log(session: Session, challenge: Challenge, viewer: Member) -> bool:
-    """SPEC "Who sees what": the challenge's participants (an enrollment, whatever its status)
-    and the community's organizers."""
-    if is_organizing(session, challenge.community_id, viewer.id):
-        return True
-    enrolled = session.scalar(
-        select(Enrollment.id).where(
-            Enrollment.challenge_id == challenge.id, Enrollment.member_id == viewer.id
-        )
-    )
-    return enrolled is not None
+    """SPEC "Who sees what": the challenge's participants and the community's organizers."""
+    return visibility.challenge_sight(session, challenge, viewer).sees(visibility.Audience.PARTICIPANTS)
 
 
 def referee_log(

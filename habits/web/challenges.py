@@ -16,9 +16,10 @@ from habits.domain.split import fee_for, split_equal
 from habits.domain.stakes import daily_stakes
 from habits.extensions import db
 from habits.models import Challenge, ChallengeStatus, Community
-from habits.services import challenges, checkins, communities, enrollments, wallets
+from habits.services import challenges, checkins, enrollments, visibility, wallets
 from habits.services.dashboard import settled_days
 from habits.services.errors import HabitsError
+from habits.services.visibility import Audience
 from habits.web import web_bp
 from habits.web.edge import attempt, gateway, me, request_now
 from habits.web.forms import EmptyForm
@@ -26,7 +27,8 @@ from habits.web.organizer import referee_log_preview
 
 
 def get_challenge_or_404(challenge_id: int) -> Challenge:
-    return challenges.get_challenge(db.session, challenge_id)
+    """The challenge, for members of its community (and its participants); 404 for anyone else."""
+    return visibility.visible_challenge(db.session, challenge_id, me())
 
 
 # -- challenges -------------------------------------------------------------------------------
@@ -65,25 +67,20 @@ def worked_example(challenge: Challenge) -> WorkedExample:
 
 
 @web_bp.get("/challenges/<id:challenge_id>")
+@login_required
 def challenge(challenge_id: int):
     challenge = get_challenge_or_404(challenge_id)
     community = db.session.get(Community, challenge.community_id)
     counts = challenges.enrollment_counts(db.session, challenge)
     days = settled_days(db.session, challenge)
-    enrollment = None
-    wallet_minor = None
-    is_member = organizing = False
+    enrollment = enrollments.enrollment_of(db.session, challenge.id, current_user.id)
+    balances = wallets.wallet_view(db.session, me(), page=1, per_page=1, now=request_now()).balances
+    wallet_minor = next((b["available_minor"] for b in balances if b["currency"] == challenge.currency), 0)
+    sight = visibility.challenge_sight(db.session, challenge, me())
+    is_member, organizing = sight.member, sight.organizer
     feed = []
-    if current_user.is_authenticated:
-        enrollment = enrollments.enrollment_of(db.session, challenge.id, current_user.id)
-        balances = wallets.wallet_view(db.session, me(), page=1, per_page=1, now=request_now()).balances
-        wallet_minor = next(
-            (b["available_minor"] for b in balances if b["currency"] == challenge.currency), 0
-        )
-        is_member = communities.active_role(db.session, community.id, current_user.id) is not None
-        organizing = is_member and communities.is_organizing(db.session, community.id, current_user.id)
-        if is_member:
-            feed, _ = checkins.challenge_feed(db.session, challenge, me(), page=1, per_page=10)
+    if sight.sees(Audience.PARTICIPANTS):
+        feed, _ = checkins.challenge_feed(db.session, challenge, me(), page=1, per_page=10)
     schedule = challenge.schedule()
     first_open, first_close = day_window(schedule, 0)
     return render_template(
@@ -114,7 +111,8 @@ def challenge(challenge_id: int):
 @web_bp.post("/challenges/<id:challenge_id>/join")
 @login_required
 def join_challenge(challenge_id: int):
-    challenge = get_challenge_or_404(challenge_id)
+    # joining is the enrollment service's to allow (an open community's challenge joins it too)
+    challenge = challenges.get_challenge(db.session, challenge_id)
     if not EmptyForm().validate_on_submit():
         return redirect(url_for("web.challenge", challenge_id=challenge.id))
     outcome = attempt(enrollments.enroll, challenge, me(), gateway=gateway(), pay_from_wallet=False)

@@ -1,7 +1,9 @@
 """Community pages: browse, read, join (through the entry rules the organizer set), and start one.
 
 Any signed-in member may start a community (they become its organizer); its challenges are
-launched from the organizer pages (``habits.web.organizer``).
+launched from the organizer pages (``habits.web.organizer``). The organizers read the invite code
+on the community's page, may replace it, and are told there when the server replaced it.
+Failed joins are limited per member and per address (``habits.join_limits``), as in the API.
 """
 
 from __future__ import annotations
@@ -10,12 +12,16 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
+from habits import join_limits
+from habits.domain import invite_codes
 from habits.extensions import db
 from habits.models import MembershipStatus
-from habits.services import challenges, communities
+from habits.services import challenges, communities, visibility
+from habits.services.errors import InvalidInput
+from habits.services.visibility import Audience
 from habits.web import web_bp
 from habits.web.edge import attempt, me
-from habits.web.forms import CommunityForm, JoinCommunityForm
+from habits.web.forms import CommunityForm, EmptyForm, JoinCommunityForm
 from habits.web.refusals import field_message
 
 PER_PAGE = 20
@@ -31,15 +37,12 @@ def _page() -> int:
 
 
 @web_bp.get("/communities", endpoint="communities")
+@login_required
 def communities_page():
     page = _page()
     items, total = communities.list_communities(db.session, page=page, per_page=PER_PAGE)
     counts = communities.member_counts(db.session, [c.id for c in items])
-    mine = (
-        communities.roles_of(db.session, current_user.id, [c.id for c in items])
-        if current_user.is_authenticated
-        else {}
-    )
+    mine = communities.roles_of(db.session, current_user.id, [c.id for c in items])
     return render_template(
         "communities/list.html",
         items=items,
@@ -52,16 +55,17 @@ def communities_page():
 
 
 @web_bp.get("/communities/<id:community_id>")
+@login_required
 def community(community_id: int):
-    community = communities.get_community(db.session, community_id)
-    membership = (
-        communities.membership_of(db.session, community.id, current_user.id)
-        if current_user.is_authenticated
-        else None
-    )
+    """Its description and entry rules for any signed-in member; its challenges for its members."""
+    community = visibility.visible_community(db.session, community_id, me())
+    sight = visibility.sight(db.session, me(), community.id)
+    membership = communities.membership_of(db.session, community.id, current_user.id)
     active = membership is not None and membership.status == MembershipStatus.ACTIVE
-    organizing = active and communities.is_organizing(db.session, community.id, current_user.id)
-    items, _total = challenges.list_challenges(db.session, community, page=1, per_page=50)
+    organizing = sight.organizer
+    items = []
+    if sight.sees(Audience.MEMBERS):
+        items, _total = challenges.list_challenges(db.session, community, page=1, per_page=50)
     members = communities.member_counts(db.session, [community.id]).get(community.id, 0)
     return render_template(
         "communities/detail.html",
@@ -70,8 +74,13 @@ def community(community_id: int):
         active=active,
         organizing=organizing,
         challenges=items,
+        sees_challenges=sight.sees(Audience.MEMBERS),
         members=members,
         join_form=JoinCommunityForm(),
+        invite_code=invite_codes.display(community.invite_code)
+        if organizing and community.invite_code
+        else None,
+        invite_form=EmptyForm() if organizing else None,
     )
 
 
@@ -83,6 +92,7 @@ def join_community(community_id: int):
     questions = community.join_questions or []
     answers = [request.form.get(f"answer-{i}", "").strip()[:MAX_ANSWER] for i in range(len(questions))]
     if form.validate_on_submit():
+        join_limits.refuse_when_over(me().id)
         outcome = attempt(
             communities.join_community,
             community,
@@ -90,6 +100,8 @@ def join_community(community_id: int):
             invite_code=form.invite_code.data or None,
             answers=answers,
         )
+        if isinstance(outcome.error, InvalidInput):
+            join_limits.count_failure(me().id)
         if outcome.ok:
             if outcome.value.status == MembershipStatus.PENDING:
                 flash(gettext("Thanks! An organizer will look at your request soon."))
@@ -116,7 +128,7 @@ def new_community():
             theme=form.theme.data,
             description=form.description.data or "",
             rules_text=form.rules_text.data or "",
-            invite_code=(form.invite_code.data or "").strip() or None,
+            by_invitation=bool(form.by_invitation.data),
             join_questions=form.questions(),
             requires_approval=bool(form.requires_approval.data),
         )
@@ -125,3 +137,20 @@ def new_community():
             return redirect(url_for("web.new_challenge", community_id=outcome.value.id))
     status = 422 if form.errors else 200
     return render_template("organizer/new_community.html", form=form), status
+
+
+@web_bp.post("/communities/<id:community_id>/invite-code")
+@login_required
+def invite_code(community_id: int):
+    """Organizers: a new invite code (``action=new``), or "I have read the notice" (``dismiss``)."""
+    community = communities.get_community(db.session, community_id)
+    if EmptyForm().validate_on_submit():
+        if request.form.get("action") == "new":
+            outcome = attempt(
+                communities.update_community, community, me(), changes={"new_invite_code": True}
+            )
+            if outcome.ok:
+                flash(gettext("A new invite code is ready; the old one no longer works."), "success")
+        else:
+            attempt(communities.dismiss_invite_code_notice, community, me())
+    return redirect(url_for("web.community", community_id=community.id))

@@ -12,7 +12,7 @@ from habits.domain.lifecycle import EnrollmentStatus
 from habits.domain.stakes import daily_stakes
 from habits.extensions import db
 from habits.models import Challenge, Community
-from habits.services import checkins, daymarks, deposits, enrollments, receipts, wallets
+from habits.services import checkins, daymarks, deposits, enrollments, receipts, visibility, wallets
 from habits.web import web_bp
 from habits.web.confirm import confirmed, render_confirmation
 from habits.web.edge import attempt, gateway, me, read, request_now
@@ -243,8 +243,9 @@ def rest_day(enrollment_id: int):
 @web_bp.get("/challenges/<id:challenge_id>/days/<day:day_index>")
 @login_required
 def statement(challenge_id: int, day_index: int):
-    challenge = db.session.get(Challenge, challenge_id)
-    if challenge is None or not 0 <= day_index < challenge.days:
+    """A settled day's statement, for members of the challenge's community (visibility)."""
+    challenge = visibility.visible_challenge(db.session, challenge_id, me())
+    if not 0 <= day_index < challenge.days:
         abort(404)
     try:
         page = max(1, min(int(request.args.get("page", 1)), 100_000))

@@ -233,7 +233,7 @@ class CommunityForm(FlaskForm):
     )
     description = TextAreaField(_l("What is this community about?"), [Optional(), length(5000)])
     rules_text = TextAreaField(_l("House rules"), [Optional(), length(5000)])
-    invite_code = StringField(_l("Invite code (leave empty to let anyone join)"), [Optional(), length(64)])
+    by_invitation = BooleanField(_l("By invitation: joining needs a code (we make one for you)"))
     join_questions = TextAreaField(
         _l("Join questions, one per line (city, goal, how you heard of us...)"), [Optional(), length(2000)]
     )

@@ -6,8 +6,10 @@ too. Starting a community is in ``habits.web.communities``.
 An organizer who plays in the challenge sees the dashboard without the referee's forms, and who
 may referee instead (``habits.services.referees``).
 
-Organizer-only pages answer 404 to members outside the community (it does not exist for them)
-and 403 to members of it who do not organize it.
+Who may open what is ``habits.services.visibility``'s: the dashboard (the challenge's health)
+is for organizers only, 404 for everyone else; an action on a challenge (void, excuse, appeal) is
+404 for whoever cannot see the challenge and 403 for its members who do not organize it;
+launching a challenge is 403 for any signed-in member who does not organize the community.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from habits.domain.calendar import day_date, due_at
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.domain.stakes import daily_stakes
 from habits.extensions import db
-from habits.models import ORGANIZING_ROLES, Challenge, Community
-from habits.services import challenges, checkins, communities, daymarks, referees
+from habits.models import Challenge, Community
+from habits.services import challenges, checkins, daymarks, referees, visibility
 from habits.services.dashboard import Dashboard, actionable_days, organizer_dashboard
 from habits.services.errors import FieldError
+from habits.services.visibility import Audience
 from habits.web import web_bp
 from habits.web.confirm import confirmed, render_confirmation, wants_change
 from habits.web.edge import attach_field_errors, attempt, me, read, request_now
@@ -50,15 +53,14 @@ LOG_PER_PAGE = 50
 
 
 def require_organizer(community_id: int) -> None:
-    role = communities.active_role(db.session, community_id, me().id)
-    if role is None:
-        abort(404)
-    if role not in ORGANIZING_ROLES:
+    """403 unless the member organizes the community (which any signed-in member sees)."""
+    if not visibility.sight(db.session, me(), community_id).organizer:
         abort(403)
 
 
 def organized_challenge(challenge_id: int) -> Challenge:
-    challenge = challenges.get_challenge(db.session, challenge_id)
+    """A challenge to act on: 404 for whoever cannot see it, 403 for its non-organizing members."""
+    challenge = visibility.visible_challenge(db.session, challenge_id, me())
     require_organizer(challenge.community_id)
     return challenge
 
@@ -66,7 +68,7 @@ def organized_challenge(challenge_id: int) -> Challenge:
 @web_bp.route("/communities/<id:community_id>/challenges/new", methods=["GET", "POST"])
 @login_required
 def new_challenge(community_id: int):
-    community = communities.get_community(db.session, community_id)
+    community = visibility.visible_community(db.session, community_id, me())
     require_organizer(community.id)
     form = ChallengeForm()
     if not form.is_submitted():
@@ -187,7 +189,9 @@ def _render_dashboard(
 @web_bp.get("/challenges/<id:challenge_id>/organize")
 @login_required
 def dashboard(challenge_id: int):
-    return _render_dashboard(organized_challenge(challenge_id))
+    """The challenge's health and review queue: organizers only, 404 for everyone else."""
+    challenge = visibility.visible_challenge(db.session, challenge_id, me(), Audience.ORGANIZERS)
+    return _render_dashboard(challenge)
 
 
 @web_bp.post("/checkins/<id:checkin_id>/void")

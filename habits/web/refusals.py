@@ -178,6 +178,19 @@ FIELD_MESSAGES: dict[str, FieldMessage] = {
     "frozen_since_joined": lambda params: gettext("Frozen since the first member joined."),
     "frozen_since_paid": lambda params: gettext("Frozen since the first deposit was paid."),
     "frozen_since_day_zero": lambda params: gettext("Frozen since day 1's window opened."),
+    # habits.services.photos.accept_photo
+    "photo_empty": lambda params: gettext("The photo is empty."),
+    "photo_too_large": lambda params: gettext(
+        "The photo is larger than %(max_kib)s KiB.", max_kib=params.get("max_kib", "?")
+    ),
+    "photo_not_an_image": lambda params: gettext("The photo must be a JPEG, PNG or WebP image."),
+    "photo_not_decodable": lambda params: gettext(
+        "The photo could not be read as an image: it may be damaged or cut short."
+    ),
+    "photo_too_many_pixels": lambda params: gettext(
+        "The photo has too many pixels: at most %(megapixels)s megapixels.",
+        megapixels=params.get("megapixels", "?"),
+    ),
 }
 
 

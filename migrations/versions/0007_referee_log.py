@@ -9,7 +9,7 @@ Existing decisions are copied in from those rows: voids (check_ins.voided_at), a
 by an appeal left no instant behind and cannot be recovered.
 
 Revision ID: 0007
-Revises: 0005 (0006 is being written beside this one: whichever lands second revises the other)
+Revises: 0006
 Create Date: 2026-11-27 10:00:00
 
 """
@@ -19,7 +19,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

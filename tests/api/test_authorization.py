@@ -1,8 +1,10 @@
 """Who may do what: every route of the API x {owner, another member, organizer, co-organizer,
 outsider, anonymous}. The world's clock stands in day 0's open window (before the day is due).
 
-404 for another member's private object (an enrollment, its check-ins), 403 for a public object
-the caller may not change (a community, a challenge), 401 for anonymous callers everywhere.
+404 for another member's private object (an enrollment, its check-ins) and for what SPEC's "Who
+sees what" hides from the caller (an outsider does not see a community's challenges), 403 for an
+object the caller sees but may not change, 401 for anonymous callers everywhere. The full read
+matrix of that rule is tests/test_who_sees_what.py.
 Joining the world's open community's challenge joins the community too (the outsider).
 """
 
@@ -14,12 +16,13 @@ from pathlib import Path
 import pytest
 
 from habits.services.photos import PhotoStore, accept_photo
+from tests import images
 from tests.factories import at_local, make_checkin
 from tests.timehelpers import travel
 
 ROLES = ("owner", "other", "organizer", "co_organizer", "outsider", "anonymous")
 EVERYONE = {role: 200 for role in ROLES if role != "anonymous"}
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PNG = images.png()
 
 
 def only(allowed: dict[str, int], otherwise: int) -> dict[str, int]:
@@ -72,7 +75,7 @@ ROUTES = [
         "GET",
         "/api/v1/communities/{community}/members",
         None,
-        only({}, 200) | {"outsider": 403},
+        only({}, 200) | {"outsider": 404},
     ),
     ("join community", "POST", "/api/v1/communities/{community}/members", {}, dict.fromkeys(EVERYONE, 201)),
     (
@@ -89,7 +92,13 @@ ROUTES = [
         None,
         only({"organizer": 204, "co_organizer": 204, "other": 204}, 403),
     ),
-    ("list challenges", "GET", "/api/v1/communities/{community}/challenges", None, EVERYONE),
+    (
+        "list challenges",
+        "GET",
+        "/api/v1/communities/{community}/challenges",
+        None,
+        only({}, 200) | {"outsider": 404},
+    ),
     (
         "launch challenge",
         "POST",
@@ -97,13 +106,13 @@ ROUTES = [
         new_challenge_rules(),
         only({"organizer": 201, "co_organizer": 201}, 403),
     ),
-    ("read challenge", "GET", "/api/v1/challenges/{challenge}", None, EVERYONE),
+    ("read challenge", "GET", "/api/v1/challenges/{challenge}", None, only({}, 200) | {"outsider": 404}),
     (
         "edit challenge",
         "PATCH",
         "/api/v1/challenges/{challenge}",
         {"title": "T"},
-        only({"organizer": 200, "co_organizer": 200}, 403),
+        only({"organizer": 200, "co_organizer": 200}, 403) | {"outsider": 404},
     ),
     (
         "join challenge",
@@ -138,13 +147,13 @@ ROUTES = [
         {"reason": "r"},
         only({"organizer": 200, "co_organizer": 200}, 403),
     ),
-    ("feed", "GET", "/api/v1/challenges/{challenge}/checkins", None, only({}, 200) | {"outsider": 403}),
+    ("feed", "GET", "/api/v1/challenges/{challenge}/checkins", None, only({}, 200) | {"outsider": 404}),
     (
         "leaderboard",
         "GET",
         "/api/v1/challenges/{challenge}/leaderboard",
         None,
-        only({}, 200) | {"outsider": 403},
+        only({}, 200) | {"outsider": 404},
     ),
 ]
 

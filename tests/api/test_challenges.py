@@ -211,10 +211,10 @@ def test_challenge_read_shows_counts_and_my_enrollment(client, world):
     body = client.get(f"/api/v1/challenges/{world.challenge.id}", headers=world.as_("owner")).get_json()
     assert body["counts"]["active"] == 2
     assert body["my_enrollment_id"] == world.owner_enrollment.id
-    outsider = client.get(
-        f"/api/v1/challenges/{world.challenge.id}", headers=world.as_("outsider")
+    not_playing = client.get(
+        f"/api/v1/challenges/{world.challenge.id}", headers=world.as_("co_organizer")
     ).get_json()
-    assert outsider["my_enrollment_id"] is None
+    assert not_playing["my_enrollment_id"] is None
 
 
 def test_community_lists_its_challenges(client, world):

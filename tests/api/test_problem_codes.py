@@ -32,5 +32,9 @@ def test_rules_that_do_not_hold_together_keep_string_field_errors(client, world)
 def test_not_found_and_forbidden_say_theirs(client, world):
     missing = client.get("/api/v1/challenges/999999", headers=world.as_("owner")).get_json()
     assert missing["status"] == 404 and missing["code"] == "not_found"
-    board = client.get(f"/api/v1/challenges/{world.challenge.id}/leaderboard", headers=world.as_("outsider"))
-    assert board.status_code == 403 and board.get_json()["code"] == "forbidden"
+    hidden = client.get(f"/api/v1/challenges/{world.challenge.id}/leaderboard", headers=world.as_("outsider"))
+    assert hidden.status_code == 404 and hidden.get_json()["code"] == "not_found"
+    edit = client.patch(
+        f"/api/v1/challenges/{world.challenge.id}", json={"title": "T"}, headers=world.as_("owner")
+    )
+    assert edit.status_code == 403 and edit.get_json()["code"] == "forbidden"

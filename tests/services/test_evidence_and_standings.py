@@ -8,6 +8,7 @@ from habits.domain.streaks import current_streak
 from habits.services.codewords import WORDS, code_word, note_has_word
 from habits.services.errors import InvalidInput
 from habits.services.photos import PhotoStore, accept_photo, sniff
+from tests import images
 
 
 @pytest.mark.parametrize(
@@ -29,16 +30,18 @@ def test_photo_type_comes_from_magic_bytes_only(data, expected):
 
 
 def test_photo_size_limit_is_inclusive():
-    assert accept_photo(b"\xff\xd8\xff" + b"\x00" * 7, max_bytes=10).content_type == "image/jpeg"
+    data = images.jpeg()
+    assert accept_photo(data, max_bytes=len(data)).content_type == "image/jpeg"
     with pytest.raises(InvalidInput) as refused:
-        accept_photo(b"\xff\xd8\xff" + b"\x00" * 8, max_bytes=10)
+        accept_photo(data, max_bytes=len(data) - 1)
     assert "photo" in refused.value.errors
 
 
 def test_photo_store_never_leaves_its_folder(tmp_path):
     store = PhotoStore(tmp_path / "photos")
-    saved = store.save(7, accept_photo(b"\x89PNG\r\n\x1a\n", max_bytes=100))
-    assert store.path(saved).read_bytes() == b"\x89PNG\r\n\x1a\n"
+    photo = accept_photo(images.png(), max_bytes=1000)
+    saved = store.save(7, photo)
+    assert store.path(saved).read_bytes() == photo.data
     for evil in ("../secret_key", "7/../../secret_key", "/etc/passwd"):
         with pytest.raises(ValueError):
             store.path(evil)

@@ -8,11 +8,12 @@ from sqlalchemy import func, select
 
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.models import CheckIn
+from tests import images
 from tests.factories import at_local, make_challenge, make_enrollment
 from tests.timehelpers import travel
 from tests.web.helpers import csrf_token, log_in, post_form, text_of
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = images.png()
 
 
 def _checkins(session, enrollment) -> int:
@@ -149,3 +150,17 @@ def test_home_shows_today_and_the_way_to_check_in(client, session, world):
     with travel(at_local(world.challenge, 2, "08:00")):
         home = text_of(client.get("/"))
         assert "Next window:" in home and "(Asia/Shanghai)" in home
+
+
+def test_a_photo_that_does_not_decode_gets_a_translated_field_message(client, session, world):
+    with travel(at_local(world.challenge, 0, "05:30")):
+        log_in(client, world.member)
+        client.post("/language", data={"csrf_token": csrf_token(client.get("/").data), "locale": "zh_Hans"})
+        response = post_form(
+            client,
+            f"/enrollments/{world.enrollment.id}/checkin",
+            {"photo": (io.BytesIO(b"\xff\xd8\xff\xe0" + b"\x00" * 64), "x.jpg")},
+        )
+    assert response.status_code == 422
+    assert "无法将照片读取为图片" in text_of(response)
+    assert session.scalar(select(func.count()).select_from(CheckIn)) == 0

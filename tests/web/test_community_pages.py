@@ -10,7 +10,7 @@ from habits.domain.lifecycle import EnrollmentStatus
 from habits.models import CommunityMembership, MembershipStatus, RestDay
 from tests.factories import make_challenge, make_community, make_enrollment
 from tests.timehelpers import travel
-from tests.web.helpers import csrf_token, log_in, text_of
+from tests.web.helpers import csrf_token, log_in, post_form, text_of
 
 
 def _membership(session, community, member):
@@ -21,11 +21,19 @@ def _membership(session, community, member):
     )
 
 
-def test_visitors_can_browse_communities_and_challenges(client, session, world):
+def test_signed_in_members_browse_communities_and_members_see_their_challenges(client, session, world):
+    """SPEC "Who sees what": visitors log in first; any signed-in member reads a community's
+    description and entry rules; its challenges are for its members (one click, when it is open)."""
+    assert client.get("/communities").headers["Location"].startswith("/login")
+    log_in(client, world.outsider)
     listing = text_of(client.get("/communities"))
     assert "Sunrise Club" in listing and "3 members" in listing  # the organizer and two members
     detail = text_of(client.get(f"/communities/{world.community.id}"))
-    assert "Rise by seven" in detail and "Log in to join" in detail
+    assert "We rise early." in detail and "Rise by seven" not in detail and "join it to see them" in detail
+    post_form(
+        client, f"/communities/{world.community.id}/join", form_page=f"/communities/{world.community.id}"
+    )
+    assert "Rise by seven" in text_of(client.get(f"/communities/{world.community.id}"))
 
 
 def test_joining_by_invitation_needs_the_code_and_the_answers(client, session, world):
@@ -68,7 +76,8 @@ def test_joining_a_challenge_of_a_gated_community_sends_the_member_there_first(c
     challenge = make_challenge(session, club)
     with travel(challenge.day_zero_opens_at - timedelta(days=2)):
         log_in(client, world.outsider)
-        page = client.get(f"/challenges/{challenge.id}")
+        assert client.get(f"/challenges/{challenge.id}").status_code == 404  # not a member: not shown
+        page = client.get(f"/communities/{club.id}")
         response = client.post(f"/challenges/{challenge.id}/join", data={"csrf_token": csrf_token(page.data)})
         assert response.headers["Location"] == f"/communities/{club.id}"
         assert "join it first" in text_of(client.get(response.headers["Location"]))

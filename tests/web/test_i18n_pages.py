@@ -18,13 +18,11 @@ def test_a_chinese_browser_gets_chinese(client, session):
 
 
 def test_the_language_switch_changes_the_page_for_a_visitor(client, session):
-    token = csrf_token(client.get("/communities").data)
-    response = client.post(
-        "/language", data={"csrf_token": token, "locale": "zh_Hans", "next": "/communities"}
-    )
-    assert response.status_code == 302 and response.headers["Location"] == "/communities"
-    page = text_of(client.get("/communities"))
-    assert "社群" in page and "English" in page  # and the way back
+    token = csrf_token(client.get("/login").data)
+    response = client.post("/language", data={"csrf_token": token, "locale": "zh_Hans", "next": "/login"})
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    page = text_of(client.get("/"))
+    assert "坚持习惯" in page and "English" in page  # and the way back
 
 
 def test_the_switch_is_kept_on_the_members_profile(client, session):

@@ -50,11 +50,12 @@ def _gift(session, member, amount, currency="CNY"):
 
 def test_the_challenge_page_explains_the_stakes_before_joining(client, session, world):
     with _before_start(world):
+        log_in(client, world.bystander)  # a member of the community, not enrolled
         page = text_of(client.get(f"/challenges/{world.challenge.id}"))
     assert "Daily stake" in page and "CN¥10.00" in page
     assert "Check in every day between 05:00 and 07:00, Asia/Shanghai time." in page
     assert "A worked example" in page and "you get back CN¥60.00 of your CN¥70.00" in page
-    assert "Log in to join" in page
+    assert "Join and pay CN¥70.00" in page
 
 
 def test_join_then_pay_with_the_demo_card_goes_through_the_webhook_path(client, session, world):

@@ -10,12 +10,13 @@ import pytest
 from flask_babel import force_locale
 
 from habits.models import Member
-from habits.services import challenges, communities, members
+from habits.services import challenges, communities, members, photos
 from habits.services.challenges import ChallengeStarted
 from habits.services.checkins import AlreadyCheckedIn, CheckInClosed
 from habits.services.errors import FieldError, Forbidden, HabitsError, InvalidInput
 from habits.services.wallets import NotEnoughInWallet
 from habits.web.refusals import FIELD_MESSAGES, REFUSALS, field_message, friendly_error
+from tests import images
 from tests.factories import at_local, make_challenge, make_community, make_enrollment, make_member
 from tests.refusals import all_refusals
 from tests.timehelpers import travel
@@ -82,6 +83,17 @@ def test_every_field_code_in_the_table_is_one_a_service_writes(session):
     for at in (now, paid.day_zero_opens_at):
         with pytest.raises(HabitsError) as refused:
             challenges.update_challenge(session, paid, organizer, changes={"days": 3, "fee_bps": 1}, now=at)
+        written |= {error.code for errors in refused.value.errors.values() for error in errors}
+    bad_photos = [
+        b"",
+        images.png() * 10,
+        b"GIF89a",
+        b"\xff\xd8\xff" + b"\x00" * 9,
+        images.png_claiming(9999, 9999),
+    ]
+    for data in bad_photos:
+        with pytest.raises(InvalidInput) as refused:
+            photos.accept_photo(data, max_bytes=len(images.png()) * 2)
         written |= {error.code for errors in refused.value.errors.values() for error in errors}
     assert set(FIELD_MESSAGES) - written == set()
 

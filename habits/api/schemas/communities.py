@@ -21,8 +21,8 @@ class CommunityCreateSchema(Schema):
     description = Text(load_default="", validate=validate.Length(max=5000))
     #: the entry rules shown before joining
     rules_text = Text(load_default="", validate=validate.Length(max=10000))
-    #: when set, joining needs this code (an invitation)
-    invite_code = Text(load_default=None, allow_none=True, validate=validate.Length(min=4, max=64))
+    #: true: joining needs an invite code, which the server generates (organizers read it here)
+    by_invitation = StrictBoolean(load_default=False)
     #: questions a member answers to join (city, goal, ...)
     join_questions = fields.List(_question, load_default=list, validate=validate.Length(max=10))
     requires_approval = StrictBoolean(load_default=False)
@@ -32,7 +32,10 @@ class CommunityUpdateSchema(ChangesSchema):
     name = Text(blank=False, validate=_name)
     description = Text(validate=validate.Length(max=5000))
     rules_text = Text(validate=validate.Length(max=10000))
-    invite_code = Text(allow_none=True, validate=validate.Length(min=4, max=64))
+    #: true gives the community a generated invite code (keeping its current one); false opens it
+    by_invitation = StrictBoolean()
+    #: true replaces the invite code with a new generated one: the old code stops working
+    new_invite_code = StrictBoolean()
     join_questions = fields.List(_question, validate=validate.Length(max=10))
     requires_approval = StrictBoolean()
 
@@ -53,6 +56,9 @@ class CommunitySchema(Schema):
     my_status = fields.String(required=True, allow_none=True)
     #: shown to the organizer and co-organizers only (null for everyone else)
     invite_code = fields.String(required=True, allow_none=True)
+    #: organizers only: when the server replaced a code an organizer had chosen (for security), so
+    #: members holding the old code need the new one; null otherwise
+    invite_code_replaced_at = UTCInstant(required=True, allow_none=True)
     created_at = UTCInstant(required=True)
 
 

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from habits.domain.lifecycle import EnrollmentStatus, may_check_in
 from habits.models import Challenge, CheckIn, Enrollment, Member
+from habits.services import visibility
 from habits.services.checkins.windows import window_table
 from habits.services.codewords import code_word
-from habits.services.communities import active_role, is_organizing
-from habits.services.errors import Forbidden, NotFound
+from habits.services.errors import NotFound
 
 
 def get_check_in(session: Session, checkin_id: int) -> CheckIn:
@@ -25,14 +25,7 @@ def get_check_in(session: Session, checkin_id: int) -> CheckIn:
 
 def visible_check_in(session: Session, checkin_id: int, viewer: Member) -> CheckIn:
     """A check-in its owner or the challenge's organizers may see in full; NotFound otherwise."""
-    checkin = get_check_in(session, checkin_id)
-    enrollment = session.get(Enrollment, checkin.enrollment_id)
-    if enrollment.member_id == viewer.id:
-        return checkin
-    challenge = session.get(Challenge, checkin.challenge_id)
-    if is_organizing(session, challenge.community_id, viewer.id):
-        return checkin
-    raise NotFound(f"There is no check-in {checkin_id}.")
+    return visibility.visible_private_check_in(session, checkin_id, viewer)
 
 
 @dataclass(frozen=True)
@@ -97,9 +90,9 @@ def own_check_ins(
 def challenge_feed(
     session: Session, challenge: Challenge, viewer: Member, *, page: int, per_page: int
 ) -> tuple[list[tuple[CheckIn, Member]], int]:
-    """The challenge's check-ins, latest first, for members of its community (presence: who showed up)."""
-    if active_role(session, challenge.community_id, viewer.id) is None:
-        raise Forbidden("Join this community to see its challenges' check-ins.")
+    """The challenge's check-ins, latest first, for its participants and the organizers (presence:
+    who showed up); NotFound for anyone else (visibility)."""
+    visibility.require(session, challenge, viewer, visibility.Audience.PARTICIPANTS)
     query = (
         select(CheckIn, Member)
         .join(Enrollment, Enrollment.id == CheckIn.enrollment_id)

@@ -1,0 +1,297 @@
+"""SPEC.md's "Who sees what", as a matrix: every kind of viewer x every GET route and page that
+shows a community's or a challenge's data.
+
+The rule is written out again here, from the SPEC's words (``sees``), and never read from
+habits.services.visibility: the test holds the code to the SPEC, not to itself. What the caller
+may not see is a 404 (it does not exist for them); a page a signed-in member sees but may not
+use is a 403; anonymous callers get 401 from the API and the login page from the site.
+
+``test_every_get_route_has_a_row`` walks the app's URL map: a new GET route or page fails it
+until it has a row here (or a reason in EXEMPT), so the matrix cannot fall behind the app.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from habits.domain.lifecycle import EnrollmentStatus
+from habits.models import CommunityMembership, Enrollment, MembershipStatus, Role
+from habits.services.photos import PhotoStore, accept_photo
+from habits.services.settlement import settle_due_days
+from tests import images
+from tests.api.helpers import auth_headers
+from tests.factories import (
+    at_local,
+    make_challenge,
+    make_checkin,
+    make_community,
+    make_enrollment,
+    make_member,
+)
+from tests.timehelpers import travel
+from tests.web.helpers import log_in
+
+# -- the viewers ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Viewer:
+    signed_in: bool = True
+    membership: MembershipStatus | None = None
+    role: Role = Role.MEMBER
+    enrollment: EnrollmentStatus | None = None
+
+    @property
+    def active_member(self) -> bool:
+        return self.membership == MembershipStatus.ACTIVE
+
+    @property
+    def organizer(self) -> bool:
+        return self.active_member and self.role in (Role.ORGANIZER, Role.CO_ORGANIZER)
+
+
+VIEWERS = {
+    "anonymous": Viewer(signed_in=False),
+    "outsider": Viewer(),
+    "pending": Viewer(membership=MembershipStatus.PENDING),
+    "left": Viewer(membership=MembershipStatus.LEFT),
+    "member": Viewer(membership=MembershipStatus.ACTIVE),
+    "core_member": Viewer(membership=MembershipStatus.ACTIVE, role=Role.CORE_MEMBER),
+    **{
+        f"participant_{status.value}": Viewer(membership=MembershipStatus.ACTIVE, enrollment=status)
+        for status in EnrollmentStatus
+    },
+    # took part, then left the community (or was removed): still a participant of the challenge
+    "former_participant": Viewer(membership=MembershipStatus.LEFT, enrollment=EnrollmentStatus.ACTIVE),
+    "organizer": Viewer(membership=MembershipStatus.ACTIVE, role=Role.ORGANIZER),
+    "co_organizer": Viewer(membership=MembershipStatus.ACTIVE, role=Role.CO_ORGANIZER),
+}
+#: the viewer whose enrollment, check-in and photo the owner's routes name
+OWNER = "participant_active"
+
+
+def sees(audience: str, name: str) -> bool:
+    """SPEC's "Who sees what", for one viewer."""
+    viewer = VIEWERS[name]
+    return {
+        # any signed-in member: the list of communities, a community's description and entry rules
+        # (and what is the viewer's own: profile, wallet, home)
+        "signed_in": viewer.signed_in,
+        # members of the community: its challenges (the community's list of them) and members
+        "community_members": viewer.active_member,
+        # ... and, for one challenge, its rules, counts, pot and day statements: its participants too
+        "challenge_members": viewer.active_member or viewer.enrollment is not None,
+        # participants (any enrollment, whatever its status) and the organizers: feed, leaderboard
+        "participants": viewer.enrollment is not None or viewer.organizer,
+        # organizers only: community health (the dashboard), launching
+        "organizers": viewer.organizer,
+        # the check-in's owner and the organizers: a private photo (every photo, for now)
+        "owner_or_organizers": name == OWNER or viewer.organizer,
+        # an enrollment's money, receipts and check-ins: its member's alone
+        "owner": name == OWNER,
+    }[audience]
+
+
+# -- the routes -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    endpoint: str
+    path: str
+    audience: str
+    #: the status for those who see it, and for the signed-in others
+    shown: int = 200
+    hidden: int = 404
+    #: a page that changes something: those in ``seen_by`` see the object but may not use the page
+    seen_by: str | None = None
+    refused: int = 403
+    #: for anonymous callers: None is the API's 401 or the site's login page
+    anonymous: int | None = None
+
+    @property
+    def api(self) -> bool:
+        return self.path.startswith("/api/")
+
+
+ROWS = [
+    # the API
+    Row("communities.list_communities", "/api/v1/communities", "signed_in"),
+    Row("communities.get_community", "/api/v1/communities/{community}", "signed_in"),
+    Row("communities.list_members", "/api/v1/communities/{community}/members", "community_members"),
+    Row("communities.list_challenges", "/api/v1/communities/{community}/challenges", "community_members"),
+    Row("challenges.get_challenge", "/api/v1/challenges/{challenge}", "challenge_members"),
+    Row(
+        "settlements.get_day_settlement",
+        "/api/v1/challenges/{challenge}/days/0/settlement",
+        "challenge_members",
+    ),
+    Row("checkins.challenge_feed", "/api/v1/challenges/{challenge}/checkins", "participants"),
+    Row("leaderboard.get_leaderboard", "/api/v1/challenges/{challenge}/leaderboard", "participants"),
+    Row("settlements.get_referee_log", "/api/v1/challenges/{challenge}/referee-log", "participants"),
+    Row("checkins.get_photo", "/api/v1/checkins/{checkin}/photo", "owner_or_organizers"),
+    Row("enrollments.get_enrollment", "/api/v1/enrollments/{enrollment}", "owner"),
+    Row("enrollments.get_today", "/api/v1/enrollments/{enrollment}/today", "owner"),
+    Row("checkins.list_checkins", "/api/v1/enrollments/{enrollment}/checkins", "owner"),
+    Row("settlements.get_receipts", "/api/v1/enrollments/{enrollment}/receipts", "owner"),
+    Row("members.get_me", "/api/v1/me", "signed_in"),
+    Row("enrollments.list_my_enrollments", "/api/v1/me/enrollments", "signed_in"),
+    Row("wallets.get_wallet", "/api/v1/me/wallet", "signed_in"),
+    # the pages
+    Row("web.referee_log", "/challenges/{challenge}/referee-log", "participants"),
+    Row("web.edit_rules", "/challenges/{challenge}/rules", "organizers", seen_by="challenge_members"),
+    Row("web.home", "/", "signed_in", anonymous=200),
+    Row("web.account", "/account", "signed_in"),
+    Row("web.wallet", "/wallet", "signed_in"),
+    Row("web.checkin_shortcut", "/checkin", "signed_in", shown=302),
+    Row("web.communities", "/communities", "signed_in"),
+    Row("web.community", "/communities/{community}", "signed_in"),
+    Row("web.new_community", "/communities/new", "signed_in"),
+    # launching changes the community, which every signed-in member sees
+    Row("web.new_challenge", "/communities/{community}/challenges/new", "organizers", seen_by="signed_in"),
+    Row("web.challenge", "/challenges/{challenge}", "challenge_members"),
+    Row("web.statement", "/challenges/{challenge}/days/0", "challenge_members"),
+    Row("web.dashboard", "/challenges/{challenge}/organize", "organizers"),
+    Row("web.checkin_photo", "/checkins/{checkin}/photo", "owner_or_organizers"),
+    Row("web.enrollment", "/enrollments/{enrollment}", "owner"),
+    Row("web.checkin", "/enrollments/{enrollment}/checkin", "owner"),
+    # the owner's deposit is paid: the page sends them on to their enrollment
+    Row("web.pay", "/enrollments/{enrollment}/pay", "owner", shown=302),
+]
+
+#: GET routes that show no community's or challenge's data, and why
+EXEMPT = {
+    "static": "the stylesheet and scripts",
+    "health.healthz": "the service's health, for the load balancer",
+    "api-docs.openapi_json": "the API's description",
+    "web.login": "a form",
+    "web.register": "a form",
+    "web.forgot_password": "a form",
+    "web.reset_password_with_link": "a form behind a one-time link (tests/mail)",
+    "web.verify_email_link": "a one-time link (tests/mail)",
+    "web.verify_email_status": "the signed-in member's own address (tests/mail)",
+    "web.unsubscribe": "a signed one-time link (tests/mail)",
+    "web.dev_mail": "the demo's outgoing mail, to loopback clients only (tests/mail)",
+}
+
+
+def expected(row: Row, name: str) -> int:
+    if not VIEWERS[name].signed_in:
+        if row.anonymous is not None:
+            return row.anonymous
+        return 401 if row.api else 302
+    if sees(row.audience, name):
+        return row.shown
+    return row.refused if row.seen_by and sees(row.seen_by, name) else row.hidden
+
+
+# -- the world --------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    ids: dict
+    members: dict
+    challenge: object
+
+
+@pytest.fixture
+def world(session, app) -> World:
+    members = {
+        name: make_member(session, display_name=f"Viewer {name}") for name in VIEWERS if name != "anonymous"
+    }
+    community = make_community(session, members["organizer"], name="Lanterns")
+    challenge = make_challenge(session, community, title="Lantern walk", requires_code_word=False)
+    for name, member in members.items():
+        viewer = VIEWERS[name]
+        if viewer.membership is not None and viewer.role != Role.ORGANIZER:
+            session.add(
+                CommunityMembership(
+                    community_id=community.id,
+                    member_id=member.id,
+                    role=viewer.role,
+                    status=viewer.membership,
+                    joined_at=challenge.created_at,
+                    answers=[],
+                )
+            )
+        if viewer.enrollment is not None:
+            make_enrollment(session, challenge, member, status=viewer.enrollment)
+    session.commit()
+    owner = session.scalar(
+        select(Enrollment).where(
+            Enrollment.challenge_id == challenge.id, Enrollment.member_id == members[OWNER].id
+        )
+    )
+    photo = PhotoStore(Path(app.instance_path) / "photos").save(
+        challenge.id, accept_photo(images.png(), max_bytes=100_000)
+    )
+    checkin = make_checkin(
+        session,
+        owner,
+        0,
+        at=at_local(challenge, 0, "05:10"),
+        photo_path=photo,
+        photo_content_type="image/png",
+    )
+    result = settle_due_days(session, now=at_local(challenge, 0, "07:10"), commit=session.commit)
+    assert result.failed == [] and (challenge.id, 0) in result.settled
+    ids = {
+        "community": community.id,
+        "challenge": challenge.id,
+        "enrollment": owner.id,
+        "checkin": checkin.id,
+    }
+    return World(ids=ids, members=members, challenge=challenge)
+
+
+def client_for(app, session, world: World, name: str):
+    """A test client acting as ``name``: logged in on the site, and its API bearer headers."""
+    browser = app.test_client()
+    if not VIEWERS[name].signed_in:
+        return browser, {}
+    log_in(browser, world.members[name])
+    return browser, auth_headers(session, world.members[name])
+
+
+#: what a page shows only to part of those who open it: (endpoint, text, audience)
+PARTS = [
+    ("web.community", "Lantern walk", "community_members"),  # its challenges
+    ("web.challenge", "Who showed up", "participants"),  # the feed
+    ("web.challenge", "Organizer dashboard", "organizers"),
+]
+
+
+@pytest.mark.parametrize("name", list(VIEWERS))
+def test_who_sees_what(app, session, world, name, monkeypatch):
+    """One viewer, every row: on day 1 with its window open, day 0 settled."""
+    monkeypatch.setitem(app.config, "RATELIMIT_LOGIN", "10000/minute")
+    with travel(at_local(world.challenge, 1, "05:30")):
+        browser, headers = client_for(app, session, world, name)
+        pages = {
+            row.endpoint: browser.get(row.path.format(**world.ids), headers=headers if row.api else {})
+            for row in ROWS
+        }
+    actual = {endpoint: response.status_code for endpoint, response in pages.items()}
+    assert actual == {row.endpoint: expected(row, name) for row in ROWS}
+    opened = [(endpoint, text, audience) for endpoint, text, audience in PARTS if actual[endpoint] == 200]
+    shown = {(endpoint, text): text in pages[endpoint].get_data(as_text=True) for endpoint, text, _ in opened}
+    assert shown == {(endpoint, text): sees(audience, name) for endpoint, text, audience in opened}
+    # statements name enrollments by number, never members
+    for endpoint in ("settlements.get_day_settlement", "web.statement"):
+        assert "Viewer " not in pages[endpoint].get_data(as_text=True)
+
+
+def test_every_get_route_has_a_row(app):
+    covered = {row.endpoint for row in ROWS}
+    missing = sorted(
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and rule.endpoint not in covered and rule.endpoint not in EXEMPT
+    )
+    assert missing == [], "give each new GET route or page a row in ROWS (or a reason in EXEMPT)"
+    assert covered.isdisjoint(EXEMPT)

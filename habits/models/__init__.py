@@ -16,6 +16,7 @@ from habits.models.community import (  # noqa: F401
 from habits.models.enrollment import Enrollment  # noqa: F401
 from habits.models.member import ApiToken, Member, WebSession  # noqa: F401
 from habits.models.payment import Dispute, Payment, Refund, StripeEvent, Withdrawal  # noqa: F401
+from habits.models.payout import Payout, PayoutEvent  # noqa: F401
 from habits.models.settlement import DaySettlement, DaySettlementStatus  # noqa: F401
 from habits.models.system import Heartbeat  # noqa: F401
 from habits.models.window import ChallengeWindow  # noqa: F401

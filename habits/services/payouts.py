@@ -203,13 +203,15 @@ def _may_decide(payout: Payout, admin: Member, action: PayoutAction, *, same_as_
         if same_as_before:
             return False
         raise PayoutAlreadyDecided(
-            f"This payout is already {payout.status.value}.", status=payout.status.value
+            f"This payout is already {payout.status.value}.", payout_status=payout.status.value
         )
     if next_status(payout.status, action) is None:
         if action == PayoutAction.PAY and payout.status == PayoutStatus.REQUESTED:
-            raise PayoutNotApproved("Approve this payout before marking it paid.", status=payout.status.value)
+            raise PayoutNotApproved(
+                "Approve this payout before marking it paid.", payout_status=payout.status.value
+            )
         raise PayoutAlreadyDecided(
-            f"This payout is already {payout.status.value}.", status=payout.status.value
+            f"This payout is already {payout.status.value}.", payout_status=payout.status.value
         )
     return True
 

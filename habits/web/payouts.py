@@ -97,7 +97,9 @@ def payout_request():
             return redirect(url_for("web.wallet"))
         else:
             status = 422
-    limits = read(payouts.payout_limits, member.id, form.currency.data)
+    # a currency typed by hand that is no currency shows the first one the wallet holds
+    shown = form.currency.data if currencies.is_currency(form.currency.data) else _held_currencies(member)[0]
+    limits = read(payouts.payout_limits, member.id, shown)
     return render_template("wallet/payout.html", form=form, limits=limits), status
 
 

@@ -76,6 +76,12 @@ def test_a_blank_destination_is_marked_and_keeps_what_was_typed(client, money):
     assert response.status_code == 422 and "This field is required." in page and 'value="2.50"' in page
 
 
+def test_a_currency_that_is_none_is_marked_not_a_500(client, money):
+    log_in(client, money.winner)
+    response = post_form(client, "/wallet/payout", {"amount": "1", "currency": "ZZZ", "destination": "bank"})
+    assert response.status_code == 422 and "Choose a currency from the list." in text_of(response)
+
+
 @pytest.mark.parametrize("signed_in", [True, False])
 def test_every_administrators_page_is_a_404_to_anyone_else(client, session, money, signed_in):
     payout = payouts.request_payout(

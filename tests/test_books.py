@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import BigInteger, String, literal, select, union_all
 
 from habits import books
-from habits.books import CodeKind, DisputeStep, KeyKind, OpenStep, SettleStep
+from habits.books import CodeKind, DisputeStep, KeyKind, OpenStep, PayoutStep, SettleStep
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,6 +46,8 @@ def _key_cases(n: int, ref: str, ccy: str):
     for step in SettleStep:
         fields = {"kind": KeyKind.SETTLE, "challenge_id": n, "day_index": n % 400, "part": step}
         yield books.settle_key(n, n % 400, step), fields
+    for step in PayoutStep:
+        yield books.payout_key(n, step), {"kind": KeyKind.PAYOUT, "payout_id": n, "part": step}
 
 
 @given(n=ids, ref=refs, ccy=currencies)
@@ -63,7 +65,7 @@ def test_the_cases_above_cover_every_kind_and_step():
     cases = list(_key_cases(7, "pi_1", "CNY"))
     assert {fields["kind"] for _, fields in cases} == set(books.KEY_FORMATS)
     steps = {fields.get("part") for _, fields in cases} - {None}
-    assert steps == {*DisputeStep, *OpenStep, *SettleStep}
+    assert steps == {*DisputeStep, *OpenStep, *SettleStep, *PayoutStep}
 
 
 @pytest.mark.parametrize(
@@ -105,6 +107,7 @@ def _code_cases(n: int, ccy: str):
     yield books.frozen_deposit(n, ccy), {"kind": CodeKind.FROZEN, "enrollment_id": n}
     yield books.fee_revenue(ccy), {"kind": CodeKind.FEE_REVENUE, "currency": ccy}
     yield books.unclaimed_revenue(ccy), {"kind": CodeKind.UNCLAIMED_REVENUE, "currency": ccy}
+    yield books.payouts_pending(n, ccy), {"kind": CodeKind.PAYOUTS_PENDING, "member_id": n, "currency": ccy}
 
 
 @given(n=ids, ccy=currencies)
@@ -184,6 +187,10 @@ def test_the_like_patterns_match_exactly_their_codes_and_keys(session):
     assert not like(books.wallet(12, "CNY").code, books.wallets_like(1))
     assert not like(books.refunds_pending(1, "CNY").code, books.wallets_like(1))
     assert like(books.processor_cash("CNY").code, books.processor_cash_like())
+    assert like(books.payouts_pending(1, "CNY").code, books.payouts_pending_like())
+    assert not like(books.refunds_pending(1, "CNY").code, books.payouts_pending_like())
+    assert like(books.payout_key(3, PayoutStep.PAID), books.payout_like())
+    assert not like(books.refund_key("re_1"), books.payout_like())
     assert not like(books.fee_revenue("CNY").code, books.processor_cash_like())
     assert like(books.settle_key(4, 2, SettleStep.REST), books.settle_like(4))
     assert like(books.settle_key(4, 2, SettleStep.REST), books.settle_like(4, 2))

@@ -176,6 +176,12 @@ EXEMPT = {
     "web.verify_email_status": "the signed-in member's own address (tests/mail)",
     "web.unsubscribe": "a signed one-time link (tests/mail)",
     "web.dev_mail": "the demo's outgoing mail, to loopback clients only (tests/mail)",
+    "payouts.list_my_payouts": "the member's own payouts (tests/payouts)",
+    "web.payout_request": "the member's own payouts and a form (tests/payouts)",
+    "payouts.list_payouts": "site administrators only, 404 to everyone else (tests/payouts)",
+    "payouts.pending_csv": "site administrators only, 404 to everyone else (tests/payouts)",
+    "web.admin_payouts": "site administrators only, 404 to everyone else (tests/payouts)",
+    "web.admin_pending_csv": "site administrators only, 404 to everyone else (tests/payouts)",
 }
 
 

@@ -12,6 +12,7 @@ from habits.api.leaderboard import leaderboard_bp
 from habits.api.members import members_bp
 from habits.api.openapi import SPEC_KWARGS, ExactDocument
 from habits.api.payments import payments_bp
+from habits.api.payouts import payouts_bp
 from habits.api.ratelimits import skip_middleware_for_self_limiting_views
 from habits.api.schemas.common import ProblemSchema
 from habits.api.security import add_www_authenticate
@@ -50,6 +51,7 @@ def blueprints() -> list:
         payments_bp,
         settlements_bp,
         wallets_bp,
+        payouts_bp,
     ]
 
 

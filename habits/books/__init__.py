@@ -12,6 +12,7 @@ held:enrollment:{id}               liability   the part of a deposit not yet ret
 wallet:member:{id}:{CCY}           liability   what we owe the member now
 pot:challenge:{id}                 liability   forfeits waiting to be split
 refunds_pending:member:{id}:{CCY}  liability   money on its way back to a card
+payouts_pending:member:{id}:{CCY}  liability   winnings approved for payout, not yet paid
 frozen:enrollment:{id}             liability   a held deposit frozen by a card dispute
 fee_revenue:{CCY}                  revenue     the platform's fee
 unclaimed_revenue:{CCY}            revenue     a last pot nobody completed to claim
@@ -65,6 +66,11 @@ key                                         what moves, and when
 ``settle:{ch}:{k}:leftovers``               last day: held -> wallet, what is left after the day
 ``settle:{ch}:{k}:final-split``             last day: pot -> the completed members' wallets
 ``settle:{ch}:{k}:unclaimed``               last day: pot -> unclaimed revenue (nobody completed)
+``payout:{po}:approve``                     wallet -> payouts_pending: a site administrator
+                                            approved the payout (services/payouts.py)
+``payout:{po}:paid``                        payouts_pending +x, processor_cash -x: the
+                                            operator paid it and marked it paid
+``payout:{po}:refuse``                      payouts_pending -> wallet: refused after approval
 ==========================================  ==================================================
 
 ``k`` is 0-based as stored; people read it as day k + 1. ``external:{re}`` is the ``refunds``
@@ -88,6 +94,8 @@ from habits.books.codes import (
     held_deposit,
     open_account,
     parse_code,
+    payouts_pending,
+    payouts_pending_like,
     pot,
     pot_code_sql,
     processor_cash,
@@ -108,6 +116,7 @@ from habits.books.keys import (
     Move,
     OpenStep,
     ParsedKey,
+    PayoutStep,
     SettleStep,
     deposit_key,
     deposit_key_sql,
@@ -116,6 +125,8 @@ from habits.books.keys import (
     open_key,
     outside_refund_key,
     parse_key,
+    payout_key,
+    payout_like,
     quit_before_start_key,
     refund_failed_key,
     refund_key,
@@ -135,10 +146,12 @@ HEADS: frozenset[str] = frozenset(f.head for f in (*CODE_FORMATS.values(), *KEY_
 
 __all__ = [
     "CODE_FORMATS", "HEADS", "KEY_FORMATS", "STEPS", "WALLET_MOVES", "AccountSpec", "CodeKind",
-    "DisputeStep", "Format", "KeyKind", "Move", "OpenStep", "ParsedCode", "ParsedKey", "SettleStep",
+    "DisputeStep", "Format", "KeyKind", "Move", "OpenStep", "ParsedCode", "ParsedKey", "PayoutStep",
+    "SettleStep",
     "deposit_key", "deposit_key_sql", "dispute_key", "fee_code_sql", "fee_revenue", "frozen_code_sql",
     "frozen_deposit", "held_code_sql", "held_deposit", "late_payment_key", "open_account", "open_key",
-    "outside_refund_key", "parse_code", "parse_key", "pot", "pot_code_sql", "processor_cash",
+    "outside_refund_key", "parse_code", "parse_key", "payout_key", "payout_like", "payouts_pending",
+    "payouts_pending_like", "pot", "pot_code_sql", "processor_cash",
     "processor_cash_like", "quit_before_start_key", "refund_failed_key", "refund_key",
     "refund_refused_key", "refund_reversed_key", "refunds_pending", "settle_key", "settle_key_sql",
     "settle_like", "settle_like_sql", "settle_prefix", "settle_prefix_sql", "unclaimed_revenue",

@@ -20,6 +20,7 @@ class CodeKind(StrEnum):
     FROZEN = "frozen"
     FEE_REVENUE = "fee_revenue"
     UNCLAIMED_REVENUE = "unclaimed_revenue"
+    PAYOUTS_PENDING = "payouts_pending"
     UNKNOWN = "unknown"
 
 
@@ -33,6 +34,7 @@ CODE_FORMATS: dict[CodeKind, Format] = {
     CodeKind.FROZEN: Format("frozen:enrollment:{enrollment_id}"),
     CodeKind.FEE_REVENUE: Format("fee_revenue:{currency}"),
     CodeKind.UNCLAIMED_REVENUE: Format("unclaimed_revenue:{currency}"),
+    CodeKind.PAYOUTS_PENDING: Format("payouts_pending:member:{member_id}:{currency}"),
 }
 
 
@@ -82,6 +84,13 @@ def unclaimed_revenue(currency: str) -> AccountSpec:
     return _spec(CodeKind.UNCLAIMED_REVENUE, "revenue", currency, False, currency=currency)
 
 
+def payouts_pending(member_id: int, currency: str) -> AccountSpec:
+    """Winnings approved for payout by the operator, not yet marked paid."""
+    return _spec(
+        CodeKind.PAYOUTS_PENDING, "liability", currency, True, member_id=member_id, currency=currency
+    )
+
+
 def open_account(session: Session, spec: AccountSpec) -> ledger.Account:
     """Get or create the ledger account for ``spec`` (race-safe in the ledger)."""
     return ledger.get_or_create_account(
@@ -117,6 +126,11 @@ def parse_code(code: str) -> ParsedCode:
 def wallets_like(member_id: int) -> str:
     """LIKE pattern of every wallet of one member (one per currency)."""
     return CODE_FORMATS[CodeKind.WALLET].prefix(member_id=member_id) + "%"
+
+
+def payouts_pending_like() -> str:
+    """LIKE pattern of every member's payouts pending, in every currency."""
+    return CODE_FORMATS[CodeKind.PAYOUTS_PENDING].prefix() + "%"
 
 
 def processor_cash_like() -> str:

@@ -25,6 +25,7 @@ class KeyKind(StrEnum):
     DISPUTE = "dispute"
     OPEN = "open"
     SETTLE = "settle"
+    PAYOUT = "payout"
     UNKNOWN = "unknown"
 
 
@@ -57,6 +58,14 @@ class DisputeStep(StrEnum):
     RELEASE = "release"
 
 
+class PayoutStep(StrEnum):
+    """A payout's movements (services/payouts.py); asking for one moves nothing."""
+
+    APPROVE = "approve"  # wallet -> payouts pending
+    PAID = "paid"  # payouts pending -> processor cash: the operator paid it
+    REFUSE = "refuse"  # payouts pending -> wallet: refused after it was approved
+
+
 #: the one place each key's format is written; read back in this order (``before-start`` is a
 #: literal, so a quit before day 0 is told from a withdrawal of the same shape)
 KEY_FORMATS: dict[KeyKind, Format] = {
@@ -73,12 +82,14 @@ KEY_FORMATS: dict[KeyKind, Format] = {
     KeyKind.DISPUTE: Format("dispute:{ref}:{part}"),
     KeyKind.OPEN: Format("open:{challenge_id}:{part}"),
     KeyKind.SETTLE: Format("settle:{challenge_id}:{day_index}:{part}"),
+    KeyKind.PAYOUT: Format("payout:{payout_id}:{part}"),
 }
 #: the steps a ``{part}`` may name, per kind
 STEPS: dict[KeyKind, type[StrEnum]] = {
     KeyKind.DISPUTE: DisputeStep,
     KeyKind.OPEN: OpenStep,
     KeyKind.SETTLE: SettleStep,
+    KeyKind.PAYOUT: PayoutStep,
 }
 
 #: a kind of movement: the key's kind and, for stepped kinds, its step
@@ -99,6 +110,8 @@ WALLET_MOVES: frozenset[Move] = frozenset(
         (KeyKind.DISPUTE, DisputeStep.FREEZE),  # a disputed payment that went to the wallet
         (KeyKind.DISPUTE, DisputeStep.WON),  # ... and comes back to it
         (KeyKind.DISPUTE, DisputeStep.RELEASE),
+        (KeyKind.PAYOUT, PayoutStep.APPROVE),  # out of the wallet, to be paid by the operator
+        (KeyKind.PAYOUT, PayoutStep.REFUSE),  # ... and back when refused after the approval
         *((KeyKind.OPEN, step) for step in OpenStep),
         *(
             (KeyKind.SETTLE, step)
@@ -174,6 +187,16 @@ def settle_key(challenge_id: int, day_index: int, step: SettleStep) -> str:
     )
 
 
+def payout_key(payout_id: int, step: PayoutStep) -> str:
+    """One movement of a payout: its transaction and idempotency key (a retried click posts once)."""
+    return KEY_FORMATS[KeyKind.PAYOUT].build(payout_id=payout_id, part=PayoutStep(step))
+
+
+def payout_like() -> str:
+    """LIKE pattern of every payout's transactions."""
+    return KEY_FORMATS[KeyKind.PAYOUT].prefix() + "%"
+
+
 def settle_prefix(challenge_id: int | None = None, day_index: int | None = None) -> str:
     """What every settlement key (of a challenge, of one of its days) starts with."""
     fields = {"challenge_id": challenge_id, "day_index": day_index}
@@ -213,13 +236,14 @@ def settle_like_sql(challenge_id, day_index):
 class ParsedKey:
     kind: KeyKind
     key: str
-    #: the step of a stepped kind (a SettleStep, OpenStep or DisputeStep)
+    #: the step of a stepped kind (a SettleStep, OpenStep, DisputeStep or PayoutStep)
     part: StrEnum | None = None
     challenge_id: int | None = None
     #: 0-based, as stored (people read day k as "day k + 1")
     day_index: int | None = None
     enrollment_id: int | None = None
     withdrawal_id: int | None = None
+    payout_id: int | None = None
     #: the processor's id (``pi_``, ``ch_``, ``re_``, ``dp_``), or the refused refund's own key
     ref: str | None = None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from habits.cli.admin import admin_cli
 from habits.cli.demo import seed_demo_command
 from habits.cli.ledger import ledger_cli
 from habits.cli.payments import payments_cli
@@ -13,3 +14,4 @@ def register_commands(app) -> None:
     app.cli.add_command(ledger_cli)
     app.cli.add_command(settle_command)
     app.cli.add_command(payments_cli)
+    app.cli.add_command(admin_cli)

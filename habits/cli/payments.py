@@ -12,7 +12,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from habits.extensions import db
-from habits.payments.reconcile import reconcile_app
+from habits.payments.reconcile import paid_payouts_to_match, reconcile_app
 from habits.services.withdrawals import send_due_refunds
 
 payments_cli = AppGroup("payments", help="Payments: reconciliation with the processor.")
@@ -24,8 +24,13 @@ def reconcile_command() -> None:
     offline mode) and our payment records and ledger; exit 1 when there is any."""
     mode = current_app.config["PAYMENTS_MODE"]
     differences = reconcile_app(db.session, current_app.extensions["streakpot.gateway"], mode)
+    paid = paid_payouts_to_match(db.session)
     db.session.rollback()
     source = "Stripe" if mode == "stripe" else "the stored webhook events"
+    if paid:
+        click.echo(f"{len(paid)} paid payout(s): match each with the transfer in your bank's statement:")
+        for payout in paid:
+            click.echo(f"- {payout}")
     if not differences:
         click.echo(f"reconciled with {source}: no differences")
         return

@@ -18,6 +18,7 @@ from habits.models.member import ApiToken, Member, WebSession  # noqa: F401
 from habits.models.one_time_link import LinkPurpose, OneTimeLink  # noqa: F401
 from habits.models.outbox import MailOptOut, MailStatus, OutboxMail  # noqa: F401
 from habits.models.payment import Dispute, Payment, Refund, StripeEvent, Withdrawal  # noqa: F401
+from habits.models.payout import Payout, PayoutEvent  # noqa: F401
 from habits.models.referee import RefereeKind, RefereeLogEntry  # noqa: F401
 from habits.models.settlement import DaySettlement, DaySettlementStatus  # noqa: F401
 from habits.models.system import Heartbeat  # noqa: F401

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ledger.base import Base, UTCDateTime
@@ -27,6 +27,9 @@ class Member(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     locale: Mapped[str] = mapped_column(String(16), default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: a site administrator (``flask admin grant EMAIL``): decides payouts (SPEC, "Who sees what");
+    #: the default is the database's alone, so inserts written for older revisions stay valid
+    is_admin: Mapped[bool] = mapped_column(server_default=false())
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="member", lazy="raise_on_sql")
 

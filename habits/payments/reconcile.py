@@ -10,7 +10,11 @@ Ledger's completeness):
 - every refund the processor completed is completed here, with its ledger transaction, and
   every refund completed here is completed there;
 - every movement of processor cash in the ledger is explained by one of those (or a lost
-  dispute), and per currency processor cash = payments - refunds - lost disputes.
+  dispute, or a payout marked paid), and per currency processor cash = payments - refunds -
+  lost disputes - paid payouts.
+
+Payouts leave through the operator's own bank, not through the processor's API: the paid ones
+are listed (``paid_payouts_to_match``) for the operator to match with their bank statement.
 
 In the stripe mode the processor's view is listed from its API (PaymentIntents and Refunds);
 in the offline mode the stored, verified events are the processor's word. A stored event whose
@@ -22,16 +26,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import ledger
 from habits import books
-from habits.books import DisputeStep
+from habits.books import DisputeStep, PayoutStep
+from habits.domain.instants import rfc3339_utc
 from habits.models.payment import Dispute, DisputeStatus, Payment, Refund, RefundStatus, StripeEvent
 from habits.payments import event_reading as read
 from habits.payments.event_reading import EventRejected
+from habits.services.payout_views import major_units, paid_payouts
 from habits.services.refund_updates import processor_refund_status
 
 
@@ -206,24 +213,38 @@ def reconcile(session: Session, view: ProcessorView) -> list[Difference]:
         explained.add(books.dispute_key(dispute.dispute_id, DisputeStep.LOST))
         lost_by_currency[dispute.currency] = lost_by_currency.get(dispute.currency, 0) + dispute.frozen_minor
 
+    paid_out = _paid_payouts(session, cash, explained, differences)
+
     for key, (amount, currency) in sorted(cash.items()):
         if key not in explained and amount != 0:
             differences.append(
                 Difference("processor cash moved with no processor record", key, None, f"{amount} {currency}")
             )
 
-    differences.extend(_totals(session, view, cash, lost_by_currency))
+    differences.extend(_totals(session, view, cash, lost_by_currency, paid_out))
     return differences
 
 
-def _totals(session, view: ProcessorView, cash, lost_by_currency) -> Iterable[Difference]:
+def _paid_payouts(session, cash, explained: set[str], differences: list[Difference]) -> dict[str, int]:
+    """Each paid payout took its amount out of processor cash once; the totals per currency."""
+    paid_out: dict[str, int] = {}
+    for payout in paid_payouts(session):
+        key = books.payout_key(payout.id, PayoutStep.PAID)
+        explained.add(key)
+        paid_out[payout.currency] = paid_out.get(payout.currency, 0) + payout.amount_minor
+        if cash.get(key) != (-payout.amount_minor, payout.currency):
+            differences.append(Difference("payout not out of processor cash", key, None, str(cash.get(key))))
+    return paid_out
+
+
+def _totals(session, view: ProcessorView, cash, lost_by_currency, paid_out=None) -> Iterable[Difference]:
     expected: dict[str, int] = {}
     for amount, currency in view.payments.values():
         expected[currency] = expected.get(currency, 0) + int(amount or 0)
     for amount, currency, status in view.refunds.values():
         if status == "succeeded":
             expected[currency] = expected.get(currency, 0) - int(amount or 0)
-    for currency, amount in lost_by_currency.items():
+    for currency, amount in [*lost_by_currency.items(), *(paid_out or {}).items()]:
         expected[currency] = expected.get(currency, 0) - amount
     actual: dict[str, int] = {}
     for amount, currency in cash.values():
@@ -233,7 +254,7 @@ def _totals(session, view: ProcessorView, cash, lost_by_currency) -> Iterable[Di
             yield Difference(
                 "processor cash total differs",
                 currency,
-                f"{expected.get(currency, 0)} (payments - refunds - lost disputes)",
+                f"{expected.get(currency, 0)} (payments - refunds - lost disputes - paid payouts)",
                 str(actual.get(currency, 0)),
             )
 
@@ -242,3 +263,29 @@ def reconcile_app(session: Session, gateway, mode: str) -> list[Difference]:
     """The comparison the CLI runs: Stripe's API in the stripe mode, stored events offline."""
     view = view_from_gateway(gateway) if mode == "stripe" else view_from_events(session)
     return reconcile(session, view)
+
+
+@dataclass(frozen=True)
+class PaidPayout:
+    payout_id: int
+    member_id: int
+    amount_minor: int
+    currency: str
+    reference: str
+    paid_at: datetime
+
+    def __str__(self) -> str:
+        amount = major_units(self.amount_minor, self.currency)
+        return (
+            f"payout {self.payout_id}: {amount} {self.currency} to member {self.member_id}, paid at "
+            f"{rfc3339_utc(self.paid_at)}, reference {self.reference}"
+        )
+
+
+def paid_payouts_to_match(session: Session) -> list[PaidPayout]:
+    """Every payout marked paid, oldest first: the operator matches each with their bank's
+    record of the transfer (its reference), which no API of ours can see."""
+    return [
+        PaidPayout(p.id, p.member_id, p.amount_minor, p.currency, p.reference or "", p.paid_at)
+        for p in paid_payouts(session)
+    ]

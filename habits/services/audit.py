@@ -22,6 +22,7 @@ from habits.books import SettleStep
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.models import Challenge, ChallengeStatus, Enrollment
 from habits.models.settlement import DaySettlement
+from habits.services.payout_checks import check_payouts
 from habits.services.processor_cash import check_processor_cash
 from ledger.invariants import Violation
 from ledger.tables import postings, transactions
@@ -227,4 +228,5 @@ HABITS_CHECKS = [
     check_day_settlements,
     check_pots,
     check_processor_cash,
+    check_payouts,
 ]

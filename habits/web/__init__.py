@@ -21,6 +21,7 @@ def init_web(app) -> None:
     # exists: they add their routes to it when imported, before it is registered.
     from habits.web import (  # noqa: F401
         account,
+        admin,
         auth,
         challenges,
         checkin,
@@ -32,6 +33,7 @@ def init_web(app) -> None:
         i18n,
         organizer,
         password_reset,
+        payouts,
         refusals,
         wallet,
     )

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from flask_babel import gettext
 
 from habits import books
-from habits.books import DisputeStep, KeyKind, OpenStep, ParsedKey, SettleStep
+from habits.books import DisputeStep, KeyKind, OpenStep, ParsedKey, PayoutStep, SettleStep
 
 
 def _day(parsed: ParsedKey) -> int:
@@ -68,6 +68,12 @@ WALLET_LINES: dict[books.Move, Callable[[ParsedKey], str]] = {
     ),
     (KeyKind.DISPUTE, DisputeStep.RELEASE): lambda p: gettext(
         "The card dispute was closed after the challenge ended: your deposit came back"
+    ),
+    (KeyKind.PAYOUT, PayoutStep.APPROVE): lambda p: gettext(
+        "Payout #%(number)s approved: this money is on its way to you", number=p.payout_id
+    ),
+    (KeyKind.PAYOUT, PayoutStep.REFUSE): lambda p: gettext(
+        "Payout #%(number)s refused: the money is back in your wallet", number=p.payout_id
     ),
 }
 

@@ -24,6 +24,14 @@ from habits.services.deposits import DepositNotDue
 from habits.services.enrollments import AlreadyEnrolled
 from habits.services.errors import EnrollmentClosed, Forbidden, HabitsError, InvalidInput
 from habits.services.members import EmailTaken, InvalidCredentials
+from habits.services.payouts import (
+    AdminPasswordWrong,
+    OwnPayout,
+    PayoutAlreadyDecided,
+    PayoutNotApproved,
+    PayoutOverCeiling,
+    PayoutWalletShort,
+)
 from habits.services.ports import GatewayUnavailable
 from habits.services.referees import RefereePlaysIn
 from habits.services.wallets import NotEnoughInWallet
@@ -215,3 +223,50 @@ LINK_REASONS: dict[str, Callable[[], str]] = {
 REFUSALS[one_time_links.LinkRefused.code] = lambda extra, zone: LINK_REASONS.get(
     extra.get("reason"), LINK_REASONS[one_time_links.UNKNOWN]
 )()
+
+
+# -- payouts (habits.services.payouts) --------------------------------------------------------
+
+
+def _payout_over_ceiling(extra: Mapping, zone: str | None) -> str | None:
+    currency = extra.get("currency")
+    if not currency:
+        return None
+    return gettext(
+        "A payout can take at most %(ceiling)s now. Of the %(available)s in your wallet, %(refundable)s "
+        "can go back to your cards as a withdrawal, and %(requested)s is already asked for.",
+        ceiling=money(extra.get("ceiling_minor", 0), currency),
+        available=money(extra.get("available_minor", 0), currency),
+        refundable=money(extra.get("refundable_minor", 0), currency),
+        requested=money(extra.get("requested_minor", 0), currency),
+    )
+
+
+def _payout_wallet_short(extra: Mapping, zone: str | None) -> str | None:
+    currency = extra.get("currency")
+    if not currency:
+        return None
+    return gettext(
+        "The member's wallet holds %(available)s; this payout needs %(required)s. "
+        "Refuse it with that reason.",
+        available=money(extra.get("available_minor", 0), currency),
+        required=money(extra.get("required_minor", 0), currency),
+    )
+
+
+REFUSALS.update(
+    {
+        PayoutOverCeiling.code: _payout_over_ceiling,
+        PayoutWalletShort.code: _payout_wallet_short,
+        PayoutAlreadyDecided.code: lambda extra, zone: gettext(
+            "This payout was already decided: see what happened to it below."
+        ),
+        PayoutNotApproved.code: lambda extra, zone: gettext("Approve this payout before marking it paid."),
+        OwnPayout.code: lambda extra, zone: gettext(
+            "Nobody decides their own payout: another site administrator does."
+        ),
+        AdminPasswordWrong.code: lambda extra, zone: gettext(
+            "Your password is not right: nothing was approved."
+        ),
+    }
+)

@@ -19,6 +19,7 @@ from habits.web.edge import attempt, gateway, me, read, request_now
 from habits.web.forms import WithdrawalForm, currency_choice
 from habits.web.i18n import kept_explanation, money
 from habits.web.ledger_words import wallet_entry_text
+from habits.web.payouts import payout_history
 
 PER_PAGE = 30
 
@@ -93,6 +94,7 @@ def wallet():
             refunds=refunds,
             titles=titles,
             wallet_entry_text=wallet_entry_text,
+            payouts=payout_history(me()),
             page=page,
             pages=max(1, -(-view.total // PER_PAGE)),
         ),

@@ -6,7 +6,8 @@ want of company; a challenge with a quit before day 0, a deposit paid from the w
 opened, a rest day, winners, a miss, an excused day, card disputes (frozen from a held deposit or
 from the wallet; won, lost, won after the end), leftovers and a last pot shared by the finishers;
 a challenge nobody finishes; and a member's withdrawals whose refunds succeed, fail, come back
-and are refused, and a refund made outside Streakpot.
+and are refused, and a refund made outside Streakpot; and a winner's payouts, one paid, one
+refused after its approval.
 """
 
 from __future__ import annotations
@@ -21,15 +22,15 @@ from sqlalchemy import select
 
 import ledger
 from habits import books
-from habits.books import CodeKind, DisputeStep, KeyKind, OpenStep, SettleStep
+from habits.books import CodeKind, DisputeStep, KeyKind, OpenStep, PayoutStep, SettleStep
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.models import Challenge, Enrollment, Member
 from habits.models.payment import Payment, Refund
 from habits.payments import EXTENSION_KEY
-from habits.services import daymarks, deposits, enrollments, withdrawals
+from habits.services import daymarks, deposits, enrollments, payouts, withdrawals
 from habits.services.ports import RefundRefused
 from habits.web.ledger_words import WALLET_LINES, wallet_entry_text
-from tests.factories import at_local, make_challenge, make_checkin, make_enrollment, make_member
+from tests.factories import PASSWORD, at_local, make_challenge, make_checkin, make_enrollment, make_member
 from tests.payments.helpers import (
     deliver,
     dispute_obj,
@@ -208,6 +209,19 @@ def write_everything(session, client, gateway, monkeypatch) -> World:
     outside = event("refund.updated", refund_obj("re_dashboard", pi, 500, "CNY", "succeeded"))
     assert deliver(client, outside).status_code == 200
 
+    # A winner's payouts: one approved and paid, one approved and then refused.
+    winner, admin = session.get(Member, b.member_id), make_member(session, is_admin=True)
+    for amount, refuse in ((50, False), (20, True)):
+        payout = payouts.request_payout(
+            session, winner, amount_minor=amount, currency="CNY", destination="bank", now=now_utc()
+        )
+        payouts.approve_payout(session, payout.id, admin=admin, password=PASSWORD, now=now_utc())
+        if refuse:
+            payouts.refuse_payout(session, payout.id, admin=admin, reason="wrong account", now=now_utc())
+        else:
+            payouts.mark_paid(session, payout.id, admin=admin, reference="TX-1", now=now_utc())
+        session.commit()
+
     session.expire_all()
     assert_books_clean(session)
     return World(x, session.get(Member, b.member_id))
@@ -243,7 +257,7 @@ def test_every_key_and_code_books_declares_was_written(session, world):
     assert [p.key for p in parsed if p.kind == KeyKind.UNKNOWN] == []
     refund_keys = {books.parse_key(key).kind for key in session.scalars(select(Refund.key))}
     assert {p.kind for p in parsed} | refund_keys == set(books.KEY_FORMATS)
-    assert {p.part for p in parsed} - {None} == {*SettleStep, *OpenStep, *DisputeStep}
+    assert {p.part for p in parsed} - {None} == {*SettleStep, *OpenStep, *DisputeStep, *PayoutStep}
     codes = [books.parse_code(code) for code in session.scalars(select(ledger.Account.code))]
     assert [c.code for c in codes if c.kind == CodeKind.UNKNOWN] == []
     assert {c.kind for c in codes} == set(books.CODE_FORMATS)

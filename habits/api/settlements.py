@@ -176,7 +176,7 @@ def _own_enrollment(enrollment_id: int, member: Member) -> Enrollment:
 @auth_required
 @settlements_bp.arguments(StatementArgsSchema, location="query")
 @settlements_bp.response(200, DayStatementSchema)
-@settlements_bp.alt_response(404, response="NOT_FOUND")
+@problems(404)
 def get_day_settlement(args, challenge_id, day_index):
     """Day k's settlement statement: the pot, fee, split and carry, and a page of lines from the
     ledger (one per movement of an enrollment's money). 404 until the day is settled, and for
@@ -191,7 +191,7 @@ def get_day_settlement(args, challenge_id, day_index):
 @auth_required
 @settlements_bp.arguments(PageArgsSchema, location="query")
 @settlements_bp.response(200, ReceiptsSchema)
-@settlements_bp.alt_response(404, response="NOT_FOUND")
+@problems(404)
 def get_receipts(args, enrollment_id):
     """The member's own receipts: per settled day, what came back, what was forfeited, the share won."""
     enrollment = _own_enrollment(enrollment_id, current_member())
@@ -204,9 +204,7 @@ def get_receipts(args, enrollment_id):
 @auth_required
 @settlements_bp.arguments(RestDayCreateSchema)
 @settlements_bp.response(201, RestDaySchema)
-@settlements_bp.alt_response(404, response="NOT_FOUND")
-@settlements_bp.alt_response(409, response="CONFLICT")
-@settlements_bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+@problems(404, 409, 422)
 def declare_rest_day(data, enrollment_id):
     """Declare day k a rest day, before its window opens, within the challenge's allowance."""
     rest = commit(
@@ -227,10 +225,7 @@ def declare_rest_day(data, enrollment_id):
 @auth_required
 @settlements_bp.arguments(ReasonSchema)
 @settlements_bp.response(201, ExcusedDaySchema)
-@settlements_bp.alt_response(403, response="FORBIDDEN")
-@settlements_bp.alt_response(404, response="NOT_FOUND")
-@settlements_bp.alt_response(409, response="CONFLICT")
-@settlements_bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+@problems(403, 404, 409, 422)
 def excuse_day(data, challenge_id, day_index):
     """Organizers: excuse day k, with a reason, until it is due. Nothing is forfeited that day."""
     return commit(
@@ -246,10 +241,7 @@ def excuse_day(data, challenge_id, day_index):
 @auth_required
 @settlements_bp.arguments(AppealCreateSchema)
 @settlements_bp.response(201, AppealSchema)
-@settlements_bp.alt_response(403, response="FORBIDDEN")
-@settlements_bp.alt_response(404, response="NOT_FOUND")
-@settlements_bp.alt_response(409, response="CONFLICT")
-@settlements_bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+@problems(403, 404, 409, 422)
 def accept_appeal(data, challenge_id, day_index):
     """Organizers: accept a member's appeal and record their check-in for day k, until it is due."""
     return commit(

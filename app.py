@@ -9,12 +9,14 @@ from flask import Flask
 from habits import config as settings
 from habits import models  # noqa: F401  (every table on the metadata before anything binds)
 from habits.api import init_api
+from habits.api.security import token_or_address
 from habits.cli import register_commands
 from habits.database import prepare_engine
 from habits.extensions import babel, csrf, db, limiter, login_manager, migrate
 from habits.logging_setup import configure_logging
 from habits.payments import init_payments
 from habits.problems import register_error_handlers
+from habits.ratelimits import install as install_rate_limits
 from habits.scheduler import scheduler_cli, start_in_process
 from habits.web import init_web
 
@@ -60,5 +62,6 @@ def register_edges(app: Flask) -> None:
     register_error_handlers(app)
     init_api(app)
     init_web(app)
+    install_rate_limits(app, api_caller_key=token_or_address)
     register_commands(app)
     init_payments(app)

@@ -30,6 +30,7 @@ class Config:
     SCHEDULER_MODE = "in-process"  # "in-process" | "off" (then run `flask scheduler run`)
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
+    # each named limit is RATELIMIT_<NAME> too, e.g. RATELIMIT_MONEY (habits/ratelimits.py)
     #: request bodies above this are refused with 413 (photos are the largest thing we take)
     MAX_CONTENT_LENGTH = 6 * 1024 * 1024
     PHOTO_MAX_BYTES = 5 * 1024 * 1024

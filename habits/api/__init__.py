@@ -13,7 +13,7 @@ from habits.api.health import health_bp
 from habits.api.leaderboard import leaderboard_bp
 from habits.api.members import members_bp
 from habits.api.payments import payments_bp
-from habits.api.ratelimits import skip_middleware_for_self_limiting_views
+from habits.api.ratelimits import LimitsInDocument
 from habits.api.schemas.common import ProblemSchema
 from habits.api.security import add_www_authenticate
 from habits.api.settlements import settlements_bp
@@ -63,7 +63,7 @@ def blueprints() -> list:
 def init_api(app) -> StreakpotApi:
     # One Api per app (not a module global): the tests build several apps in one process.
     app.url_map.converters["id"] = IdConverter
-    api = StreakpotApi(app)
+    api = StreakpotApi(app, spec_kwargs={"extra_plugins": [LimitsInDocument()]})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     for blueprint in blueprints():
         api.register_blueprint(blueprint)
@@ -71,5 +71,4 @@ def init_api(app) -> StreakpotApi:
         csrf.exempt(blueprint)
     app.register_blueprint(health_bp)
     app.after_request(add_www_authenticate)
-    skip_middleware_for_self_limiting_views(app)
     return api

@@ -7,7 +7,6 @@ from flask_smorest import Blueprint
 
 from habits.api.docs import problems
 from habits.api.edge import commit
-from habits.api.ratelimits import login_limit, register_limit
 from habits.api.schemas.members import MemberSchema, RegisterSchema, TokenCreateSchema, TokenSchema
 from habits.api.security import auth_required, current_token
 from habits.services import members, tokens
@@ -20,7 +19,6 @@ def password_method() -> str:
 
 
 @auth_bp.route("/register", methods=["POST"])
-@register_limit
 @auth_bp.arguments(RegisterSchema)
 @auth_bp.response(201, MemberSchema)
 @problems(409)
@@ -32,7 +30,6 @@ def register(data):
 
 
 @auth_bp.route("/tokens", methods=["POST"])
-@login_limit
 @auth_bp.arguments(TokenCreateSchema)
 @auth_bp.response(201, TokenSchema)
 @problems(401)

@@ -17,7 +17,6 @@ from werkzeug.exceptions import Unauthorized
 
 from habits.api.docs import problems
 from habits.api.edge import commit
-from habits.api.ratelimits import checkin_limit
 from habits.api.schemas.common import PageArgsSchema
 from habits.api.schemas.enrollments import (
     CheckInCreateSchema,
@@ -104,7 +103,6 @@ def view_of(checkin: CheckIn) -> dict:
 
 
 @checkins_bp.route("/enrollments/<id:enrollment_id>/checkins", methods=["POST"])
-@checkin_limit
 @checkins_bp.doc(security=SECURITY, requestBody=CHECKIN_BODY)
 @checkins_bp.response(201, CheckInSchema)
 @problems(400, 401, 404, 409, 413, 422)

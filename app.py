@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from habits import config as settings
 from habits import models  # noqa: F401  (every table on the metadata before anything binds)
@@ -32,6 +33,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
     init_extensions(app)
     register_edges(app)
+    trust_proxies(app)
     app.cli.add_command(scheduler_cli)
     start_in_process(app)
     return app
@@ -65,3 +67,12 @@ def register_edges(app: Flask) -> None:
     install_rate_limits(app, api_caller_key=token_or_address)
     register_commands(app)
     init_payments(app)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind PROXY_COUNT reverse proxies, take the client's address and scheme from the
+    X-Forwarded-For and -Proto headers they add (each proxy appends one): rate limits then count
+    clients, not the proxy. Never more than the proxies really there: a client could forge the rest."""
+    count = app.config["PROXY_COUNT"]
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)

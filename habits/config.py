@@ -31,6 +31,8 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
     # each named limit is RATELIMIT_<NAME> too, e.g. RATELIMIT_MONEY (habits/ratelimits.py)
+    #: reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none)
+    PROXY_COUNT = 0
     #: request bodies above this are refused with 413 (photos are the largest thing we take)
     MAX_CONTENT_LENGTH = 6 * 1024 * 1024
     PHOTO_MAX_BYTES = 5 * 1024 * 1024
@@ -112,6 +114,11 @@ def validate_config(config: dict) -> None:
         raise ConfigError(
             "STREAKPOT_SECRET_KEY is missing: production needs a long random secret "
             "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)."
+        )
+    count = config.get("PROXY_COUNT", 0)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise ConfigError(
+            f"STREAKPOT_PROXY_COUNT must be 0 or the number of reverse proxies in front; it is {count!r}."
         )
     if not isinstance(config.get("STAGING", False), bool):
         raise ConfigError(f"STREAKPOT_STAGING must be true or false; it is {config.get('STAGING')!r}.")

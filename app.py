@@ -5,16 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from habits import config as settings
 from habits import models  # noqa: F401  (every table on the metadata before anything binds)
 from habits.api import init_api
+from habits.api.security import token_or_address
 from habits.cli import register_commands
 from habits.database import prepare_engine
 from habits.extensions import babel, csrf, db, limiter, login_manager, migrate
 from habits.logging_setup import configure_logging
 from habits.payments import init_payments
 from habits.problems import register_error_handlers
+from habits.ratelimits import install as install_rate_limits
 from habits.request_bounds import BoundedRequest
 from habits.routing import register_converters
 from habits.scheduler import scheduler_cli, start_in_process
@@ -34,6 +37,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
     init_extensions(app)
     register_edges(app)
+    trust_proxies(app)
     app.cli.add_command(scheduler_cli)
     start_in_process(app)
     return app
@@ -66,5 +70,15 @@ def register_edges(app: Flask) -> None:
     init_security_headers(app)
     init_api(app)
     init_web(app)
+    install_rate_limits(app, api_caller_key=token_or_address)
     register_commands(app)
     init_payments(app)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind PROXY_COUNT reverse proxies, take the client's address and scheme from the
+    X-Forwarded-For and -Proto headers they add (each proxy appends one): rate limits then count
+    clients, not the proxy. Never more than the proxies really there: a client could forge the rest."""
+    count = app.config["PROXY_COUNT"]
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)

@@ -30,6 +30,14 @@ class Config:
     SCHEDULER_MODE = "in-process"  # "in-process" | "off" (then run `flask scheduler run`)
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
+    # each named limit is RATELIMIT_<NAME> too, e.g. RATELIMIT_MONEY (habits/ratelimits.py)
+    #: reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none)
+    PROXY_COUNT = 0
+    #: URLs an organizer makes the server call (habits/services/outbound_urls.py): in production
+    #: their host must be listed here under the URL's kind, e.g. {"chat_webhook": ["hooks.slack.com"]}
+    OUTBOUND_URL_HOSTS: dict[str, list[str]] = {}
+    #: tests only (STREAKPOT_ENV=test): outbound URLs may point at this machine's loopback
+    OUTBOUND_URLS_ALLOW_LOOPBACK = False
     #: request bodies above this are refused with 413 (photos are the largest thing we take)
     MAX_CONTENT_LENGTH = 6 * 1024 * 1024
     PHOTO_MAX_BYTES = 5 * 1024 * 1024
@@ -130,6 +138,13 @@ def validate_config(config: dict) -> None:
             "STREAKPOT_SECRET_KEY is missing: production needs a long random secret "
             "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)."
         )
+    count = config.get("PROXY_COUNT", 0)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise ConfigError(
+            f"STREAKPOT_PROXY_COUNT must be 0 or the number of reverse proxies in front; it is {count!r}."
+        )
+    if config.get("OUTBOUND_URLS_ALLOW_LOOPBACK") and config["STREAKPOT_ENV"] != "test":
+        raise ConfigError("STREAKPOT_OUTBOUND_URLS_ALLOW_LOOPBACK is for tests only (STREAKPOT_ENV=test).")
     if not isinstance(config.get("STAGING", False), bool):
         raise ConfigError(f"STREAKPOT_STAGING must be true or false; it is {config.get('STAGING')!r}.")
     if config["STREAKPOT_ENV"] == "production":

@@ -22,10 +22,13 @@ from limits import RateLimitItem, parse_many
 from werkzeug.exceptions import TooManyRequests
 
 from habits.extensions import limiter
+from habits.ratelimits import LIMITS, SETTINGS
 
-SETTING = "RATELIMIT_JOIN_FAILURES"
-#: a member who mistypes a code a few times is not slowed; a guesser gets 20 tries an hour
-DEFAULT = "5/minute;20/hour"
+#: the table's name and default (a member who mistypes a code a few times is not slowed; a
+#: guesser gets 20 tries an hour); counted here with a storage test before each join, across
+#: processes, rather than the table's per-process memory of refused keys
+SETTING = SETTINGS["join_failures"]
+DEFAULT = LIMITS["join_failures"].default
 SCOPE = "join-failures"
 
 

@@ -13,7 +13,7 @@ from habits.api.members import members_bp
 from habits.api.openapi import SPEC_KWARGS, ExactDocument
 from habits.api.payments import payments_bp
 from habits.api.payouts import payouts_bp
-from habits.api.ratelimits import skip_middleware_for_self_limiting_views
+from habits.api.ratelimits import LimitsInDocument
 from habits.api.schemas.common import ProblemSchema
 from habits.api.security import add_www_authenticate
 from habits.api.settlements import settlements_bp
@@ -58,7 +58,9 @@ def blueprints() -> list:
 def init_api(app) -> StreakpotApi:
     # One Api per app (not a module global): the tests build several apps in one process.
     # (The <id:...> and <day:...> converters are the app's: habits.routing, registered in app.py.)
-    api = StreakpotApi(app, spec_kwargs={"extra_plugins": [ExactDocument()], **SPEC_KWARGS})
+    api = StreakpotApi(
+        app, spec_kwargs={"extra_plugins": [ExactDocument(), LimitsInDocument()], **SPEC_KWARGS}
+    )
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.register_converter(ReferenceConverter, lambda converter: dict(converter.PARAMETER_SCHEMA))
     for blueprint in blueprints():
@@ -67,5 +69,4 @@ def init_api(app) -> StreakpotApi:
         csrf.exempt(blueprint)
     app.register_blueprint(health_bp)
     app.after_request(add_www_authenticate)
-    skip_middleware_for_self_limiting_views(app)
     return api

@@ -7,7 +7,6 @@ from flask_smorest import Blueprint
 
 from habits.api.docs import problems
 from habits.api.edge import commit
-from habits.api.ratelimits import login_limit, password_reset_limit, register_limit
 from habits.api.schemas.members import MemberSchema, RegisterSchema, TokenCreateSchema, TokenSchema
 from habits.api.schemas.password_reset import PasswordResetConfirmSchema, PasswordResetRequestSchema
 from habits.api.security import auth_required, current_token
@@ -22,7 +21,6 @@ def password_method() -> str:
 
 
 @auth_bp.route("/register", methods=["POST"])
-@register_limit
 @auth_bp.arguments(RegisterSchema)
 @auth_bp.response(201, MemberSchema)
 @problems(409)
@@ -37,7 +35,6 @@ def register(data):
 
 
 @auth_bp.route("/tokens", methods=["POST"])
-@login_limit
 @auth_bp.arguments(TokenCreateSchema)
 @auth_bp.response(201, TokenSchema)
 @problems(401)
@@ -56,7 +53,6 @@ def revoke_current_token():
 
 
 @auth_bp.route("/password-reset", methods=["POST"])
-@password_reset_limit
 @auth_bp.arguments(PasswordResetRequestSchema)
 @auth_bp.response(202)
 def request_password_reset(data):
@@ -71,7 +67,6 @@ def request_password_reset(data):
 
 
 @auth_bp.route("/password-reset/confirm", methods=["POST"])
-@password_reset_limit
 @auth_bp.arguments(PasswordResetConfirmSchema)
 @auth_bp.response(204)
 def confirm_password_reset(data):

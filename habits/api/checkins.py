@@ -2,22 +2,26 @@
 
 ``POST /enrollments/{id}/checkins`` is the hot path of the wake-up spike: it authenticates
 inside the check-in's own single query (checkins.check_in_with_token) instead of through
-``auth_required``, so a tap costs one read and one insert.
+``auth_required``, so a tap costs one read and one insert. Its JSON body is read first, bounded
+to ``MAX_JSON_BYTES``; a photo form is read only once the token and enrollment are found.
+A missing or wrong token spends from its address's failed-authentication limit (habits/ratelimits.py).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
+from typing import NoReturn
 
 from flask import current_app, request, send_file
 from flask_smorest import Blueprint, abort
 from marshmallow import ValidationError
-from werkzeug.exceptions import Unauthorized
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, Unauthorized
 
+from habits import request_bounds
 from habits.api.docs import problems
 from habits.api.edge import commit
-from habits.api.ratelimits import checkin_limit
 from habits.api.schemas.common import PageArgsSchema
 from habits.api.schemas.enrollments import (
     CheckInCreateSchema,
@@ -36,6 +40,9 @@ from habits.services import challenges, checkins, enrollments, photos
 checkins_bp = Blueprint("checkins", __name__, url_prefix="/api/v1", description="Check-ins")
 
 _json_body = CheckInCreateSchema()
+#: a check-in's JSON is a note of at most 2,000 characters (6 bytes each when escaped) and a
+#: number: a longer body is refused unread, so what is read before authentication stays small
+MAX_JSON_BYTES = 16 * 1024
 _form_body = CheckInPhotoFormSchema(partial=("photo",))
 
 CHECKIN_BODY = {
@@ -51,36 +58,66 @@ def photo_store() -> photos.PhotoStore:
     return photos.PhotoStore(Path(current_app.instance_path) / "photos")
 
 
-def parse_evidence() -> checkins.Evidence:
-    """The check-in's evidence from a JSON body, or a multipart form with a photo.
+def read_photo_form() -> checkins.Evidence:
+    """The check-in's evidence from a multipart form with a photo (called once authenticated).
 
     Nothing is stored here: a photo is only read and recognised by its bytes.
     """
-    if request.mimetype == "multipart/form-data":
-        files = request.files
-        unknown = [name for name in files if name != "photo"]
-        # Unknown files are reported like unknown fields (422), never stored.
-        form = {**request.form.to_dict(), **dict.fromkeys(unknown, "")}
-        data = _load(_form_body, form, "form")
-        upload = files.get("photo")
-        photo = None
-        if upload is not None:
-            max_bytes = current_app.config["PHOTO_MAX_BYTES"]
-            # Read one byte past the limit: enough to refuse, never the whole of a huge file.
-            photo = photos.accept_photo(upload.stream.read(max_bytes + 1), max_bytes=max_bytes)
-        return checkins.Evidence(note=data["note"], value=data["value"], photo=photo)
-    raw = request.get_data(cache=False)
+    files = request.files
+    unknown = [name for name in files if name != "photo"]
+    # Unknown files are reported like unknown fields (422), never stored.
+    form = {**request.form.to_dict(), **dict.fromkeys(unknown, "")}
+    data = _load(_form_body, form, "form")
+    upload = files.get("photo")
+    photo = None
+    if upload is not None:
+        max_bytes = current_app.config["PHOTO_MAX_BYTES"]
+        # Read one byte past the limit: enough to refuse, never the whole of a huge file.
+        photo = photos.accept_photo(upload.stream.read(max_bytes + 1), max_bytes=max_bytes)
+    return checkins.Evidence(note=data["note"], value=data["value"], photo=photo)
+
+
+def read_json_evidence() -> checkins.Evidence:
+    """The check-in's evidence from its JSON body (``MAX_JSON_BYTES`` at most, else 413)."""
+    if (request.content_length or 0) > MAX_JSON_BYTES:
+        raise RequestEntityTooLarge(f"A check-in's JSON body is at most {MAX_JSON_BYTES // 1024} KiB.")
+    raw = request.stream.read(MAX_JSON_BYTES + 1)
+    if len(raw) > MAX_JSON_BYTES:
+        raise RequestEntityTooLarge(f"A check-in's JSON body is at most {MAX_JSON_BYTES // 1024} KiB.")
     body = {}
     if raw:
+        # the app's one bound on JSON (read here from the stream, so checked here)
+        reason = request_bounds.beyond_bounds(raw)
+        if reason:
+            raise request_bounds.BodyBeyondBounds(reason)
         try:
             body = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             abort(400, messages={"json": ["Invalid JSON body."]})
     data = _load(_json_body, body, "json")
     return checkins.Evidence(note=data["note"], value=data["value"])
 
 
+def _json_evidence_or_its_refusal() -> checkins.Evidence | checkins.LazyEvidence:
+    """The JSON tap's evidence; or, when the body is refused (too large, not JSON, invalid), the
+    refusal as lazy evidence: told only once the caller is authenticated, like a photo form's,
+    so a made-up token learns nothing of the body's rules."""
+    try:
+        return read_json_evidence()
+    except HTTPException as refused:
+        return functools.partial(_raise, refused)
+
+
+def _raise(refusal: HTTPException) -> NoReturn:
+    raise refusal
+
+
 def _load(schema, data, location: str) -> dict:
+    if isinstance(data, dict) and isinstance(data.get("value"), str):
+        # a number typed as text is bounded before anything converts it
+        problem = checkins.value_text_problem(data["value"])
+        if problem:
+            abort(422, messages={location: {"value": [problem]}})
     try:
         return schema.load(data)
     except ValidationError as err:
@@ -104,7 +141,6 @@ def view_of(checkin: CheckIn) -> dict:
 
 
 @checkins_bp.route("/enrollments/<id:enrollment_id>/checkins", methods=["POST"])
-@checkin_limit
 @checkins_bp.doc(security=SECURITY, requestBody=CHECKIN_BODY)
 @checkins_bp.response(201, CheckInSchema)
 @problems(400, 401, 404, 409, 413, 422)
@@ -114,13 +150,13 @@ def create_checkin(enrollment_id):
     token_hash = bearer_token_hash()
     if token_hash is None:
         raise Unauthorized("This needs a valid API token: send 'Authorization: Bearer <token>'.")
-    evidence = parse_evidence()
+    with_photo = request.mimetype == "multipart/form-data"
     recorded = commit(
         checkins.check_in_with_token,
         token_hash=token_hash,
         enrollment_id=enrollment_id,
-        evidence=evidence,
-        photo_store=photo_store() if evidence.photo else None,
+        evidence=read_photo_form if with_photo else _json_evidence_or_its_refusal(),
+        photo_store=photo_store() if with_photo else None,
     )
     # Built here rather than dumped through CheckInSchema (a tenth of a tap's CPU in marshmallow);
     # the schema still documents it, and a test holds the two to the same body.

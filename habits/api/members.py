@@ -7,7 +7,6 @@ from flask_smorest import Blueprint
 from habits.api.auth import password_method
 from habits.api.docs import problems
 from habits.api.edge import commit
-from habits.api.ratelimits import login_limit
 from habits.api.schemas.members import MemberSchema, MemberUpdateSchema, PasswordChangeSchema
 from habits.api.security import auth_required, current_member
 from habits.services import members
@@ -34,7 +33,6 @@ def update_me(changes):
 
 @members_bp.route("/password", methods=["POST"])
 @auth_required
-@login_limit  # it checks the current password: as guessable as logging in
 @members_bp.arguments(PasswordChangeSchema)
 @members_bp.response(204)
 @problems(422)

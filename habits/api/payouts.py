@@ -9,7 +9,6 @@ to everyone else (SPEC, "Who sees what"). Rules and money: ``habits.services.pay
 from __future__ import annotations
 
 import functools
-import time
 
 from flask import Response, abort
 from flask_smorest import Blueprint
@@ -25,31 +24,15 @@ from habits.api.schemas.common import (
     currency_field,
     page_schema,
 )
-from habits.api.security import auth_required, current_member, token_or_address
+from habits.api.security import auth_required, current_member
 from habits.domain.csv_cells import csv_text
 from habits.domain.payouts import PayoutStatus
-from habits.extensions import limiter
-from habits.payout_limits import payout_limit
 from habits.services import payout_views, payouts
 from habits.services.site_admins import is_site_admin
 
 payouts_bp = Blueprint("payouts", __name__, url_prefix="/api/v1", description="Payouts")
 
 STATUSES = [status.value for status in PayoutStatus]
-
-
-def _retry_after(reset_at: float) -> Response:
-    return Response(status=429, headers={"Retry-After": str(max(1, int(reset_at - time.time())))})
-
-
-def _limited(setting: str):
-    """The named limit ``setting`` (habits.payout_limits), per bearer token, as a 429 problem."""
-    decorate = limiter.limit(
-        payout_limit(setting),
-        key_func=token_or_address,
-        on_breach=lambda request_limit: _retry_after(request_limit.reset_at),
-    )
-    return lambda view: problems(429)(decorate(view))
 
 
 def admins_only(view):
@@ -178,7 +161,6 @@ def list_my_payouts(args):
 
 @payouts_bp.route("/me/payouts", methods=["POST"])
 @auth_required
-@_limited("RATELIMIT_PAYOUT_REQUEST")
 @payouts_bp.arguments(PayoutCreateSchema)
 @payouts_bp.response(201, PayoutSchema)
 @problems(409)
@@ -213,7 +195,6 @@ def _admin_record(payout) -> dict:
 @payouts_bp.route("/payouts/<id:payout_id>/decision", methods=["POST"])
 @auth_required
 @admins_only
-@_limited("RATELIMIT_PAYOUT_DECISION")
 @payouts_bp.arguments(DecisionSchema)
 @payouts_bp.response(200, AdminPayoutSchema)
 @problems(403, 409)
@@ -235,7 +216,6 @@ def decide(data, payout_id):
 @payouts_bp.route("/payouts/<id:payout_id>/paid", methods=["POST"])
 @auth_required
 @admins_only
-@_limited("RATELIMIT_PAYOUT_DECISION")
 @payouts_bp.arguments(PaidSchema)
 @payouts_bp.response(200, AdminPayoutSchema)
 @problems(403, 409)

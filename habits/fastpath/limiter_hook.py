@@ -1,8 +1,9 @@
 """Flask-Limiter's per-request hook, made to step aside for views that count themselves.
 
 ``Limiter.init_app`` (Flask-Limiter 4.1) registers the bound method ``_check_request_limit`` as a
-before-request hook of the app. For a view that asks the limiter's storage itself (the check-in,
-api/ratelimits.py) that hook only finds no limit, at about a twentieth of a tap's CPU. Flask-
+before-request hook of the app. For an endpoint whose named limit the app spends from the
+limiter's storage itself (every write endpoint, habits/ratelimits.py; the check-in among them)
+that hook only finds no limit, at about a twentieth of a tap's CPU. Flask-
 Limiter's public ``request_filter`` is consulted inside the hook, after the endpoint lookups
 that cost, so the hook itself is wrapped here.
 """

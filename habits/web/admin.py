@@ -20,12 +20,10 @@ from wtforms import PasswordField, StringField
 
 from habits.domain.csv_cells import csv_text
 from habits.domain.payouts import IN_PAYOUTS_PENDING, WAITING_FOR_DECISION, PayoutStatus
-from habits.extensions import csrf, db, limiter
-from habits.payout_limits import payout_limit
+from habits.extensions import csrf, db
 from habits.services import payout_views, payouts, wallets
 from habits.services.site_admins import is_site_admin
 from habits.web import web_bp
-from habits.web.checkin import member_key
 from habits.web.edge import attempt, me, read
 from habits.web.forms import length, required
 from habits.web.i18n import money
@@ -141,14 +139,8 @@ def _decide(payout_id: int, kind: str, service, done_message, **fields):
     return _render(admin, current.status, failed=(payout_id, kind, form))
 
 
-_decision_limit = limiter.limit(
-    payout_limit("RATELIMIT_PAYOUT_DECISION"), key_func=member_key, exempt_when=lambda: not _is_admin()
-)
-
-
 @web_bp.post("/admin/payouts/<id:payout_id>/approve")
 @csrf.exempt
-@_decision_limit
 def admin_approve(payout_id: int):
     return _decide(
         payout_id,
@@ -166,7 +158,6 @@ def admin_approve(payout_id: int):
 
 @web_bp.post("/admin/payouts/<id:payout_id>/refuse")
 @csrf.exempt
-@_decision_limit
 def admin_refuse(payout_id: int):
     return _decide(
         payout_id,
@@ -179,7 +170,6 @@ def admin_refuse(payout_id: int):
 
 @web_bp.post("/admin/payouts/<id:payout_id>/paid")
 @csrf.exempt
-@_decision_limit
 def admin_paid(payout_id: int):
     return _decide(
         payout_id,

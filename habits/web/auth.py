@@ -14,28 +14,16 @@ from datetime import timedelta
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_babel import refresh as refresh_locale
-from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_login.config import COOKIE_NAME
 
-from habits.extensions import db, limiter
+from habits.extensions import db
 from habits.mail.compose import compose_mail
 from habits.services import email_verification, members, web_sessions
 from habits.web import web_bp
 from habits.web.edge import attempt, commit, me, request_now, safe_next
 from habits.web.forms import COMMON_ZONES, EmptyForm, LanguageForm, LoginForm, RegisterForm
 from habits.web.i18n import SESSION_KEY, current_locale
-
-#: the same setting and default as the API's login limit (per client address)
-LOGIN_LIMIT_DEFAULT = "10/minute;100/hour"
-
-
-def login_limit() -> str:
-    return current_app.config.get("RATELIMIT_LOGIN") or LOGIN_LIMIT_DEFAULT
-
-
-def register_limit() -> str:
-    return current_app.config.get("RATELIMIT_REGISTER") or LOGIN_LIMIT_DEFAULT
 
 
 def password_method() -> str:
@@ -84,7 +72,6 @@ def rotate_session(member) -> None:
 
 
 @web_bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(register_limit, methods=["POST"], key_func=get_remote_address)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("web.home"))
@@ -116,7 +103,6 @@ def register():
 
 
 @web_bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_limit, methods=["POST"], key_func=get_remote_address)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("web.home"))

@@ -11,12 +11,12 @@ from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from habits.domain.calendar import due_at
 from habits.domain.lifecycle import check_in_counts_for_money, may_check_in
 from habits.domain.stakes import stake_for_day
-from habits.extensions import db, limiter
+from habits.extensions import db
 from habits.models import Challenge
 from habits.services import checkins, enrollments, photos
 from habits.services.errors import HabitsError
@@ -26,19 +26,9 @@ from habits.web.forms import CheckInForm
 from habits.web.home import today_cards
 from habits.web.refusals import friendly_error
 
-CHECKIN_LIMIT_DEFAULT = "30/minute"
-
 
 def photo_store() -> photos.PhotoStore:
     return photos.PhotoStore(Path(current_app.instance_path) / "photos")
-
-
-def checkin_limit() -> str:
-    return current_app.config.get("RATELIMIT_CHECKIN") or CHECKIN_LIMIT_DEFAULT
-
-
-def member_key() -> str:
-    return f"member:{current_user.get_id()}" if current_user.is_authenticated else f"ip:{request.remote_addr}"
 
 
 @web_bp.get("/checkin")
@@ -82,7 +72,6 @@ def _render(enrollment, challenge, form, status: int = 200):
 
 @web_bp.route("/enrollments/<id:enrollment_id>/checkin", methods=["GET", "POST"])
 @login_required
-@limiter.limit(checkin_limit, methods=["POST"], key_func=member_key)
 def checkin(enrollment_id: int):
     enrollment = enrollments.own_enrollment(db.session, enrollment_id, me())
     challenge = db.session.get(Challenge, enrollment.challenge_id)

@@ -10,12 +10,11 @@ Each POST is limited by RATELIMIT_EMAIL_LINKS, per client address.
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
-from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
-from habits.extensions import csrf, limiter
+from habits.extensions import csrf
 from habits.mail.compose import KINDS, compose_mail, read_unsubscribe_token
 from habits.services import email_verification, mail
 from habits.services.one_time_links import LinkRefused
@@ -24,15 +23,8 @@ from habits.web.edge import attempt, commit, me, read
 from habits.web.forms import EmptyForm
 from habits.web.password_reset import link_refused, private
 
-EMAIL_LINKS_LIMIT_DEFAULT = "10/minute;50/hour"
-
-
-def email_links_limit() -> str:
-    return current_app.config.get("RATELIMIT_EMAIL_LINKS") or EMAIL_LINKS_LIMIT_DEFAULT
-
 
 @web_bp.route("/verify-email/<ref:token>", methods=["GET", "POST"])
-@limiter.limit(email_links_limit, methods=["POST"], key_func=get_remote_address)
 def verify_email_link(token: str):
     again = url_for("web.verify_email_status")
     try:
@@ -53,7 +45,6 @@ def verify_email_link(token: str):
 
 @web_bp.route("/verify-email", methods=["GET", "POST"])
 @login_required
-@limiter.limit(email_links_limit, methods=["POST"], key_func=get_remote_address)
 def verify_email_status():
     member = me()
     form = EmptyForm()
@@ -67,7 +58,6 @@ def verify_email_status():
 
 @web_bp.route("/unsubscribe/<ref:token>", methods=["GET", "POST"])
 @csrf.exempt
-@limiter.limit(email_links_limit, methods=["POST"], key_func=get_remote_address)
 def unsubscribe(token: str):
     named = read_unsubscribe_token(token)
     if named is None:

@@ -36,6 +36,7 @@ from wtforms.validators import (
 
 from habits.domain import currencies
 from habits.domain.calendar import MAX_DAYS, parse_hhmm
+from habits.services.checkins.evidence import value_text_problem
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
     from wtforms.fields.choices import SelectChoice
@@ -346,6 +347,8 @@ class CheckInForm(FlaskForm):
     number: float | None = None
 
     def validate_value(self, field):
+        if value_text_problem(field.data or ""):  # bounded before Decimal reads it
+            raise ValidationError(_l("Write a number, e.g. 5 or 5.2."))
         text = (field.data or "").strip().replace(",", ".")
         try:
             value = Decimal(text)

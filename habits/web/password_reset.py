@@ -8,15 +8,13 @@ Both POSTs are limited by RATELIMIT_PASSWORD_RESET, per client address.
 
 from __future__ import annotations
 
-from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, ValidationError
 
-from habits.extensions import limiter
 from habits.mail.compose import compose_mail
 from habits.services import password_reset as resets
 from habits.services.one_time_links import LinkRefused
@@ -26,13 +24,6 @@ from habits.web.edge import attempt, commit, read
 from habits.web.forms import EMAIL, REQUIRED, length, required
 from habits.web.i18n import current_locale
 from habits.web.refusals import friendly_error
-
-#: the same setting and default as the API's (habits.api.ratelimits)
-PASSWORD_RESET_LIMIT_DEFAULT = "5/minute;20/hour"
-
-
-def password_reset_limit() -> str:
-    return current_app.config.get("RATELIMIT_PASSWORD_RESET") or PASSWORD_RESET_LIMIT_DEFAULT
 
 
 class ResetRequestForm(FlaskForm):
@@ -62,7 +53,6 @@ def link_refused(refusal: LinkRefused, *, again: str):
 
 
 @web_bp.route("/password-reset", methods=["GET", "POST"])
-@limiter.limit(password_reset_limit, methods=["POST"], key_func=get_remote_address)
 def forgot_password():
     form = ResetRequestForm()
     if form.validate_on_submit():
@@ -85,7 +75,6 @@ def forgot_password():
 
 
 @web_bp.route("/password-reset/<ref:token>", methods=["GET", "POST"])
-@limiter.limit(password_reset_limit, methods=["POST"], key_func=get_remote_address)
 def reset_password_with_link(token: str):
     again = url_for("web.forgot_password")
     try:

@@ -15,12 +15,9 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 
 from habits.domain import currencies
-from habits.extensions import limiter
-from habits.payout_limits import payout_limit
 from habits.services import payout_views, payouts, wallets
 from habits.services.payouts import PayoutOverCeiling
 from habits.web import web_bp
-from habits.web.checkin import member_key
 from habits.web.confirm import confirmed, render_confirmation, wants_change
 from habits.web.edge import attempt, me, read
 from habits.web.forms import (
@@ -81,7 +78,6 @@ def _form(member) -> PayoutForm:
 
 @web_bp.route("/wallet/payout", methods=["GET", "POST"])
 @login_required
-@limiter.limit(payout_limit("RATELIMIT_PAYOUT_REQUEST"), methods=["POST"], key_func=member_key)
 def payout_request():
     member = me()
     form = _form(member)

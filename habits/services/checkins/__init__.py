@@ -7,14 +7,15 @@ One job per module; callers use the names below (``checkins.check_in``, ``checki
 
 - ``tap``: the API's wake-up tap, one statement when it can (``check_in_with_token``);
 - ``recording``: the step-by-step check-in the pages use and the tap falls back to (``check_in``);
-- ``evidence``: the note, value and photo a check-in brings, checked against the challenge;
+- ``evidence``: the note, value and photo a check-in brings, checked against the challenge (and
+  a value typed as text bounded before it is read: ``value_text_problem``);
 - ``windows``: each schedule's day windows, computed once, for finding an instant's day;
 - ``queries``: what pages read (one check-in, today's window, lists, the feed);
 - ``voiding``: an organizer's void, until the day is due;
 - ``refusals``: the check-in's errors.
 """
 
-from habits.services.checkins.evidence import Evidence
+from habits.services.checkins.evidence import Evidence, value_text_problem
 from habits.services.checkins.queries import (
     Today,
     challenge_feed,
@@ -25,7 +26,7 @@ from habits.services.checkins.queries import (
 )
 from habits.services.checkins.recording import CheckInTarget, RecordedCheckIn, check_in
 from habits.services.checkins.refusals import AlreadyCheckedIn, CheckInClosed, CheckInNotAllowed, VoidTooLate
-from habits.services.checkins.tap import check_in_with_token
+from habits.services.checkins.tap import LazyEvidence, check_in_with_token
 from habits.services.checkins.voiding import void_check_in
 from habits.services.checkins.windows import WindowTable, window_table
 
@@ -35,6 +36,7 @@ __all__ = [
     "CheckInNotAllowed",
     "CheckInTarget",
     "Evidence",
+    "LazyEvidence",
     "RecordedCheckIn",
     "Today",
     "VoidTooLate",
@@ -45,6 +47,7 @@ __all__ = [
     "get_check_in",
     "own_check_ins",
     "today",
+    "value_text_problem",
     "visible_check_in",
     "void_check_in",
     "window_table",

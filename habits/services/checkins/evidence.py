@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from habits.services.codewords import code_word, note_has_word
 from habits.services.errors import HabitsError, InvalidInput
 from habits.services.photos import Photo, PhotoStore
+
+#: a check-in's number typed as text is read only when it is this short...
+MAX_VALUE_CHARS = 32
+#: ...and plain: digits with one decimal point or comma, so no exponent ("1e600000"), sign,
+#: "NaN" or "Infinity" ever reaches a conversion
+PLAIN_NUMBER = re.compile(r"[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+", re.ASCII)
+
+
+def value_text_problem(text: str) -> str | None:
+    """Why ``text`` (surrounding spaces aside) cannot be read as a check-in's number, or None.
+    Looks at nothing longer than MAX_VALUE_CHARS."""
+    if len(text) > MAX_VALUE_CHARS or not PLAIN_NUMBER.fullmatch(text.strip()):
+        return f"Write the number plainly, e.g. 5 or 5.2, in at most {MAX_VALUE_CHARS} characters."
+    return None
 
 
 @dataclass(frozen=True)

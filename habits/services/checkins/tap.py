@@ -6,11 +6,19 @@ enrollment, finds the day among the challenge's stored windows (models/window.py
 the domain) and inserts with ``ON CONFLICT DO NOTHING``. Whatever it does not insert goes step
 by step (recording.py): ONE query reads token -> member -> enrollment -> challenge rules, and
 ``record`` decides, inserts or explains the refusal, on the same connection.
+
+A check-in with a photo is authenticated before its body is read: its evidence comes as a
+function (``LazyEvidence``) called once the token is found good, so a made-up token never gets
+megabytes of form parsed and an image decoded. The wake-up tap's JSON body is read first: it is a
+parameter of the one statement that authenticates (a separate authentication would cost every
+tap a round trip), so the edge bounds it to a few KiB, and a body it refuses is told as lazy
+evidence too: only to a caller whose token is good.
 """
 
 from __future__ import annotations
 
 from collections import namedtuple
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import Float, Text, and_, bindparam, literal, select
@@ -64,6 +72,9 @@ _TARGET_BY_TOKEN = (
 )
 _Target = namedtuple("_Target", [column.name for column in _TARGET_BY_TOKEN.selected_columns])
 _FIND_TARGET = OneRow(_TARGET_BY_TOKEN)
+
+#: a check-in's evidence, read only when called: after authentication
+LazyEvidence = Callable[[], Evidence]
 
 _CHECK_IN_COLUMNS = ("enrollment_id", "challenge_id", "day_index", "checked_in_at", "note", "value", "source",
                      "counts_for_money")  # fmt: skip
@@ -141,7 +152,7 @@ def check_in_with_token(
     *,
     token_hash: str,
     enrollment_id: int,
-    evidence: Evidence,
+    evidence: Evidence | LazyEvidence,
     photo_store: PhotoStore | None = None,
     now: datetime,
 ) -> RecordedCheckIn:
@@ -154,31 +165,53 @@ def check_in_with_token(
     the step-by-step path decides, and explains a refusal. Given the request's scoped session
     before anything created its Session, no Session is created: on PostgreSQL the tap runs on a
     pooled connection of its own (fastpath.direct_sql.statement_target).
+
+    Given ``LazyEvidence`` (a photo form, a refused body), the token is checked first (its
+    member's enrollment read in the same query), then the evidence is read with no connection
+    held (a slow upload keeps none from the pool), then the step-by-step path records it.
     """
+    if callable(evidence):
+        with statement_target(session) as target_db:
+            row = _authenticated(target_db, token_hash, enrollment_id, now=now)
+        evidence = evidence()  # a member's body errors come before the enrollment's 404, as elsewhere
+        target = _target(row, enrollment_id)
+        with statement_target(session) as target_db:
+            return record(session, target, evidence, photo_store, now=now, target_db=target_db)
     with statement_target(session) as target_db:
         recorded = _tap_in_one_statement(target_db, token_hash, enrollment_id, evidence, now=now)
         if recorded is not None:
             return recorded
         # step by step, on the same connection
-        found = _FIND_TARGET.first(target_db, {"token_hash": token_hash, "enrollment_id": enrollment_id})
-        row = _Target(*found) if found is not None else None
-        if row is None or not tokens.usable(row.revoked_at, row.expires_at, now=now):
-            raise tokens.Unauthenticated(
-                "This needs a valid API token: send 'Authorization: Bearer <token>'."
-            )
-        if row.enrollment_id is None:
-            raise NotFound(f"You have no enrollment {enrollment_id}.")
-        target = CheckInTarget(
-            enrollment_id=row.enrollment_id,
-            member_id=row.member_id,
-            challenge_id=row.challenge_id,
-            status=EnrollmentStatus(row.status),
-            schedule=Schedule(row.timezone, row.start_date, row.days, row.open_minute, row.close_minute),
-            requires_photo=row.requires_photo,
-            requires_code_word=row.requires_code_word,
-            code_word_secret=row.code_word_secret,
-        )
+        target = _target(_authenticated(target_db, token_hash, enrollment_id, now=now), enrollment_id)
         return record(session, target, evidence, photo_store, now=now, target_db=target_db)
+
+
+def _authenticated(
+    target_db: StatementTarget, token_hash: str, enrollment_id: int, *, now: datetime
+) -> _Target:
+    """The token's row, with its member's enrollment ``enrollment_id`` if any, in one query;
+    Unauthenticated (401) for a token that is not usable."""
+    found = _FIND_TARGET.first(target_db, {"token_hash": token_hash, "enrollment_id": enrollment_id})
+    row = _Target(*found) if found is not None else None
+    if row is None or not tokens.usable(row.revoked_at, row.expires_at, now=now):
+        raise tokens.Unauthenticated("This needs a valid API token: send 'Authorization: Bearer <token>'.")
+    return row
+
+
+def _target(row: _Target, enrollment_id: int) -> CheckInTarget:
+    """What recording needs of the enrollment; NotFound (404) when it is not the member's."""
+    if row.enrollment_id is None:
+        raise NotFound(f"You have no enrollment {enrollment_id}.")
+    return CheckInTarget(
+        enrollment_id=row.enrollment_id,
+        member_id=row.member_id,
+        challenge_id=row.challenge_id,
+        status=EnrollmentStatus(row.status),
+        schedule=Schedule(row.timezone, row.start_date, row.days, row.open_minute, row.close_minute),
+        requires_photo=row.requires_photo,
+        requires_code_word=row.requires_code_word,
+        code_word_secret=row.code_word_secret,
+    )
 
 
 def _tap_in_one_statement(

@@ -1,0 +1,328 @@
+"""Every write endpoint's rate limit, by name: one table, checked in one place.
+
+A named limit is a budget ("money": 10 a minute per member) that each of its endpoints, API and
+page alike, spends from. ``ENDPOINT_LIMITS`` gives every write endpoint (POST, PUT, PATCH, DELETE)
+its name, ``NOT_LIMITED`` the few that must not be throttled and why; tests/test_rate_limits.py
+walks the app's routes and fails for a write endpoint in neither, so a new route gets a name here.
+Each limit is a setting, ``RATELIMIT_<NAME>`` (e.g. ``STREAKPOT_RATELIMIT_MONEY=5/minute``),
+read when a request is checked, with the table's default.
+
+How they are counted: one before-request hook (``check_named_limit``) looks the endpoint up and
+spends from the limiter's storage directly (Flask-Limiter's ``limiter.limiter``: memory, or
+Redis via RATELIMIT_STORAGE_URI in production, so limits hold across workers); Flask-Limiter's
+own per-request hook steps aside for these endpoints (fastpath.limiter_hook). For the check-in,
+the hot path of the wake-up spike, that is one storage call and no more.
+
+Failed authentication (``auth_failures``): every API answer 401 spends from its client address's
+budget, AFTER authentication failed, so a successful request pays nothing. An address found over
+the budget is remembered in this process (``_over``); its next requests are refused before they
+authenticate or read a body, after one storage call that confirms the budget is still spent
+(another worker, or a reset, may have moved on). Other addresses pay one dict lookup.
+
+A refusal is a 429 with ``Retry-After`` (seconds): a problem document on the API, the friendly
+translated error page on pages.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask, Response, current_app, render_template, request
+from flask_babel import format_timedelta
+from flask_login import current_user
+from limits import RateLimitItem, parse_many
+from werkzeug.exceptions import TooManyRequests
+
+from habits.extensions import limiter
+from habits.fastpath.limiter_hook import skip_request_limit_hook
+from habits.problems import http_problem, wants_json
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+#: the client's address (IPv6: its /64, which one subscriber usually holds whole)
+ADDRESS = "address"
+#: who is asking: the API's bearer token (its hash), a page's signed-in member, else the address
+CALLER = "caller"
+
+
+@dataclass(frozen=True)
+class NamedLimit:
+    #: a Flask-Limiter limit string, ``;`` between several ("10/minute;100/hour")
+    default: str
+    #: counted separately for each of these (ADDRESS, CALLER)
+    keys: tuple[str, ...]
+    #: what it protects
+    why: str
+
+
+LIMITS: dict[str, NamedLimit] = {
+    "login": NamedLimit(
+        "10/minute;100/hour", (ADDRESS,), "every check of a password: logging in, changing it"
+    ),
+    "register": NamedLimit("10/minute;100/hour", (ADDRESS,), "new accounts"),
+    "checkin": NamedLimit("30/minute", (CALLER,), "check-ins"),
+    "auth_failures": NamedLimit(
+        "30/minute;300/hour", (ADDRESS,), "API requests whose bearer token is missing or not valid (401)"
+    ),
+    "account": NamedLimit("30/minute;300/hour", (CALLER,), "one's own profile, language and sign-out"),
+    "create": NamedLimit("10/minute;100/hour", (CALLER,), "new communities and challenges"),
+    "organize": NamedLimit(
+        "60/minute;1000/hour", (CALLER,), "organizers' changes to communities, memberships and challenges"
+    ),
+    "referee": NamedLimit("30/minute;300/hour", (CALLER,), "voids, appeals and excuses"),
+    "join": NamedLimit("20/minute;200/hour", (CALLER,), "joining communities and challenges, rest days"),
+    "join_failures": NamedLimit(
+        "5/minute;20/hour", (CALLER, ADDRESS), "failed joins (a wrong invite code), per member and address"
+    ),
+    "password_reset": NamedLimit("5/minute;20/hour", (ADDRESS,), "asking for and using password-reset links"),
+    "email_links": NamedLimit("10/minute;50/hour", (ADDRESS,), "verification and unsubscribe links"),
+    "payout_request": NamedLimit("5/hour;20/day", (CALLER,), "asking for a payout"),
+    "payout_decision": NamedLimit(
+        "20/minute;200/hour", (CALLER,), "administrators approving, refusing and marking payouts paid"
+    ),
+    "money": NamedLimit(
+        "10/minute;100/hour", (CALLER,), "moving money: deposits, withdrawals, leaving a running challenge"
+    ),
+}
+
+#: every write endpoint -> the name of its limit (tests/test_rate_limits.py: none is missing)
+ENDPOINT_LIMITS: dict[str, str] = {
+    "auth.create_token": "login",
+    "web.login": "login",
+    "members.change_password": "login",
+    "web.account": "login",
+    "auth.register": "register",
+    "web.register": "register",
+    "checkins.create_checkin": "checkin",
+    "web.checkin": "checkin",
+    "auth.revoke_current_token": "account",
+    "web.logout": "account",
+    "members.update_me": "account",
+    "web.language": "account",
+    "communities.create_community": "create",
+    "web.new_community": "create",
+    "communities.launch_challenge": "create",
+    "web.new_challenge": "create",
+    "communities.update_community": "organize",
+    "communities.update_membership": "organize",
+    "communities.remove_member": "organize",
+    "challenges.update_challenge": "organize",
+    "checkins.void_checkin": "referee",
+    "web.void_checkin": "referee",
+    "settlements.accept_appeal": "referee",
+    "web.accept_appeal": "referee",
+    "settlements.excuse_day": "referee",
+    "web.excuse_day": "referee",
+    "communities.join_community": "join",
+    "web.join_community": "join",
+    "enrollments.join_challenge": "join",
+    "web.join_challenge": "join",
+    "settlements.declare_rest_day": "join",
+    "web.rest_day": "join",
+    "enrollments.withdraw": "money",
+    "web.quit_challenge": "money",
+    "wallets.create_withdrawal": "money",
+    "web.wallet": "money",
+    "web.pay": "money",
+    "payments.confirm_offline": "money",
+    "web.edit_rules": "organize",
+    "web.invite_code": "organize",
+    "auth.request_password_reset": "password_reset",
+    "auth.confirm_password_reset": "password_reset",
+    "web.forgot_password": "password_reset",
+    "web.reset_password_with_link": "password_reset",
+    "web.verify_email_link": "email_links",
+    "web.verify_email_status": "email_links",
+    "web.unsubscribe": "email_links",
+    "payouts.request_payout": "payout_request",
+    "web.payout_request": "payout_request",
+    "payouts.decide": "payout_decision",
+    "payouts.mark_paid": "payout_decision",
+    "web.admin_approve": "payout_decision",
+    "web.admin_refuse": "payout_decision",
+    "web.admin_paid": "payout_decision",
+}
+
+#: write endpoints deliberately without a limit, and why
+NOT_LIMITED: dict[str, str] = {
+    "webhooks.stripe_webhook": "Stripe's signature authenticates it; a 429 would only pile up its retries",
+}
+
+
+#: each limit's setting
+SETTINGS: dict[str, str] = {name: f"RATELIMIT_{name.upper()}" for name in LIMITS}
+
+
+def limit_text(name: str) -> str:
+    """The limit ``name`` has now: its setting RATELIMIT_<NAME>, else the table's default."""
+    return current_app.config.get(SETTINGS[name]) or LIMITS[name].default
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str) -> tuple[RateLimitItem, ...]:
+    return tuple(parse_many(text))
+
+
+# -- keys -------------------------------------------------------------------------------------
+
+
+def client_address() -> str:
+    """The client's address (behind PROXY_COUNT trusted proxies, the one they saw); an IPv6
+    address stands for its /64."""
+    address = request.remote_addr or "unknown"
+    if ":" in address:
+        try:
+            return str(ipaddress.IPv6Network(f"{address}/64", strict=False))
+        except ValueError:
+            return address
+    return address
+
+
+def _caller() -> str:
+    if request.path.startswith("/api/"):
+        return _api_caller_key()
+    if current_user.is_authenticated:
+        return f"member:{current_user.id}"
+    return "ip:" + client_address()
+
+
+def _api_caller_key() -> str:
+    raise RuntimeError("habits.ratelimits.install() names the API's caller key")
+
+
+_KEYS: dict[str, Callable[[], str]] = {ADDRESS: lambda: "ip:" + client_address(), CALLER: _caller}
+
+
+# -- spending and refusing --------------------------------------------------------------------
+
+
+def spend(name: str) -> None:
+    """Spend one from limit ``name`` for this request; raise a 429 when it is used up."""
+    if not limiter.enabled:
+        return
+    strategy = limiter.limiter
+    for kind in LIMITS[name].keys:
+        key = _KEYS[kind]()
+        for item in _parsed(limit_text(name)):
+            if not strategy.hit(item, name, key):
+                _refuse(name, item, strategy.get_window_stats(item, name, key).reset_time)
+
+
+def _refuse(name: str, item: RateLimitItem, reset_at: float):
+    seconds = max(1, math.ceil(reset_at - time.time()))
+    raise TooManyRequests(
+        f"Too many requests of this kind ({name}): at most {item}.",
+        response=Response(status=429, headers={"Retry-After": str(seconds)}),
+    )
+
+
+#: (limit name, key) -> when its budget was seen spent until (epoch seconds), in this process
+_over: dict[tuple[str, str], float] = {}
+#: more remembered refusals than this and the memory starts over (each costs one more lookup)
+_MAX_REMEMBERED = 10_000
+
+
+def count_failure(name: str) -> bool:
+    """Spend one from failure limit ``name`` (after the failure). Once the budget is spent, the
+    key is remembered and ``refuse_if_over`` refuses it until the budget is back. False when
+    this failure was already over the budget."""
+    if not limiter.enabled:
+        return True
+    strategy = limiter.limiter
+    within = True
+    for kind in LIMITS[name].keys:
+        key = _KEYS[kind]()
+        for item in _parsed(limit_text(name)):
+            counted = strategy.hit(item, name, key)
+            # failures only: a second storage call asks whether the budget is now spent
+            if not counted or not strategy.test(item, name, key):
+                _remember_over(name, key, strategy.get_window_stats(item, name, key).reset_time)
+            within = within and counted
+    return within
+
+
+def _remember_over(name: str, key: str, reset_at: float) -> None:
+    if len(_over) >= _MAX_REMEMBERED:
+        _over.clear()
+    _over[(name, key)] = max(reset_at, _over.get((name, key), 0.0))
+
+
+def refuse_if_over(name: str) -> None:
+    """Raise a 429 if this request's key was seen over failure limit ``name``, and still is.
+
+    No storage call unless this process saw the key over the limit: the request that succeeds
+    pays a dict lookup."""
+    if not _over:
+        return
+    strategy = limiter.limiter
+    for kind in LIMITS[name].keys:
+        key = _KEYS[kind]()
+        reset_at = _over.get((name, key))
+        if reset_at is None:
+            continue
+        for item in _parsed(limit_text(name)):
+            if not strategy.test(item, name, key):
+                _refuse(name, item, strategy.get_window_stats(item, name, key).reset_time)
+        _over.pop((name, key), None)  # the budget is back (a new window, a reset)
+
+
+# -- the app's hooks --------------------------------------------------------------------------
+
+
+def check_named_limit() -> None:
+    """Before every request: refuse an API caller over the failed-authentication limit, then
+    spend from the endpoint's named limit if it writes."""
+    if not limiter.enabled:
+        return
+    if _over and request.path.startswith("/api/"):
+        refuse_if_over("auth_failures")
+    if request.method in WRITE_METHODS:
+        name = ENDPOINT_LIMITS.get(request.endpoint or "")
+        if name is not None:
+            spend(name)
+
+
+def count_failed_authentication(response: Response) -> Response:
+    """After every request: an API 401 spends from its address's ``auth_failures`` budget."""
+    if response.status_code == 401 and limiter.enabled and request.path.startswith("/api/"):
+        count_failure("auth_failures")
+    return response
+
+
+def too_many_requests(exc: TooManyRequests):
+    """A 429 with ``Retry-After``: the problem document for JSON clients, the page otherwise."""
+    seconds = _retry_after(exc)
+    if wants_json():
+        response = http_problem(exc)
+    else:
+        wait = format_timedelta(seconds)
+        page = render_template("errors/error.html", error=exc, status=429, wait=wait)
+        response = current_app.make_response((page, 429))
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def _retry_after(exc: TooManyRequests) -> int:
+    if exc.response is not None and exc.response.headers.get("Retry-After"):
+        return int(exc.response.headers["Retry-After"])
+    current = limiter.current_limit  # a limit Flask-Limiter counted (a decorator of its own)
+    if current is not None:
+        return max(1, math.ceil(current.reset_at - time.time()))
+    return 60
+
+
+def install(app: Flask, *, api_caller_key: Callable[[], str]) -> None:
+    """Check the named limits on ``app``; ``api_caller_key`` keys CALLER limits of /api/ routes
+    (the bearer token's hash: no database read)."""
+    global _api_caller_key
+    _api_caller_key = api_caller_key  # the same function for every app (the API's, by import)
+    app.before_request(check_named_limit)
+    app.after_request(count_failed_authentication)
+    app.register_error_handler(429, too_many_requests)
+    # Flask-Limiter's own hook would only find no limit for these endpoints (none is decorated).
+    skip_request_limit_hook(app, limiter, lambda: request.endpoint in ENDPOINT_LIMITS)

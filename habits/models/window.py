@@ -2,7 +2,7 @@
 
 The domain (``calendar.day_window``) stays the one place that turns a challenge's zone and
 local window into instants; this table only stores what it computed, so the wake-up tap can
-find its day, authenticate and insert in a single statement (services/checkins.py). The rows
+find its day, authenticate and insert in a single statement (services/checkins/tap.py). The rows
 are rewritten inside the same flush whenever a challenge is inserted or its schedule changes
 through the ORM (the listeners below), so they cannot drift from the challenge's columns.
 Rows written by Core bulk inserts must call ``store_windows`` themselves; a challenge without

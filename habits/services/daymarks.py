@@ -147,24 +147,7 @@ def excuse_day(
     ).first()
     if existing is not None:
         raise HabitsError(f"Day {day_index} is already excused: {existing.reason}")
-    excused = ExcusedDay(
-        challenge_id=challenge.id,
-        day_index=day_index,
-        reason=reason,
-        excused_by_id=organizer.id,
-        created_at=now,
-    )
-    session.add(excused)
-    referees.record(
-        session,
-        challenge.id,
-        RefereeKind.EXCUSE,
-        day_index=day_index,
-        referee_id=organizer.id,
-        reason=reason,
-        now=now,
-    )
-    return excused
+    return _excuse(session, challenge, day_index, reason=reason, referee_id=organizer.id, now=now)
 
 
 def outage_minutes(session: Session, opens_at: datetime, closes_at: datetime) -> int:
@@ -189,25 +172,39 @@ def outage_minutes(session: Session, opens_at: datetime, closes_at: datetime) ->
 
 def excuse_for_outage(session: Session, challenge: Challenge, day_index: int, *, minutes: int, now: datetime):
     """Record that day k is excused because we were down for ``minutes`` of its window."""
+    reason = (
+        f"service outage: {minutes} minutes of the check-in window without a heartbeat "
+        f"(more than the {challenge.outage_minutes} allowed)"
+    )
+    # the service is the referee here: members see why the day was excused like any other excuse
+    return _excuse(session, challenge, day_index, reason=reason, referee_id=None, now=now)
+
+
+def _excuse(
+    session: Session,
+    challenge: Challenge,
+    day_index: int,
+    *,
+    reason: str,
+    referee_id: int | None,
+    now: datetime,
+) -> ExcusedDay:
+    """The excused day and its line in the referee log (``referee_id`` None: the service)."""
     excused = ExcusedDay(
         challenge_id=challenge.id,
         day_index=day_index,
-        reason=(
-            f"service outage: {minutes} minutes of the check-in window without a heartbeat "
-            f"(more than the {challenge.outage_minutes} allowed)"
-        ),
-        excused_by_id=None,
+        reason=reason,
+        excused_by_id=referee_id,
         created_at=now,
     )
     session.add(excused)
-    # the service is the referee here: members see why the day was excused like any other excuse
     referees.record(
         session,
         challenge.id,
         RefereeKind.EXCUSE,
         day_index=day_index,
-        referee_id=None,
-        reason=excused.reason,
+        referee_id=referee_id,
+        reason=reason,
         now=now,
     )
     return excused

@@ -13,32 +13,16 @@ decorator has for two keys at once.
 
 from __future__ import annotations
 
-import functools
-import time
-
-from flask import Response, current_app
 from flask_limiter.util import get_remote_address
-from limits import RateLimitItem, parse_many
-from werkzeug.exceptions import TooManyRequests
 
 from habits.extensions import limiter
-from habits.ratelimits import LIMITS, SETTINGS
+from habits.ratelimits import limit_items, refuse_until
 
-#: the table's name and default (a member who mistypes a code a few times is not slowed; a
-#: guesser gets 20 tries an hour); counted here with a storage test before each join, across
-#: processes, rather than the table's per-process memory of refused keys
-SETTING = SETTINGS["join_failures"]
-DEFAULT = LIMITS["join_failures"].default
+#: the table's limit (habits/ratelimits.py: a member who mistypes a code a few times is not
+#: slowed; a guesser gets 20 tries an hour), counted here with a storage test before each join,
+#: across processes, and per member (not per token) on the API too
+NAME = "join_failures"
 SCOPE = "join-failures"
-
-
-@functools.lru_cache(maxsize=8)
-def _parsed(text: str) -> tuple[RateLimitItem, ...]:
-    return tuple(parse_many(text))
-
-
-def _limits() -> tuple[RateLimitItem, ...]:
-    return _parsed(current_app.config.get(SETTING) or DEFAULT)
 
 
 def _keys(member_id: int) -> tuple[str, ...]:
@@ -53,22 +37,18 @@ def refuse_when_over(member_id: int) -> None:
     strategy = limiter.limiter
     resets = [
         strategy.get_window_stats(item, SCOPE, key).reset_time
-        for item in _limits()
+        for item in limit_items(NAME)
         for key in _keys(member_id)
         if not strategy.test(item, SCOPE, key)
     ]
     if resets:
-        seconds = max(1, int(max(resets) - time.time()))
-        raise TooManyRequests(
-            "Too many failed attempts to join: wait before trying again.",
-            response=Response(status=429, headers={"Retry-After": str(seconds)}),
-        )
+        refuse_until("Too many failed attempts to join: wait before trying again.", max(resets))
 
 
 def count_failure(member_id: int) -> None:
     """One more failed join for the member and for this request's address."""
     if not limiter.enabled:
         return
-    for item in _limits():
+    for item in limit_items(NAME):
         for key in _keys(member_id):
             limiter.limiter.hit(item, SCOPE, key)

@@ -168,6 +168,11 @@ def _parsed(text: str) -> tuple[RateLimitItem, ...]:
     return tuple(parse_many(text))
 
 
+def limit_items(name: str) -> tuple[RateLimitItem, ...]:
+    """The limit ``name`` has now, parsed (each window of ``10/minute;100/hour``)."""
+    return _parsed(limit_text(name))
+
+
 # -- keys -------------------------------------------------------------------------------------
 
 
@@ -213,12 +218,14 @@ def spend(name: str) -> None:
                 _refuse(name, item, strategy.get_window_stats(item, name, key).reset_time)
 
 
-def _refuse(name: str, item: RateLimitItem, reset_at: float):
+def refuse_until(detail: str, reset_at: float):
+    """Raise the 429 that says ``detail`` and when to come back (``Retry-After``, seconds)."""
     seconds = max(1, math.ceil(reset_at - time.time()))
-    raise TooManyRequests(
-        f"Too many requests of this kind ({name}): at most {item}.",
-        response=Response(status=429, headers={"Retry-After": str(seconds)}),
-    )
+    raise TooManyRequests(detail, response=Response(status=429, headers={"Retry-After": str(seconds)}))
+
+
+def _refuse(name: str, item: RateLimitItem, reset_at: float):
+    refuse_until(f"Too many requests of this kind ({name}): at most {item}.", reset_at)
 
 
 #: (limit name, key) -> when its budget was seen spent until (epoch seconds), in this process

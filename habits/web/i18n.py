@@ -26,6 +26,7 @@ from flask_babel import get_locale, gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
 from habits.domain import currencies
+from habits.domain.calendar import format_hhmm
 
 SUPPORTED = ("en", "zh_Hans")
 #: shown in the language switch, each in its own language
@@ -174,11 +175,6 @@ def day_label(day: date | None, fmt: str = "medium") -> str:
     return babel_dates.format_date(day, fmt, locale=get_locale())
 
 
-def hhmm(minute: int) -> str:
-    """A window bound: minutes after local midnight, 1440 shown as 24:00."""
-    return f"{minute // 60:02d}:{minute % 60:02d}"
-
-
 def days_count(n: int) -> str:
     return ngettext("%(num)d day", "%(num)d days", n)
 
@@ -265,7 +261,7 @@ def template_helpers() -> dict:
         "clock": clock,
         "window_closes": window_closes,
         "day_label": day_label,
-        "hhmm": hhmm,
+        "hhmm": format_hhmm,  # a window bound: 1440 is 24:00 (the domain writes it)
         "days_count": days_count,
         "percent_of_bps": percent_of_bps,
         "enrollment_status": lambda value: label(ENROLLMENT_STATUS, value),

@@ -72,7 +72,7 @@ class DayInSettlement:
         self.work = work
         self.k = row.day_index
         self.due = due
-        self.last_day = self.k == challenge.days - 1
+        self.last_day = work.last_day
         self.pot = books.open_account(session, books.pot(challenge.id, challenge.currency))
         self.stats: o.DayStats | None = None
 

@@ -127,6 +127,16 @@ def currency_choice(code: str):
     return choice(code, f"{code} ({currencies.get(code).symbol})")
 
 
+def offer_held_currencies(form, balances) -> list[str]:
+    """Put the currencies a wallet holds (``balances`` of its view; CNY when it holds none) on
+    ``form``'s currency menu, the first chosen when nothing is; the currencies, in menu order."""
+    held = [b["currency"] for b in balances if currencies.is_currency(b["currency"])] or ["CNY"]
+    form.currency.choices = [currency_choice(code) for code in held]
+    if not form.currency.data or form.currency.data == "None":
+        form.currency.data = held[0]
+    return held
+
+
 CHOOSE_CURRENCY = _l("Choose a currency from the list.")
 
 

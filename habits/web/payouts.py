@@ -23,8 +23,8 @@ from habits.web.edge import attempt, me, read
 from habits.web.forms import (
     MAX_WITHDRAWAL_MINOR,
     CurrencyField,
-    currency_choice,
     length,
+    offer_held_currencies,
     read_amount_field,
     required,
 )
@@ -61,26 +61,12 @@ def payout_history(member, *, per_page: int = 20):
     return read(payout_views.member_payouts, member, page=1, per_page=per_page)
 
 
-def _held_currencies(member) -> list[str]:
-    view = read(wallets.wallet_view, member, page=1, per_page=1)
-    held = [b["currency"] for b in view.balances if currencies.is_currency(b["currency"])]
-    return held or ["CNY"]
-
-
-def _form(member) -> PayoutForm:
-    form = PayoutForm()
-    held = _held_currencies(member)
-    form.currency.choices = [currency_choice(code) for code in held]
-    if not form.currency.data or form.currency.data == "None":
-        form.currency.data = held[0]
-    return form
-
-
 @web_bp.route("/wallet/payout", methods=["GET", "POST"])
 @login_required
 def payout_request():
     member = me()
-    form = _form(member)
+    form = PayoutForm()
+    held = offer_held_currencies(form, read(wallets.wallet_view, member, page=1, per_page=1).balances)
     status = 200
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -94,7 +80,7 @@ def payout_request():
         else:
             status = 422
     # a currency typed by hand that is no currency shows the first one the wallet holds
-    shown = form.currency.data if currencies.is_currency(form.currency.data) else _held_currencies(member)[0]
+    shown = form.currency.data if currencies.is_currency(form.currency.data) else held[0]
     limits = read(payouts.payout_limits, member.id, shown)
     return render_template("wallet/payout.html", form=form, limits=limits), status
 

@@ -9,14 +9,13 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from habits import books
-from habits.domain import currencies
 from habits.extensions import db
 from habits.models import Challenge, Enrollment
 from habits.services import wallets, withdrawals
 from habits.web import web_bp
 from habits.web.confirm import confirmed, render_confirmation, wants_change
-from habits.web.edge import attempt, gateway, me, read, request_now
-from habits.web.forms import WithdrawalForm, currency_choice
+from habits.web.edge import attempt, gateway, me, page_arg, read, request_now
+from habits.web.forms import WithdrawalForm, offer_held_currencies
 from habits.web.i18n import kept_explanation, money
 from habits.web.ledger_words import wallet_entry_text
 from habits.web.payouts import payout_history
@@ -54,24 +53,13 @@ def challenge_titles(keys: list[str]) -> dict[str, str]:
     return found
 
 
-def _form(view) -> WithdrawalForm:
-    form = WithdrawalForm()
-    held = [b["currency"] for b in view.balances if currencies.is_currency(b["currency"])] or ["CNY"]
-    form.currency.choices = [currency_choice(code) for code in held]
-    if not form.currency.data or form.currency.data == "None":
-        form.currency.data = held[0]
-    return form
-
-
 @web_bp.route("/wallet", methods=["GET", "POST"])
 @login_required
 def wallet():
-    try:
-        page = max(1, min(int(request.args.get("page", 1)), 100_000))
-    except ValueError:
-        page = 1
+    page = page_arg()
     view = _view(page)
-    form = _form(view)
+    form = WithdrawalForm()
+    offer_held_currencies(form, view.balances)
     status = 200
     if request.method == "POST":
         if not form.validate_on_submit():

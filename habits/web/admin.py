@@ -24,7 +24,7 @@ from habits.extensions import csrf, db
 from habits.services import payout_views, payouts, wallets
 from habits.services.site_admins import is_site_admin
 from habits.web import web_bp
-from habits.web.edge import attempt, me, read
+from habits.web.edge import attempt, me, page_arg, read
 from habits.web.forms import length, required
 from habits.web.i18n import money
 
@@ -74,13 +74,6 @@ def _status_arg() -> PayoutStatus:
         return PayoutStatus.REQUESTED
 
 
-def _page_arg() -> int:
-    try:
-        return max(1, min(int(request.args.get("page", 1)), 100_000))
-    except ValueError:
-        return 1
-
-
 def _render(admin, status: PayoutStatus, page: int = 1, failed: tuple[int, str, FlaskForm] | None = None):
     listing = read(payout_views.payouts_for_admins, admin, status=status, page=page, per_page=PER_PAGE)
     forms, wallet_now = {}, {}
@@ -111,7 +104,7 @@ def _render(admin, status: PayoutStatus, page: int = 1, failed: tuple[int, str, 
 
 @web_bp.get("/admin/payouts")
 def admin_payouts():
-    return _render(require_admin(), _status_arg(), _page_arg())
+    return _render(require_admin(), _status_arg(), page_arg())
 
 
 @web_bp.get("/admin/payouts/pending.csv")

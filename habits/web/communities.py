@@ -20,7 +20,7 @@ from habits.services import challenges, communities, visibility
 from habits.services.errors import InvalidInput
 from habits.services.visibility import Audience
 from habits.web import web_bp
-from habits.web.edge import attempt, me
+from habits.web.edge import attempt, me, page_arg
 from habits.web.forms import CommunityForm, EmptyForm, JoinCommunityForm
 from habits.web.refusals import field_message
 
@@ -29,17 +29,10 @@ PER_PAGE = 20
 MAX_ANSWER = 500
 
 
-def _page() -> int:
-    try:
-        return max(1, min(int(request.args.get("page", 1)), 100_000))
-    except ValueError:
-        return 1
-
-
 @web_bp.get("/communities", endpoint="communities")
 @login_required
 def communities_page():
-    page = _page()
+    page = page_arg()
     items, total = communities.list_communities(db.session, page=page, per_page=PER_PAGE)
     counts = communities.member_counts(db.session, [c.id for c in items])
     mine = communities.roles_of(db.session, current_user.id, [c.id for c in items])

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash
+from flask import abort, current_app, flash, request
 from flask_login import current_user
 
 from habits.extensions import db
@@ -74,6 +74,14 @@ def found(value):
     if value is None:
         abort(404)
     return value
+
+
+def page_arg() -> int:
+    """The ``page`` query argument, 1 ... 100,000; anything else is page 1."""
+    try:
+        return max(1, min(int(request.args.get("page", 1)), 100_000))
+    except ValueError:
+        return 1
 
 
 def safe_next(target: str | None, default: str) -> str:

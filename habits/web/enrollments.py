@@ -15,7 +15,7 @@ from habits.models import Challenge, Community
 from habits.services import checkins, daymarks, deposits, enrollments, receipts, visibility, wallets
 from habits.web import web_bp
 from habits.web.confirm import confirmed, render_confirmation
-from habits.web.edge import attempt, gateway, me, read, request_now
+from habits.web.edge import attempt, gateway, me, page_arg, read, request_now
 from habits.web.forms import EmptyForm, RestDayForm, choice
 from habits.web.i18n import money
 
@@ -247,10 +247,7 @@ def statement(challenge_id: int, day_index: int):
     challenge = visibility.visible_challenge(db.session, challenge_id, me())
     if not 0 <= day_index < challenge.days:
         abort(404)
-    try:
-        page = max(1, min(int(request.args.get("page", 1)), 100_000))
-    except ValueError:
-        page = 1
+    page = page_arg()
     body = receipts.day_statement(db.session, challenge.id, day_index, page=page, per_page=STATEMENT_PER_PAGE)
     mine = enrollments.enrollment_of(db.session, challenge.id, me().id)
     my_receipt = None

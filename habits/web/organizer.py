@@ -32,7 +32,7 @@ from habits.services.errors import FieldError
 from habits.services.visibility import Audience
 from habits.web import web_bp
 from habits.web.confirm import confirmed, render_confirmation, wants_change
-from habits.web.edge import attach_field_errors, attempt, me, read, request_now
+from habits.web.edge import attach_field_errors, attempt, me, page_arg, read, request_now
 from habits.web.forms import COMMON_ZONES, AppealForm, ChallengeForm, ExcuseForm, VoidForm, choice
 from habits.web.i18n import (
     SPLITS,
@@ -275,10 +275,7 @@ def referee_log(challenge_id: int):
     """Every void, appeal and excuse, newest first: the challenge's participants and organizers
     (404 for anyone else, as for the API)."""
     challenge = challenges.get_challenge(db.session, challenge_id)
-    try:
-        page = max(1, min(int(request.args.get("page", 1)), 100_000))
-    except ValueError:
-        page = 1
+    page = page_arg()
     lines, total = referees.referee_log(db.session, challenge, me(), page=page, per_page=LOG_PER_PAGE)
     return render_template(
         "challenges/referee_log.html",

@@ -20,6 +20,7 @@ formatting on the pages all read this table; a currency Stripe adds is one line 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,10 @@ class Currency:
     exponent: int
     #: the sign people type and menus show (pages format amounts with the locale's own sign)
     symbol: str
+
+    def major(self, amount_minor: int) -> Decimal:
+        """``7050`` CNY as ``Decimal("70.50")``: exact, never a float."""
+        return Decimal(int(amount_minor)).scaleb(-self.exponent)
 
 
 #: the order of the pages' currency menu: the currencies Streakpot's groups use most first

@@ -116,7 +116,7 @@ def actor_names(session: Session, pages: list[PayoutRecord], *, now: datetime) -
 
 def major_units(amount_minor: int, currency: str) -> Decimal:
     """``7050`` CNY as ``Decimal("70.50")``: a number a spreadsheet can add up."""
-    return Decimal(amount_minor).scaleb(-currencies.get(currency).exponent)
+    return currencies.get(currency).major(amount_minor)
 
 
 PENDING_CSV_HEADER = [

@@ -87,8 +87,13 @@ _NONCE_KEY = "streakpot.csp_nonce"
 class ContentSecurityPolicy:
     """Directive -> sources, rendered with a request's nonce."""
 
+    #: stands for the nonce in the rendered policy (a source is printable, so never holds it)
+    _NONCE_MARK = "\0"
+
     def __init__(self, directives: Mapping[str, Iterable[str]]):
         self.directives: dict[str, list[str]] = {name: list(sources) for name, sources in directives.items()}
+        #: the policy rendered once with the nonce's mark: every response only puts its nonce in
+        self._rendered: str | None = None
 
     def allow(self, directive: str, *sources: str) -> None:
         """Add ``sources`` to ``directive``; a fetch directive not yet listed starts from
@@ -98,12 +103,16 @@ class ContentSecurityPolicy:
             raise ValueError(problem)
         current = self.directives.setdefault(directive, list(self.directives["default-src"]))
         current.extend(source for source in sources if source not in current)
+        self._rendered = None
 
     def header(self, nonce: str) -> str:
-        return "; ".join(
-            " ".join([name, *(f"'nonce-{nonce}'" if source == NONCE else source for source in sources)])
-            for name, sources in self.directives.items()
-        )
+        if self._rendered is None:
+            mark = f"'nonce-{self._NONCE_MARK}'"
+            self._rendered = "; ".join(
+                " ".join([name, *(mark if source == NONCE else source for source in sources)])
+                for name, sources in self.directives.items()
+            )
+        return self._rendered.replace(self._NONCE_MARK, nonce)
 
 
 def refusal(directive: object, sources: object) -> str | None:

@@ -209,3 +209,15 @@ def test_without_a_publishable_key_the_page_says_cards_are_not_set_up(session, c
     page = client.get(pay_url(pending))
     assert "Card payments are not set up on this server." in text_of(page)
     assert "_secret_" not in text_of(page) and "stripe" not in csp(page)
+
+
+def test_the_offline_demo_keeps_its_test_button_and_needs_no_script(session, client, gateway):
+    enrollment = make_enrollment(session, open_challenge(session, deposit_minor=3000))
+    give_intent(session, enrollment, gateway, now=now_utc())
+    log_in(client, owner_of(session, enrollment))
+
+    page = client.get(pay_url(enrollment))
+
+    assert 'name="method" value="card"' in text_of(page) and "Pay deposit (demo card)" in text_of(page)
+    assert "<script" not in text_of(page) and "stripe" not in csp(page)
+    assert "Cache-Control" not in page.headers or "no-store" not in page.headers["Cache-Control"]

@@ -7,9 +7,18 @@ is missing stops start-up with a sentence naming it (``validate_config``).
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+#: Stripe.js, from Stripe (docs.stripe.com/js/including: never bundled nor served from elsewhere)
+STRIPE_JS = "https://js.stripe.com/v3/"
+#: STRIPE_PAYMENT_METHODS for the methods switched on in the Dashboard
+AUTOMATIC_METHODS = "automatic"
+_METHOD_TYPE = re.compile(r"[a-z][a-z_]{1,39}")
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class ConfigError(RuntimeError):
@@ -27,6 +36,20 @@ class Config:
     STRIPE_SECRET_KEY: str | None = None
     STRIPE_WEBHOOK_SECRET: str | None = None
     STRIPE_API_BASE: str | None = None  # localstripe in tests
+    #: the account's publishable key (pk_live_..., pk_test_...): the pay page gives it to Stripe.js
+    STRIPE_PUBLISHABLE_KEY: str | None = None
+    #: where the pay page loads Stripe.js from: Stripe's own in production (the one script the
+    #: pages take from another site); a stand-in on this machine in tests
+    STRIPE_JS_URL = STRIPE_JS
+    #: what takes the payment on the pay page: "payment" (Stripe's Payment Element: card first,
+    #: then the wallets the account offers, e.g. Alipay and WeChat Pay) or "card" (the Card
+    #: Element: cards only, what localstripe's Stripe.js stand-in imitates)
+    STRIPE_ELEMENT = "payment"
+    #: what a deposit's PaymentIntent accepts: "automatic" (automatic_payment_methods: the methods
+    #: switched on in the Stripe Dashboard that suit the currency; production), or a list of
+    #: payment_method_types such as ["card", "alipay", "wechat_pay"] (localstripe takes only this
+    #: form, and ignores it: tests use ["card"])
+    STRIPE_PAYMENT_METHODS: str | list[str] = "automatic"
     SCHEDULER_MODE = "in-process"  # "in-process" | "off" (then run `flask scheduler run`)
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
@@ -90,6 +113,7 @@ ALLOWED = {
     "STREAKPOT_ENV": {"demo", "production", "test"},
     "PAYMENTS_MODE": {"offline", "stripe"},
     "SCHEDULER_MODE": {"in-process", "off"},
+    "STRIPE_ELEMENT": {"payment", "card"},
 }
 
 
@@ -153,6 +177,9 @@ def validate_config(config: dict) -> None:
         for name in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"):
             if not config.get(name):
                 raise ConfigError(f"STREAKPOT_{name} is missing: PAYMENTS_MODE=stripe needs it.")
+        if config["STREAKPOT_ENV"] == "production":
+            _validate_publishable_key(config)
+    _validate_stripe_page(config)
     if not config.get("STRIPE_WEBHOOK_SECRET"):
         raise ConfigError(
             "STREAKPOT_STRIPE_WEBHOOK_SECRET is missing: webhooks cannot be verified without it."
@@ -160,6 +187,38 @@ def validate_config(config: dict) -> None:
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         raise ConfigError("STREAKPOT_SQLALCHEMY_DATABASE_URI is missing.")
     _validate_mail(config)
+
+
+def _validate_stripe_page(config: dict) -> None:
+    """What the pay page takes cards and wallets with (habits/web/card_payment.py)."""
+    methods = config.get("STRIPE_PAYMENT_METHODS", AUTOMATIC_METHODS)
+    if methods != AUTOMATIC_METHODS and not (
+        isinstance(methods, list | tuple)
+        and methods
+        and len(set(methods)) == len(methods)
+        and all(isinstance(m, str) and _METHOD_TYPE.fullmatch(m) for m in methods)
+    ):
+        raise ConfigError(
+            'STREAKPOT_STRIPE_PAYMENT_METHODS must be "automatic" or a list of Stripe payment method '
+            f'types such as ["card", "alipay", "wechat_pay"]; it is {methods!r}.'
+        )
+    if config.get("STRIPE_ELEMENT") == "card" and list(methods) != ["card"]:
+        raise ConfigError(
+            'STREAKPOT_STRIPE_ELEMENT=card takes cards only: set STREAKPOT_STRIPE_PAYMENT_METHODS=["card"], '
+            "or use the Payment Element (STREAKPOT_STRIPE_ELEMENT=payment) for wallets."
+        )
+    url = config.get("STRIPE_JS_URL") or ""
+    parts = urlsplit(url)
+    production = config["STREAKPOT_ENV"] == "production"
+    if production and not url.startswith("https://js.stripe.com/"):
+        raise ConfigError(
+            f"STREAKPOT_STRIPE_JS_URL must be Stripe's own ({STRIPE_JS}) in production; it is {url!r}."
+        )
+    if not (parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS)):
+        raise ConfigError(
+            "STREAKPOT_STRIPE_JS_URL must be an https:// address (or an http:// one on this machine "
+            f"for a test stand-in); it is {url!r}."
+        )
 
 
 def _validate_mail(config: dict) -> None:
@@ -195,3 +254,19 @@ def _validate_production(config: dict) -> None:
             raise ConfigError(
                 f"STREAKPOT_{name} is false: production serves its sign-in cookies over HTTPS only."
             )
+
+
+def _validate_publishable_key(config: dict) -> None:
+    """Production's pay page needs the publishable key, of the same mode as the secret key."""
+    key = config.get("STRIPE_PUBLISHABLE_KEY") or ""
+    if not key.startswith("pk_"):
+        raise ConfigError(
+            "STREAKPOT_STRIPE_PUBLISHABLE_KEY is missing: the pay page needs the account's publishable "
+            "key (pk_live_..., from the Stripe Dashboard) to take cards and wallets."
+        )
+    secret = config.get("STRIPE_SECRET_KEY") or ""
+    if ("_live_" in key) != ("_live_" in secret):
+        raise ConfigError(
+            "STREAKPOT_STRIPE_PUBLISHABLE_KEY and STREAKPOT_STRIPE_SECRET_KEY are not of the same "
+            "mode: both live or both test keys."
+        )

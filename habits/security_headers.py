@@ -9,25 +9,31 @@ is a change in one place:
   blocked too (templates use classes from a stylesheet and scripts with the nonce; a script may
   still set ``element.style`` from JS). Images come from this site (photos are served by the
   app) or ``data:`` URLs.
-- ``WHEN_SETTING``: what a setting's value adds (Stripe.js's hosts when PAYMENTS_MODE=stripe,
-  as Stripe's CSP guide lists them).
+- ``PAGE_ADDITIONS``: what one kind of page adds, when the settings call for it, and only on the
+  pages that ask for it (``use_page_policy``). Stripe.js is the one script the pages take from
+  another site: with PAYMENTS_MODE=stripe the pay page adds its hosts as Stripe's CSP guide
+  lists them (script-src and frame-src js.stripe.com, frame-src hooks.stripe.com for 3-D Secure,
+  connect-src api.stripe.com), or the origin of a test stand-in (``STRIPE_JS_URL``); every other
+  page, the check-in page first, keeps the policy without them.
 - ``CSP_EXTRA_SOURCES`` (a setting, e.g. ``STREAKPOT_CSP_EXTRA_SOURCES='{"img-src":
   ["https://photos.example-bucket.s3.amazonaws.com"]}'`` for photos moved to an object store):
-  what an operator adds, checked at start-up.
+  what an operator adds to every page, checked at start-up.
 - ``allow(app, directive, *sources)``: what code adds while the app is built (a later feature's
   ``init_*``). A service worker served from this site needs nothing: ``worker-src 'self'``.
 
-A view may set its own, stricter header on its response: the edge fills in only what is missing.
+Each policy is rendered once; a response only puts its nonce in. A view may set its own,
+stricter header on its response: the edge fills in only what is missing.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, has_request_context, request
 
-from habits.config import ConfigError
+from habits.config import STRIPE_JS, ConfigError
 
 #: stands for this request's ``'nonce-…'`` in the table
 NONCE = "'nonce'"
@@ -46,13 +52,33 @@ POLICY: dict[str, tuple[str, ...]] = {
     "frame-ancestors": ("'none'",),
 }
 
-#: (setting, value) -> directive -> sources added when the setting has that value
-WHEN_SETTING: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {
-    ("PAYMENTS_MODE", "stripe"): {
-        "script-src": ("https://js.stripe.com", "https://*.js.stripe.com"),
-        "frame-src": ("https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"),
-        "connect-src": ("https://api.stripe.com",),
-    },
+#: what a page that loads Stripe.js from Stripe adds (Stripe's CSP guide, docs.stripe.com/security)
+STRIPE_JS_SOURCES: dict[str, tuple[str, ...]] = {
+    "script-src": ("https://js.stripe.com", "https://*.js.stripe.com"),
+    "frame-src": ("https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"),
+    "connect-src": ("https://api.stripe.com",),
+}
+#: the loopback hosts a test stand-in of Stripe.js may be served from over plain http
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def stripe_js_sources(config: Mapping) -> dict[str, tuple[str, ...]] | None:
+    """What the pay page adds to load Stripe.js: Stripe's hosts, or a stand-in's own origin
+    (STRIPE_JS_URL elsewhere, which habits.config allows outside production only); None
+    when payments are offline (no page loads Stripe.js then)."""
+    if config.get("PAYMENTS_MODE") != "stripe":
+        return None
+    url = config.get("STRIPE_JS_URL") or STRIPE_JS
+    if url.startswith("https://js.stripe.com/"):
+        return STRIPE_JS_SOURCES
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return {"script-src": (origin,), "frame-src": (origin,), "connect-src": (origin,)}
+
+
+#: page kind -> what its policy adds, from the settings (None: not configured, nothing added)
+PAGE_ADDITIONS: dict[str, Callable[[Mapping], Mapping[str, Iterable[str]] | None]] = {
+    "stripe_js": stripe_js_sources,
 }
 
 #: directives a setting or a feature may widen (fetches and form targets, never who frames us)
@@ -81,7 +107,10 @@ PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), payment=(), 
 HSTS = "max-age=31536000; includeSubDomains"
 
 EXTENSION_KEY = "streakpot.csp"
+#: page kind -> its policy (only the kinds the settings call for)
+PAGES_KEY = "streakpot.csp_pages"
 _NONCE_KEY = "streakpot.csp_nonce"
+_PAGE_KEY = "streakpot.csp_page"
 
 
 class ContentSecurityPolicy:
@@ -95,10 +124,10 @@ class ContentSecurityPolicy:
         #: the policy rendered once with the nonce's mark: every response only puts its nonce in
         self._rendered: str | None = None
 
-    def allow(self, directive: str, *sources: str) -> None:
+    def allow(self, directive: str, *sources: str, loopback_http: bool = False) -> None:
         """Add ``sources`` to ``directive``; a fetch directive not yet listed starts from
         ``default-src`` (listing it replaces the fallback, which would drop 'self')."""
-        problem = refusal(directive, sources)
+        problem = refusal(directive, sources, loopback_http=loopback_http)
         if problem:
             raise ValueError(problem)
         current = self.directives.setdefault(directive, list(self.directives["default-src"]))
@@ -115,8 +144,9 @@ class ContentSecurityPolicy:
         return self._rendered.replace(self._NONCE_MARK, nonce)
 
 
-def refusal(directive: object, sources: object) -> str | None:
-    """Why ``directive`` may not be widened with ``sources`` (None if it may)."""
+def refusal(directive: object, sources: object, *, loopback_http: bool = False) -> str | None:
+    """Why ``directive`` may not be widened with ``sources`` (None if it may). ``loopback_http``
+    lets script-src take an http:// origin on this machine (a test stand-in, never production)."""
     if directive not in EXTENSIBLE:
         return f"{directive!r} is not one of {', '.join(sorted(EXTENSIBLE))}"
     if isinstance(sources, str) or not isinstance(sources, list | tuple):
@@ -127,18 +157,25 @@ def refusal(directive: object, sources: object) -> str | None:
             return f"{source!r} in {directive} is not one source (no spaces, ';' or ',')"
         if source.lower() in REFUSED_SOURCES:
             return f"{source} in {directive} would undo the policy"
-        if directive == "script-src" and not source.startswith("https://"):
+        plain_http_allowed = loopback_http and _is_loopback_http(source)
+        if directive == "script-src" and not source.startswith("https://") and not plain_http_allowed:
             return f"{source} in script-src is not an https:// host"
     return None
 
 
-def policy_for(config: Mapping) -> ContentSecurityPolicy:
-    """The base table, what the settings' values add, then the operator's CSP_EXTRA_SOURCES."""
+def _is_loopback_http(source: str) -> bool:
+    parts = urlsplit(source)
+    return parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
+
+
+def policy_for(config: Mapping, page: str | None = None) -> ContentSecurityPolicy:
+    """The base table, what ``page``'s kind adds under these settings, then the operator's
+    CSP_EXTRA_SOURCES."""
     policy = ContentSecurityPolicy(POLICY)
-    for (setting, value), additions in WHEN_SETTING.items():
-        if config.get(setting) == value:
-            for directive, sources in additions.items():
-                policy.allow(directive, *sources)
+    additions = PAGE_ADDITIONS[page](config) if page else None
+    for directive, sources in (additions or {}).items():
+        # a stand-in on loopback http is for tests: habits.config refuses it in production
+        policy.allow(directive, *sources, loopback_http=config.get("STREAKPOT_ENV") != "production")
     extra = config.get("CSP_EXTRA_SOURCES") or {}
     if not isinstance(extra, Mapping):
         raise ConfigError("STREAKPOT_CSP_EXTRA_SOURCES must map directives to lists of sources.")
@@ -150,15 +187,31 @@ def policy_for(config: Mapping) -> ContentSecurityPolicy:
     return policy
 
 
+def page_policies_for(config: Mapping) -> dict[str, ContentSecurityPolicy]:
+    """The policy of each kind of page the settings call for (none in the offline mode)."""
+    return {page: policy_for(config, page) for page, additions in PAGE_ADDITIONS.items() if additions(config)}
+
+
 def init_security_headers(app: Flask) -> None:
     app.extensions[EXTENSION_KEY] = policy_for(app.config)
+    app.extensions[PAGES_KEY] = page_policies_for(app.config)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.after_request(add_security_headers)
 
 
 def allow(app: Flask, directive: str, *sources: str) -> None:
     """Let every page load ``sources`` for ``directive`` (call while the app is being built)."""
-    app.extensions[EXTENSION_KEY].allow(directive, *sources)
+    for policy in (app.extensions[EXTENSION_KEY], *app.extensions[PAGES_KEY].values()):
+        policy.allow(directive, *sources)
+
+
+def use_page_policy(page: str) -> bool:
+    """This response gets ``page``'s policy (e.g. "stripe_js": the pay page loads Stripe.js);
+    False, and the common policy stays, when the settings do not call for it."""
+    if page not in current_app.extensions[PAGES_KEY]:
+        return False
+    request.environ[_PAGE_KEY] = page
+    return True
 
 
 def csp_nonce() -> str:
@@ -173,7 +226,10 @@ def csp_nonce() -> str:
 
 def add_security_headers(response):
     headers = response.headers
-    policy: ContentSecurityPolicy = current_app.extensions[EXTENSION_KEY]
+    page = request.environ.get(_PAGE_KEY)
+    policy: ContentSecurityPolicy = (
+        current_app.extensions[PAGES_KEY][page] if page else current_app.extensions[EXTENSION_KEY]
+    )
     headers.setdefault("Content-Security-Policy", policy.header(csp_nonce()))
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")  # frame-ancestors for browsers without CSP 2

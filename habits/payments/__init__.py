@@ -8,6 +8,7 @@ import this package at all, since the import contract counts indirect imports of
 
 from __future__ import annotations
 
+from habits.config import AUTOMATIC_METHODS
 from habits.extensions import csrf, limiter
 from habits.payments.gateway import EXTENSION_KEY, current_gateway
 from habits.payments.offline import OfflineGateway
@@ -20,7 +21,11 @@ __all__ = ["EXTENSION_KEY", "build_gateway", "current_gateway", "init_payments"]
 
 def build_gateway(config) -> PaymentGateway:
     if config["PAYMENTS_MODE"] == "stripe":
-        return StripeGateway(config["STRIPE_SECRET_KEY"], api_base=config.get("STRIPE_API_BASE"))
+        return StripeGateway(
+            config["STRIPE_SECRET_KEY"],
+            api_base=config.get("STRIPE_API_BASE"),
+            payment_methods=config.get("STRIPE_PAYMENT_METHODS", AUTOMATIC_METHODS),
+        )
     return OfflineGateway(webhook_secrets(config))
 
 

@@ -18,6 +18,9 @@ class DepositIntent:
     client_secret: str
     #: offline payment mode only: POST here to pay as a test card would
     offline_confirm_url: str | None = None
+    #: the processor's status of the intent ("requires_payment_method", "processing",
+    #: "succeeded"...) when it said; None from the offline gateway
+    status: str | None = None
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ day's settlement statement. Paying and quitting ask to confirm first (``habits.w
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import login_required
 
@@ -13,7 +13,7 @@ from habits.domain.stakes import daily_stakes
 from habits.extensions import db
 from habits.models import Challenge, Community
 from habits.services import checkins, daymarks, deposits, enrollments, receipts, visibility, wallets
-from habits.web import web_bp
+from habits.web import card_payment, web_bp
 from habits.web.confirm import confirmed, render_confirmation
 from habits.web.edge import attempt, gateway, me, page_arg, read, request_now
 from habits.web.forms import EmptyForm, RestDayForm, choice
@@ -90,7 +90,10 @@ def enrollment(enrollment_id: int):
 def pay(enrollment_id: int):
     enrollment = own_enrollment(enrollment_id)
     challenge = db.session.get(Challenge, enrollment.challenge_id)
+    if card_payment.returned_with_secret():
+        return redirect(card_payment.address_without_secret(enrollment))
     if enrollment.status != EnrollmentStatus.PENDING_PAYMENT:
+        card_payment.flash_if_just_paid(enrollment)
         return redirect(url_for("web.enrollment", enrollment_id=enrollment.id))
     form = EmptyForm()
     if form.validate_on_submit():
@@ -106,14 +109,18 @@ def pay(enrollment_id: int):
                 return redirect(url_for("web.enrollment", enrollment_id=enrollment.id))
         elif _pay_with_demo_card(enrollment):
             return redirect(url_for("web.enrollment", enrollment_id=enrollment.id))
-    return render_template(
+    card = card_payment.prepare(enrollment)
+    page = render_template(
         "enrollments/pay.html",
         enrollment=enrollment,
         challenge=challenge,
         form=form,
         offline=offline_payments(),
+        card=card,
+        came_back_failed=card_payment.came_back_failed(),
         wallet_minor=wallet_holds(enrollment.currency),
     )
+    return card_payment.protect(make_response(page), card)
 
 
 def _confirm_payment(enrollment, challenge: Challenge, method: str):

@@ -10,7 +10,7 @@ import pytest
 
 from app import create_app
 from habits.config import ConfigError
-from habits.security_headers import policy_for
+from habits.security_headers import page_policies_for, policy_for
 from tests.api.helpers import auth_headers
 from tests.conftest import test_settings
 from tests.factories import at_local, make_checkin
@@ -156,12 +156,32 @@ def test_every_template_script_and_style_carries_the_nonce_and_nothing_runs_inli
 # -- the policy's extension points -----------------------------------------------------------------
 
 
-def test_stripe_mode_lets_stripe_js_load_and_frame_and_keeps_self():
-    policy = policy_for({"PAYMENTS_MODE": "stripe"}).header("n0nce")
-    assert "script-src 'self' 'nonce-n0nce' https://js.stripe.com https://*.js.stripe.com;" in policy
-    assert "frame-src 'self' https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com" in policy
-    assert "connect-src 'self' https://api.stripe.com;" in policy
-    assert "stripe" not in policy_for({"PAYMENTS_MODE": "offline"}).header("n0nce")
+def test_stripe_js_hosts_are_on_the_pay_pages_policy_only_and_only_in_stripe_mode():
+    stripe_mode = {"PAYMENTS_MODE": "stripe", "STRIPE_JS_URL": "https://js.stripe.com/v3/"}
+    pay_page = policy_for(stripe_mode, "stripe_js").header("n0nce")
+    assert "script-src 'self' 'nonce-n0nce' https://js.stripe.com https://*.js.stripe.com;" in pay_page
+    frames = "frame-src 'self' https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com"
+    assert frames in pay_page
+    assert "connect-src 'self' https://api.stripe.com;" in pay_page
+    # every other page, in the same mode, and every page of the offline mode: no Stripe at all
+    assert "stripe" not in policy_for(stripe_mode).header("n0nce")
+    assert page_policies_for({"PAYMENTS_MODE": "offline"}) == {}
+    assert set(page_policies_for(stripe_mode)) == {"stripe_js"}
+
+
+def test_a_test_stand_in_of_stripe_js_gets_its_own_origin_and_no_stripe_host():
+    stand_in = {
+        "PAYMENTS_MODE": "stripe",
+        "STREAKPOT_ENV": "test",
+        "STRIPE_JS_URL": "http://127.0.0.1:4242/v3/",
+    }
+    policy = policy_for(stand_in, "stripe_js").header("n")
+    assert "script-src 'self' 'nonce-n' http://127.0.0.1:4242;" in policy
+    assert "connect-src 'self' http://127.0.0.1:4242;" in policy
+    assert "stripe.com" not in policy
+    # an operator's extra sources still may not add plain http scripts
+    with pytest.raises(ValueError, match="not an https:// host"):
+        policy_for({}).allow("script-src", "http://127.0.0.1:4242")
 
 
 def test_an_operator_adds_an_object_store_for_photos(database_url, tmp_path, monkeypatch):

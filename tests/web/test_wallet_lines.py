@@ -35,6 +35,7 @@ from habits.services.ports import RefundRefused
 from habits.services.wallets import WalletEntry
 from habits.web.ledger_words import WALLET_LINES, wallet_entry_text, wallet_line
 from habits.web.wallet import challenge_titles
+from tests.api.helpers import auth_headers
 from tests.factories import PASSWORD, at_local, make_challenge, make_checkin, make_enrollment, make_member
 from tests.payments.helpers import (
     deliver,
@@ -392,3 +393,20 @@ def test_entries_name_their_challenge_through_the_enrollment_too(app, session, w
     keys = [books.deposit_key(enrollment.id), books.settle_key(world.challenge.id, 0, SettleStep.REST), "x"]
     with app.test_request_context():
         assert challenge_titles(keys) == {keys[0]: TITLE, keys[1]: TITLE}
+
+
+def test_the_apis_wallet_entries_say_what_moved_without_the_memo(app, session, world):
+    """The API keeps SPEC's 0-based day_index and minor units, and gives a client what it needs
+    to write its own line: the kind and step, the challenge and day, and a winner's posting split
+    into stake and share as the page splits it."""
+    client = app.test_client()
+    headers = auth_headers(session, world.winner, now=now_utc())
+    body = client.get("/api/v1/me/wallet?per_page=100", headers=headers).get_json()
+    won = [e for e in body["entries"] if (e["kind"], e["step"]) == ("settle", "winners")]
+    day_one = next(e for e in won if e["day_index"] == 0)
+    assert day_one["challenge_id"] == world.challenge.id and day_one["enrollment_id"] is None
+    assert (day_one["stake_minor"], day_one["share_minor"], day_one["amount_minor"]) == (100, 50, 150)
+    others = [e for e in body["entries"] if e not in won]
+    assert others and all(e["stake_minor"] is None and e["share_minor"] is None for e in others)
+    payout = next(e for e in body["entries"] if e["kind"] == "payout")
+    assert payout["step"] in ("approve", "refuse") and payout["challenge_id"] is None

@@ -13,11 +13,12 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from habits import books
 from habits.api.edge import commit, read, request_now
 from habits.api.schemas.common import MAX_PER_PAGE, UTCInstant, currency_field
 from habits.api.security import auth_required, current_member
 from habits.extensions import db
-from habits.services import wallets, withdrawals
+from habits.services import receipts, wallets, withdrawals
 
 GATEWAY = "streakpot.gateway"
 
@@ -34,8 +35,23 @@ class WalletEntrySchema(Schema):
     currency = fields.String(required=True)
     #: positive when money came into the wallet, negative when it left
     amount_minor = fields.Integer(required=True)
+    #: the ledger's note for operators (English, days counted from 0, amounts in minor units):
+    #: a client shows its own words, from the fields below
     memo = fields.String(required=True)
+    #: the ledger transaction's key (its format says what moved: habits/books)
     key = fields.String(required=True)
+    #: what moved: the key's kind (deposit, settle, open, withdrawal, refund, payout, ...)
+    kind = fields.String(required=True)
+    #: the kind's step (settle: rest, excused, winners, leftovers, final-split; ...), or null
+    step = fields.String(required=True, allow_none=True)
+    challenge_id = fields.Integer(required=True, allow_none=True)
+    #: the settled day, 0-based as in SPEC (people read day_index + 1)
+    day_index = fields.Integer(required=True, allow_none=True)
+    enrollment_id = fields.Integer(required=True, allow_none=True)
+    #: a winner's one posting (settle, winners): the stake that came back ...
+    stake_minor = fields.Integer(required=True, allow_none=True)
+    #: ... and the share of the pot; the two add up to amount_minor. Null for other entries.
+    share_minor = fields.Integer(required=True, allow_none=True)
 
 
 class RefundSchema(Schema):
@@ -82,6 +98,32 @@ class WithdrawalCreateSchema(Schema):
     currency = currency_field(required=True)
 
 
+def _entries(entries: list[wallets.WalletEntry], member_id: int) -> list[dict]:
+    """Each entry with what its key says, and a winner's posting split as receipts split it."""
+    parts = receipts.winner_parts(db.session, member_id, [entry.key for entry in entries])
+    rows = []
+    for entry in entries:
+        parsed = books.parse_key(entry.key)
+        stake, share = parts.get(entry.key, (None, None))
+        rows.append(
+            {
+                "at": entry.at,
+                "currency": entry.currency,
+                "amount_minor": entry.amount_minor,
+                "memo": entry.memo,
+                "key": entry.key,
+                "kind": parsed.kind.value,
+                "step": parsed.part.value if parsed.part is not None else None,
+                "challenge_id": parsed.challenge_id,
+                "day_index": parsed.day_index,
+                "enrollment_id": parsed.enrollment_id,
+                "stake_minor": stake,
+                "share_minor": share,
+            }
+        )
+    return rows
+
+
 def _as_dict(withdrawal) -> dict:
     return {
         "id": withdrawal.id,
@@ -101,10 +143,11 @@ def _as_dict(withdrawal) -> dict:
 @wallets_bp.response(200, WalletSchema)
 def get_wallet(args):
     """Balances per currency and the wallet's entries (newest first), all from the ledger."""
-    view = read(wallets.wallet_view, current_member(), page=args["page"], per_page=args["per_page"])
+    member = current_member()
+    view = read(wallets.wallet_view, member, page=args["page"], per_page=args["per_page"])
     return {
         "balances": view.balances,
-        "entries": view.entries,
+        "entries": _entries(view.entries, member.id),
         "total": view.total,
         "page": view.page,
         "per_page": view.per_page,

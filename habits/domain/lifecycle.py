@@ -98,6 +98,12 @@ CHECK_INS_NOT_FOR_MONEY: frozenset[EnrollmentStatus] = frozenset({_S.ELIMINATED,
 #: hold no money in the challenge any more: the deposit is gone back or was never paid.
 HOLDS_NO_MONEY: frozenset[EnrollmentStatus] = frozenset({_S.WITHDRAWN, _S.CANCELLED})
 
+#: still bind the member to the challenge (SPEC: "at most one enrollment per member and challenge
+#: is not in a terminal state"). The database holds it with a partial unique index over these
+#: statuses (models/enrollment.py); a member who left before day 0 may join again, as a new
+#: enrollment with its own deposit and ledger keys.
+LIVE: frozenset[EnrollmentStatus] = frozenset(set(_S) - TERMINAL_STATUSES)
+
 
 def may_check_in(status: EnrollmentStatus) -> bool:
     """Any enrollment that took part may check in (for money only while it plays for money)."""

@@ -106,6 +106,16 @@ def split_random(amount_minor: int, count: int, seed: str) -> list[int]:
     return amounts
 
 
+def least_share(amount_minor: int, count: int, *, random: bool) -> int:
+    """The least one of ``count`` winners gets when ``amount_minor`` is split: all that either rule
+    promises about a single share (pages say no more). Equal: ``amount // count``; random: 1 unit
+    where ``amount >= count`` (step 1 of :func:`split_random`), else 0."""
+    if random:
+        _check(amount_minor, count)
+        return 1 if amount_minor >= count else 0
+    return equal_parts(amount_minor, count)[0]
+
+
 def new_seed() -> str:
     """A fresh seed for a random split: 32 hex characters, to be stored with the settlement."""
     return secrets.token_hex(16)

@@ -28,6 +28,23 @@ def stake_for_day(deposit_minor: int, days: int, k: int) -> int:
     return base if k < days - 1 else deposit_minor - (days - 1) * base
 
 
+def held_before_day(deposit_minor: int, days: int) -> list[int]:
+    """What an active enrollment's held deposit holds while day k is not settled yet, for each k.
+
+    Settling a day moves exactly that day's stake out of the held deposit, whatever happened
+    (back on a success, a rest or an excused day, to the pot on a miss), so before day k it holds
+    the stakes of days k ... N-1. That is what quitting costs then (SPEC: a member who quits after
+    day 0 opened is treated as eliminated at the next day settled: the rest of the held deposit
+    goes to the pot). A quit before day 0's window opens costs nothing.
+    """
+    stakes = daily_stakes(deposit_minor, days)
+    held, left = [], deposit_minor
+    for stake in stakes:
+        held.append(left)
+        left -= stake
+    return held
+
+
 def _check(deposit_minor: int, days: int) -> None:
     if days < 1:
         raise ValueError(f"a challenge has at least 1 day, got {days}")

@@ -12,20 +12,32 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from habits.domain.lifecycle import EnrollmentStatus
+from habits.domain.lifecycle import LIVE, EnrollmentStatus
 from habits.models.community import enum_column
 from habits.models.member import ID
 from ledger.base import Base, UTCDateTime
+
+#: SPEC: at most one enrollment per member and challenge is live (not terminal); a member who left
+#: before day 0 joins again with a new one. Both SQLite and PostgreSQL hold it as a partial unique
+#: index over the live statuses (migration 0011 writes the same condition).
+LIVE_CONDITION = text("status IN (" + ", ".join(f"'{status.value}'" for status in sorted(LIVE)) + ")")
 
 
 class Enrollment(Base):
     __tablename__ = "enrollments"
     __table_args__ = (
-        UniqueConstraint("challenge_id", "member_id"),
+        Index(
+            "uq_enrollments_live_challenge_member",
+            "challenge_id",
+            "member_id",
+            unique=True,
+            sqlite_where=LIVE_CONDITION,
+            postgresql_where=LIVE_CONDITION,
+        ),
         CheckConstraint("misses >= 0", name="misses_non_negative"),
         # the settlement sweep reads a challenge's enrollments by status
         Index("ix_enrollments_challenge_status", "challenge_id", "status"),

@@ -316,6 +316,22 @@ def list_challenges(
     return list(items), total
 
 
+def next_open_in_community(session: Session, challenge: Challenge, *, now: datetime) -> Challenge | None:
+    """The community's next challenge still open for joining at ``now`` (the first to open its
+    day 0, then the lowest id), other than ``challenge``; None when there is none."""
+    return session.scalar(
+        select(Challenge)
+        .where(
+            Challenge.community_id == challenge.community_id,
+            Challenge.id != challenge.id,
+            Challenge.status == ChallengeStatus.ENROLLING,
+            Challenge.day_zero_opens_at > now,
+        )
+        .order_by(Challenge.day_zero_opens_at, Challenge.id)
+        .limit(1)
+    )
+
+
 def enrollment_counts(session: Session, challenge: Challenge) -> dict[str, int]:
     """How many enrollments the challenge has in each status (every status present, 0 included)."""
     rows = session.execute(
@@ -336,12 +352,13 @@ def pot_minor(session: Session, challenge: Challenge) -> int:
 
 
 def enrollment_ids_of(session: Session, member_id: int, challenge_ids: list[int]) -> dict[int, int]:
-    """The member's enrollment id per challenge, among ``challenge_ids``."""
+    """The member's enrollment id per challenge, among ``challenge_ids``: the newest where they
+    joined again (``enrollments.enrollment_of`` says why that is the live one)."""
     if not challenge_ids:
         return {}
     rows = session.execute(
-        select(Enrollment.challenge_id, Enrollment.id).where(
-            Enrollment.member_id == member_id, Enrollment.challenge_id.in_(challenge_ids)
-        )
+        select(Enrollment.challenge_id, func.max(Enrollment.id))
+        .where(Enrollment.member_id == member_id, Enrollment.challenge_id.in_(challenge_ids))
+        .group_by(Enrollment.challenge_id)
     ).all()
     return dict(rows)

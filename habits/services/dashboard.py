@@ -10,14 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from habits.domain.calendar import day_window, due_at
-from habits.domain.lifecycle import NEVER_TOOK_PART
 from habits.models import Challenge, CheckIn, Community, DaySettlement, Enrollment, Member
 from habits.services import challenges, leaderboard
 from habits.services.communities import require_organizing
+from habits.services.headcount import Headcount, headcount, took_part
 from habits.services.leaderboard import Standing
 
 #: how many days ahead an organizer may excuse (and how many days the forms offer)
@@ -60,6 +60,8 @@ class DayHealth:
 @dataclass(frozen=True)
 class Health:
     started: int
+    #: who is in now, as the challenge page counts them (``habits.services.headcount``)
+    headcount: Headcount
     days: list[DayHealth]
     eliminated: int
     withdrawn: int
@@ -199,12 +201,9 @@ def challenge_health(session: Session, challenge: Challenge, *, now: datetime) -
     opened = sum(1 for k in range(challenge.days) if day_window(schedule, k)[0] <= now)
     through_day = max(0, opened - 1)
     e = Enrollment
-    played = and_(
-        e.challenge_id == challenge.id,
-        e.status.not_in(NEVER_TOOK_PART),
-        or_(e.withdrew_at.is_(None), e.withdrew_at >= challenge.day_zero_opens_at),
-    )
-    started = session.scalar(select(func.count()).select_from(e).where(played)) or 0
+    played = took_part(challenge)
+    heads = headcount(session, challenge)
+    started = heads.took_part
     ended = dict(
         session.execute(
             select(e.ended_day_index, func.count())
@@ -243,6 +242,7 @@ def challenge_health(session: Session, challenge: Challenge, *, now: datetime) -
     all_days = list(settled.values())
     return Health(
         started=started,
+        headcount=heads,
         days=days,
         eliminated=sum(d.eliminated for d in all_days),
         withdrawn=sum(d.withdrawn for d in all_days),

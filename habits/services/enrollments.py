@@ -7,6 +7,10 @@ an entry threshold keeps it: the member joins the community first (403 until the
 
 Status changes go through ``habits.domain.lifecycle.next_status``; an event that does not
 apply (a repeated quit, a quit after elimination) is ignored, not an error.
+
+A member holds at most one live enrollment in a challenge (``lifecycle.LIVE``; a partial unique
+index in the database). One who left before day 0 may join again while joining is open: a new
+enrollment, with its own deposit, PaymentIntent and ledger keys (SPEC).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from sqlalchemy.orm import Session
 import ledger
 from habits import books
 from habits.domain.instants import rfc3339_utc
-from habits.domain.lifecycle import EnrollmentEvent, EnrollmentStatus, next_status
+from habits.domain.lifecycle import LIVE, EnrollmentEvent, EnrollmentStatus, next_status
 from habits.models import Challenge, ChallengeStatus, Community, Enrollment, Member, MembershipStatus
 from habits.services import receipts
 from habits.services.communities import join_community, membership_of
@@ -46,8 +50,9 @@ def join_challenge(session: Session, challenge: Challenge, member: Member, *, no
     """Create ``member``'s enrollment in ``challenge`` as ``pending_payment``.
 
     Raises EnrollmentClosed (409) once day 0's window has opened, AlreadyEnrolled (409, with
-    ``enrollment_id``) when the member has an enrollment there, Forbidden (403) when the member
-    must first join a community that has an entry threshold.
+    ``enrollment_id``) when the member has a live enrollment there, Forbidden (403) when the member
+    must first join a community that has an entry threshold. A member whose earlier enrollment
+    ended (left before day 0) gets a new one.
     """
     if challenge.status != ChallengeStatus.ENROLLING or now >= challenge.day_zero_opens_at:
         raise EnrollmentClosed(
@@ -55,7 +60,7 @@ def join_challenge(session: Session, challenge: Challenge, member: Member, *, no
             closed_at=rfc3339_utc(challenge.day_zero_opens_at),
         )
     _ensure_community_member(session, challenge, member, now=now)
-    existing = enrollment_of(session, challenge.id, member.id)
+    existing = live_enrollment_of(session, challenge.id, member.id)
     if existing is not None:
         raise AlreadyEnrolled(
             f"You are already enrolled in this challenge ({existing.status.value}).",
@@ -75,9 +80,12 @@ def join_challenge(session: Session, challenge: Challenge, member: Member, *, no
         with session.begin_nested():
             session.add(enrollment)
     except IntegrityError:
-        # The same member joined twice at once: the unique (challenge, member) key kept one.
-        existing = enrollment_of(session, challenge.id, member.id)
-        raise AlreadyEnrolled("You are already enrolled in this challenge.", enrollment_id=existing.id)
+        # The same member joined twice at once: the unique index over live enrollments kept one.
+        existing = live_enrollment_of(session, challenge.id, member.id)
+        raise AlreadyEnrolled(
+            "You are already enrolled in this challenge.",
+            enrollment_id=existing.id if existing is not None else None,
+        )
     return enrollment
 
 
@@ -120,8 +128,25 @@ def _ensure_community_member(
 
 
 def enrollment_of(session: Session, challenge_id: int, member_id: int) -> Enrollment | None:
+    """The member's enrollment in the challenge, the newest when they joined again: that is the live
+    one if there is one (a live enrollment can only be created when every other has ended, and an
+    ended one never comes back), else the last that ended."""
     return session.scalar(
-        select(Enrollment).where(Enrollment.challenge_id == challenge_id, Enrollment.member_id == member_id)
+        select(Enrollment)
+        .where(Enrollment.challenge_id == challenge_id, Enrollment.member_id == member_id)
+        .order_by(Enrollment.id.desc())
+        .limit(1)
+    )
+
+
+def live_enrollment_of(session: Session, challenge_id: int, member_id: int) -> Enrollment | None:
+    """The member's live enrollment in the challenge (at most one), or None."""
+    return session.scalar(
+        select(Enrollment).where(
+            Enrollment.challenge_id == challenge_id,
+            Enrollment.member_id == member_id,
+            Enrollment.status.in_(LIVE),
+        )
     )
 
 

@@ -15,11 +15,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from habits.domain.lifecycle import NEVER_TOOK_PART, EnrollmentStatus
+from habits.domain.lifecycle import EnrollmentStatus
 from habits.domain.streaks import current_streak
 from habits.models import Challenge, CheckIn, Enrollment, Member
 from habits.services import visibility
 from habits.services.checkins import window_table
+from habits.services.headcount import took_part
 
 
 @dataclass(frozen=True)
@@ -36,12 +37,14 @@ class Standing:
 def standings(
     session: Session, challenge: Challenge, viewer: Member, *, page: int, per_page: int, now: datetime
 ) -> tuple[list[Standing], int]:
-    """One page of the standings and the number of enrollments on the board."""
+    """One page of the standings and the number of enrollments on the board: those that took part
+    (``headcount.took_part``: a member who left before day 0, and perhaps joined again, is on it
+    once)."""
     visibility.require(session, challenge, viewer, visibility.Audience.PARTICIPANTS)
     enrollments = session.execute(
         select(Enrollment.id, Enrollment.member_id, Enrollment.status, Member.display_name)
         .join(Member, Member.id == Enrollment.member_id)
-        .where(Enrollment.challenge_id == challenge.id, Enrollment.status.not_in(NEVER_TOOK_PART))
+        .where(took_part(challenge))
     ).all()
     days_by_enrollment: dict[int, set[int]] = defaultdict(set)
     money_days: dict[int, int] = defaultdict(int)

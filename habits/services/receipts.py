@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from functools import partial
 
-from sqlalchemy import BigInteger, and_, case, func, literal, null, select, union_all
+from sqlalchemy import BigInteger, and_, case, false, func, literal, null, select, true, union_all
 from sqlalchemy.orm import Session
 
 import ledger
@@ -25,6 +25,7 @@ from habits.books import SettleStep
 from habits.models import Challenge, CheckIn, Enrollment
 from habits.models.settlement import DaySettlement
 from habits.services.errors import NotFound
+from habits.services.headcount import has_taken_part, took_part
 from ledger.tables import postings, transactions
 
 #: settlement key step -> (statement line kind, receipt figure) of a posting on a held deposit
@@ -61,6 +62,9 @@ def enrollment_money(session: Session, enrollment: Enrollment) -> dict:
     currency}`` for one enrollment, from the ledger."""
     p, q = postings(), postings().alias("q")
     held_id, wallet_id = enrollment.held_account_id, enrollment.wallet_account_id
+    # The wallet is the member's, not the enrollment's: an enrollment that left before day 0 won
+    # nothing, whatever the member's next enrollment in the challenge won.
+    may_win = has_taken_part(enrollment, session.get(Challenge, enrollment.challenge_id))
     pot_id = _account_id(session, books.pot(enrollment.challenge_id, enrollment.currency).code)
     frozen_id = _account_id(session, books.frozen_deposit(enrollment.id, enrollment.currency).code)
 
@@ -82,7 +86,10 @@ def enrollment_money(session: Session, enrollment: Enrollment) -> dict:
         total(and_(outflow, touches(pot_id, -1)), p.c.amount_minor),
         # won: what the wallet received where the pot paid out, less the stakes that came back in
         # the same transactions (a winner's wallet gets stake and share in one posting)
-        total(and_(p.c.account_id == wallet_id, p.c.amount_minor < 0, pot_pays), -p.c.amount_minor)
+        total(
+            and_(p.c.account_id == wallet_id, p.c.amount_minor < 0, pot_pays, true() if may_win else false()),
+            -p.c.amount_minor,
+        )
         - total(and_(outflow, pot_pays), p.c.amount_minor),
         total(p.c.account_id == frozen_id, -p.c.amount_minor),
     ).where(p.c.account_id.in_([a for a in (held_id, wallet_id, frozen_id) if a is not None]))
@@ -109,9 +116,13 @@ def enrollment_receipts(
     """
     p, t = postings(), transactions()
     ch = enrollment.challenge_id
+    # (an enrollment that left before day 0 took part in no day: the member's wallet postings in
+    # the challenge's days are their next enrollment's)
+    took_part_in_days = has_taken_part(enrollment, session.get(Challenge, ch))
     wallet_lines = and_(
         p.c.account_id == enrollment.wallet_account_id,
         t.c.key.like(books.settle_like(ch)),
+        true() if took_part_in_days else false(),
     )
     rows = session.execute(
         select(t.c.key, p.c.account_id, p.c.amount_minor)
@@ -165,6 +176,27 @@ def _receipt_figures(held: Counter, wallet: Counter) -> dict:
     return figures
 
 
+def winner_parts(session: Session, member_id: int, keys: list[str]) -> dict[str, tuple[int, int]]:
+    """``{key: (stake, share)}``: the member's one wallet posting in each of these days' ``winners``
+    transactions, split as receipts and statements split it: the stake is what left their held
+    deposit in the same transaction, the share the rest. Keys of other kinds are left out."""
+    winners = [key for key in keys if books.parse_key(key).move == (books.KeyKind.SETTLE, SettleStep.WINNERS)]
+    if not winners:
+        return {}
+    t, e = transactions(), Enrollment.__table__
+    stake, paid = postings().alias("stake"), postings().alias("paid")
+    rows = session.execute(
+        select(t.c.key, stake.c.amount_minor, -paid.c.amount_minor)
+        .select_from(
+            t.join(stake, stake.c.transaction_id == t.c.id)
+            .join(e, e.c.held_account_id == stake.c.account_id)
+            .join(paid, and_(paid.c.transaction_id == t.c.id, paid.c.account_id == e.c.wallet_account_id))
+        )
+        .where(t.c.key.in_(winners), e.c.member_id == member_id)
+    ).all()
+    return {key: (int(back), int(received) - int(back)) for key, back, received in rows}
+
+
 def _winner_ranks(challenge_id: int, day_index: int):
     """The day's winners in SPEC order (check-in instant, then enrollment id), numbered from 1.
 
@@ -200,12 +232,19 @@ def _by_key(t, key_of, lines: dict, value):
 
 
 def day_statement(
-    session: Session, challenge_id: int, day_index: int, *, page: int = 1, per_page: int = 100
+    session: Session,
+    challenge_id: int,
+    day_index: int,
+    *,
+    page: int = 1,
+    per_page: int = 100,
+    first: int | None = None,
 ) -> dict:
     """A settled day's statement: its figures and one page of lines read from the ledger.
 
     Raises NotFound until the day is settled. Lines are ordered by enrollment id, then by what
-    happened (stake first, winnings after), and paginated so a day of a million is readable.
+    happened (stake first, winnings after), and paginated so a day of a million is readable;
+    the lines of enrollment ``first`` (the reader's own) come before all others.
     """
     day = session.scalars(
         select(DaySettlement).where(
@@ -243,7 +282,9 @@ def day_statement(
         )
         .select_from(
             t.join(p, p.c.transaction_id == t.c.id)
-            .join(e, and_(e.c.wallet_account_id == p.c.account_id, e.c.challenge_id == challenge_id))
+            # the member's one enrollment that took part (one who left before day 0 and joined
+            # again has an earlier one, with the same wallet)
+            .join(e, and_(e.c.wallet_account_id == p.c.account_id, took_part(challenge, e.c)))
             .outerjoin(
                 stake, and_(stake.c.transaction_id == t.c.id, stake.c.account_id == e.c.held_account_id)
             )
@@ -255,7 +296,7 @@ def day_statement(
     total = session.scalar(select(func.count()).select_from(lines))
     page_rows = session.execute(
         select(lines.c.enrollment_id, lines.c.kind, lines.c.amount, lines.c.rank)
-        .order_by(lines.c.enrollment_id, lines.c.position)
+        .order_by(case((lines.c.enrollment_id == first, 0), else_=1), lines.c.enrollment_id, lines.c.position)
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()

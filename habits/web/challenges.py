@@ -1,28 +1,32 @@
-"""Challenge pages: the rules in plain words, the stakes with a worked example, and joining.
+"""Challenge pages: the rules in plain words, the stakes with a worked example and what quitting
+costs on each day (both computed by the domain code that moves the money), who is in, and joining.
 
 Community pages are in ``habits.web.communities``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from babel.lists import format_list
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
-from habits.domain.calendar import day_date, day_window
-from habits.domain.lifecycle import EnrollmentStatus
-from habits.domain.split import fee_for, split_equal
-from habits.domain.stakes import daily_stakes
+from habits.domain.calendar import day_date, day_window, due_at
+from habits.domain.lifecycle import LIVE, EnrollmentStatus
+from habits.domain.worked_example import WorkedDay, quit_costs, worked_day
 from habits.extensions import db
-from habits.models import Challenge, ChallengeStatus, Community
+from habits.models import Challenge, ChallengeStatus, Community, Split
 from habits.services import challenges, checkins, enrollments, visibility, wallets
 from habits.services.dashboard import settled_days
 from habits.services.errors import HabitsError
+from habits.services.headcount import headcount
 from habits.services.visibility import Audience
 from habits.web import web_bp
 from habits.web.edge import attempt, gateway, me, request_now
 from habits.web.forms import EmptyForm
+from habits.web.i18n import current_locale, money
 from habits.web.organizer import referee_log_preview
 
 
@@ -34,36 +38,48 @@ def get_challenge_or_404(challenge_id: int) -> Challenge:
 # -- challenges -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class WorkedExample:
-    """Numbers for the 'what it means for you' paragraph, computed with the real rules."""
-
-    stake: int
-    last_stake: int
-    back_if_one_miss: int
-    members: int
-    missers: int
-    pot: int
-    fee: int
-    share: int
-
-
-def worked_example(challenge: Challenge) -> WorkedExample:
-    stakes = daily_stakes(challenge.deposit_minor, challenge.days)
-    members, missers = 10, 2
-    pot = missers * stakes[0]
-    fee = fee_for(pot, challenge.fee_bps)
-    shares = split_equal(pot - fee, members - missers) if pot - fee > 0 else [0]
-    return WorkedExample(
-        stake=stakes[0],
-        last_stake=stakes[-1],
-        back_if_one_miss=challenge.deposit_minor - stakes[0],
-        members=members,
-        missers=missers,
-        pot=pot,
-        fee=fee,
-        share=min(shares),
+def worked_example(challenge: Challenge) -> WorkedDay:
+    """Day 1 worked through with this challenge's rules, by the code that settles it."""
+    return worked_day(
+        challenge.deposit_minor,
+        challenge.days,
+        challenge.fee_bps,
+        challenge.max_misses,
+        random=challenge.split == Split.RANDOM,
     )
+
+
+@dataclass(frozen=True)
+class QuitRow:
+    """Quitting before day ``day_index`` is settled (at ``settles_at``) sends ``to_pot`` to the pot."""
+
+    day_index: int
+    settles_at: datetime
+    to_pot: int
+    settled_before: int
+
+
+#: a long challenge lists its first days and its last ones (each day between costs one stake less)
+QUIT_ROWS_HEAD, QUIT_ROWS_TAIL = 28, 3
+
+
+def quit_rows(challenge: Challenge) -> tuple[list[QuitRow], list[QuitRow]]:
+    """What quitting costs on each day, from the domain's stakes: the first days, and the last
+    ones when the challenge is too long to list every day (else an empty list)."""
+    schedule = challenge.schedule()
+    rows = [
+        QuitRow(cost.day_index, due_at(schedule, cost.day_index, challenge.review_minutes), cost.to_pot,
+                cost.settled_before)
+        for cost in quit_costs(challenge.deposit_minor, challenge.days)
+    ]  # fmt: skip
+    if len(rows) <= QUIT_ROWS_HEAD + QUIT_ROWS_TAIL:
+        return rows, []
+    return rows[:QUIT_ROWS_HEAD], rows[-QUIT_ROWS_TAIL:]
+
+
+def draw_text(amounts: tuple[int, ...], currency: str) -> str:
+    """An example draw's shares as a list in the reader's language ("a, b and c", "a、b和c")."""
+    return format_list([money(amount, currency) for amount in amounts], locale=current_locale())
 
 
 @web_bp.get("/challenges/<id:challenge_id>")
@@ -71,7 +87,6 @@ def worked_example(challenge: Challenge) -> WorkedExample:
 def challenge(challenge_id: int):
     challenge = get_challenge_or_404(challenge_id)
     community = db.session.get(Community, challenge.community_id)
-    counts = challenges.enrollment_counts(db.session, challenge)
     days = settled_days(db.session, challenge)
     enrollment = enrollments.enrollment_of(db.session, challenge.id, current_user.id)
     balances = wallets.wallet_view(db.session, me(), page=1, per_page=1, now=request_now()).balances
@@ -83,19 +98,27 @@ def challenge(challenge_id: int):
         feed, _ = checkins.challenge_feed(db.session, challenge, me(), page=1, per_page=10)
     schedule = challenge.schedule()
     first_open, first_close = day_window(schedule, 0)
+    enrolling = challenge.status == ChallengeStatus.ENROLLING and request_now() < challenge.day_zero_opens_at
+    quit_head, quit_tail = quit_rows(challenge)
     return render_template(
         "challenges/detail.html",
         challenge=challenge,
         community=community,
-        counts=counts,
-        playing=counts.get("active", 0) + counts.get("completed", 0) + counts.get("eliminated", 0),
+        heads=headcount(db.session, challenge),
         pot_minor=challenges.pot_minor(db.session, challenge),
         settled=days,
         enrollment=enrollment,
+        # a member whose enrollment ended (left before day 0) may join again while joining is open
+        live=enrollment is not None and enrollment.status in LIVE,
         wallet_minor=wallet_minor,
         example=worked_example(challenge),
-        enrolling=challenge.status == ChallengeStatus.ENROLLING
-        and request_now() < challenge.day_zero_opens_at,
+        draw_text=draw_text,
+        quit_head=quit_head,
+        quit_tail=quit_tail,
+        enrolling=enrolling,
+        next_open=None
+        if enrolling
+        else challenges.next_open_in_community(db.session, challenge, now=request_now()),
         first_open=first_open,
         first_close=first_close,
         last_date=day_date(schedule, challenge.days - 1),

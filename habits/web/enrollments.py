@@ -224,7 +224,12 @@ def _confirm_quit(enrollment, challenge: Challenge, held: int, *, started: bool)
         title=gettext("Leave “%(title)s”?", title=challenge.title),
         amount_minor=held,
         currency=enrollment.currency,
-        what_it_does=[does, gettext("You cannot join this challenge again.")],
+        what_it_does=[
+            does,
+            gettext("You cannot join this challenge again.")
+            if started
+            else gettext("You may join again while joining is open, with a new deposit."),
+        ],
         confirm_label=gettext("Leave the challenge"),
         back_url=url_for("web.enrollment", enrollment_id=enrollment.id),
         danger=started,
@@ -255,8 +260,16 @@ def statement(challenge_id: int, day_index: int):
     if not 0 <= day_index < challenge.days:
         abort(404)
     page = page_arg()
-    body = receipts.day_statement(db.session, challenge.id, day_index, page=page, per_page=STATEMENT_PER_PAGE)
     mine = enrollments.enrollment_of(db.session, challenge.id, me().id)
+    # the reader's own lines first: what they came to read
+    body = receipts.day_statement(
+        db.session,
+        challenge.id,
+        day_index,
+        page=page,
+        per_page=STATEMENT_PER_PAGE,
+        first=mine.id if mine is not None else None,
+    )
     my_receipt = None
     if mine is not None and mine.held_account_id is not None:
         mine_days = receipts.enrollment_receipts(db.session, mine, page=1, per_page=RECEIPTS_PER_PAGE)

@@ -35,7 +35,12 @@ class TodayCard:
 def today_cards() -> list[TodayCard]:
     items, _total = enrollments.list_own_enrollments(db.session, me(), page=1, per_page=HOME_LIMIT)
     cards = []
+    seen = set()
     for enrollment in items:
+        # newest first: a member who left before day 0 and joined again sees the new enrollment
+        if enrollment.challenge_id in seen:
+            continue
+        seen.add(enrollment.challenge_id)
         if enrollment.status not in CURRENT:
             continue
         challenge = db.session.get(Challenge, enrollment.challenge_id)

@@ -11,13 +11,13 @@ from sqlalchemy import select
 from habits import books
 from habits.extensions import db
 from habits.models import Challenge, Enrollment
-from habits.services import wallets, withdrawals
+from habits.services import receipts, wallets, withdrawals
 from habits.web import web_bp
 from habits.web.confirm import confirmed, render_confirmation, wants_change
 from habits.web.edge import attempt, gateway, me, page_arg, read, request_now
 from habits.web.forms import WithdrawalForm, offer_held_currencies
 from habits.web.i18n import kept_explanation, money
-from habits.web.ledger_words import wallet_entry_text
+from habits.web.ledger_words import WalletLine, wallet_line
 from habits.web.payouts import payout_history
 
 PER_PAGE = 30
@@ -53,6 +53,15 @@ def challenge_titles(keys: list[str]) -> dict[str, str]:
     return found
 
 
+def wallet_lines(entries: list[wallets.WalletEntry]) -> list[WalletLine]:
+    """Each entry's line in the reader's words, with its challenge's title and, for a winner's one
+    posting, the stake and the share it was made of (``receipts.winner_parts``)."""
+    keys = [entry.key for entry in entries]
+    titles = challenge_titles(keys)
+    parts = receipts.winner_parts(db.session, me().id, keys)
+    return [wallet_line(e, title=titles.get(e.key), parts=parts.get(e.key)) for e in entries]
+
+
 @web_bp.route("/wallet", methods=["GET", "POST"])
 @login_required
 def wallet():
@@ -73,15 +82,13 @@ def wallet():
         else:
             status = 422
     refunds = {w.id: withdrawals.withdrawal_refunds(db.session, w) for w in view.withdrawals}
-    titles = challenge_titles([entry.key for entry in view.entries])
     return (
         render_template(
             "wallet/wallet.html",
             view=view,
             form=form,
             refunds=refunds,
-            titles=titles,
-            wallet_entry_text=wallet_entry_text,
+            lines=wallet_lines(view.entries),
             payouts=payout_history(me()),
             page=page,
             pages=max(1, -(-view.total // PER_PAGE)),

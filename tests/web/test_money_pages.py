@@ -54,7 +54,7 @@ def test_the_challenge_page_explains_the_stakes_before_joining(client, session, 
         page = text_of(client.get(f"/challenges/{world.challenge.id}"))
     assert "Daily stake" in page and "CN¥10.00" in page
     assert "Check in every day between 05:00 and 07:00, Asia/Shanghai time." in page
-    assert "A worked example" in page and "you get back CN¥60.00 of your CN¥70.00" in page
+    assert "A worked example" in page and "CN¥60.00 of your CN¥70.00 comes back" in page
     assert "Join and pay CN¥70.00" in page
 
 

@@ -1,5 +1,8 @@
 """Every movement that can touch a member's wallet, written through the use cases, reads back as
-its own line of the wallet page, in English and in Chinese, never as the ledger's English memo.
+its own line of the wallet page, in English and in Chinese, never as the ledger's English memo:
+in words, with its challenge's title, days counted from 1, amounts in the currency's format (a
+winner's one posting split into stake and share as the receipts code splits it), and a settled
+day's line linked to that day's statement.
 
 One world writes every kind of key and code ``habits.books`` declares: a challenge cancelled for
 want of company; a challenge with a quit before day 0, a deposit paid from the wallet after day 0
@@ -27,9 +30,12 @@ from habits.domain.lifecycle import EnrollmentStatus
 from habits.models import Challenge, Enrollment, Member
 from habits.models.payment import Payment, Refund
 from habits.payments import EXTENSION_KEY
-from habits.services import daymarks, deposits, enrollments, payouts, withdrawals
+from habits.services import daymarks, deposits, enrollments, payouts, receipts, withdrawals
 from habits.services.ports import RefundRefused
-from habits.web.ledger_words import WALLET_LINES, wallet_entry_text
+from habits.services.wallets import WalletEntry
+from habits.web.ledger_words import WALLET_LINES, wallet_entry_text, wallet_line
+from habits.web.wallet import challenge_titles
+from tests.api.helpers import auth_headers
 from tests.factories import PASSWORD, at_local, make_challenge, make_checkin, make_enrollment, make_member
 from tests.payments.helpers import (
     deliver,
@@ -246,9 +252,35 @@ def wallet_rows(session):
     ).all()
 
 
+def wallet_entries(session) -> list[tuple[int, WalletEntry]]:
+    """(member id, entry) of every posting on a member's wallet, as the wallet page reads it."""
+    accounts = session.scalars(select(ledger.Account)).all()
+    owners = {a.id: books.parse_code(a.code).member_id for a in accounts}
+    wallets = [a.id for a in accounts if books.parse_code(a.code).kind == CodeKind.WALLET]
+    T, P = ledger.LedgerTransaction, ledger.Posting
+    rows = session.execute(
+        select(T, P.account_id, P.amount_minor)
+        .join(P, P.transaction_id == T.id)
+        .where(P.account_id.in_(wallets))
+    ).all()
+    return [
+        (owners[account], WalletEntry(t.occurred_at, t.currency, -int(amount), t.memo, t.key))
+        for t, account, amount in rows
+    ]
+
+
 def line(app, locale: str, key: str, memo: str) -> str:
     with app.test_request_context(), force_locale(locale):
         return wallet_entry_text(key, memo)
+
+
+def page_line(app, session, locale: str, member_id: int, entry: WalletEntry):
+    """The entry's line as the wallet page builds it: with its challenge's title and a winner's
+    posting split by the receipts code."""
+    with app.test_request_context(), force_locale(locale):
+        title = challenge_titles([entry.key]).get(entry.key)
+        parts = receipts.winner_parts(session, member_id, [entry.key]).get(entry.key)
+        return wallet_line(entry, title=title, parts=parts), title, parts
 
 
 def test_every_key_and_code_books_declares_was_written(session, world):
@@ -291,25 +323,92 @@ def test_a_key_books_cannot_read_falls_back_to_its_memo(app):
     assert line(app, "zh_Hans", "test:return:5", "test: deposit returned") == "test: deposit returned"
 
 
+def test_every_wallet_entry_reads_on_the_page_in_words_with_its_amounts_and_its_source(app, session, world):
+    """What the page shows for every posting on every member's wallet: the challenge by its
+    title, days from 1, amounts in the currency's format, never the memo, and a settled day's
+    line links to that day's statement."""
+    entries = wallet_entries(session)
+    winners = 0
+    for member_id, entry in entries:
+        parsed = books.parse_key(entry.key)
+        (english, title, parts), (chinese, _, _) = (
+            page_line(app, session, locale, member_id, entry) for locale in ("en", "zh_Hans")
+        )
+        for text in (english.text, chinese.text):
+            words = text.replace(f"“{title}”", "") if title else text
+            # no memo, and no amount in minor units (a title is the organizer's own text)
+            assert entry.memo not in text and not re.search(r"\b\d{3,}\b", words), (entry.key, text)
+        assert not LATIN.search(chinese.text.replace("Streakpot", "").replace(title or "", "")), chinese
+        if parsed.challenge_id is not None or parsed.enrollment_id is not None:
+            assert title and f"“{title}”" in english.text and f"“{title}”" in chinese.text, english
+        if parsed.kind == KeyKind.SETTLE:
+            assert english.href == f"/challenges/{parsed.challenge_id}/days/{parsed.day_index}"
+        if parsed.move == (KeyKind.SETTLE, SettleStep.WINNERS):
+            winners += 1
+            stake, share = parts
+            assert stake + share == entry.amount_minor and stake > 0
+            with app.test_request_context():
+                assert f"stake back CN¥{stake / 100:.2f}" in english.text, english.text
+                assert f"份额返还 ¥{stake / 100:.2f}" in chinese.text, chinese.text
+                if share:
+                    assert f"+ share CN¥{share / 100:.2f}" in english.text, english.text
+                    assert f"分得奖池 ¥{share / 100:.2f}" in chinese.text, chinese.text
+    assert winners >= 2
+
+
+def test_a_winners_line_is_split_as_the_receipt_splits_the_same_day(app, session, world):
+    """The stake and the share a wallet line names are the figures of the winner's receipt for
+    that day (receipts.enrollment_receipts), read from the same postings."""
+    enrollment = session.scalar(
+        select(Enrollment).where(
+            Enrollment.challenge_id == world.challenge.id, Enrollment.member_id == world.winner.id
+        )
+    )
+    day = next(r for r in receipts.enrollment_receipts(session, enrollment)["items"] if r["day_index"] == 0)
+    key = books.settle_key(world.challenge.id, 0, SettleStep.WINNERS)
+    assert receipts.winner_parts(session, world.winner.id, [key]) == {
+        key: (day["returned_minor"], day["won_minor"])
+    }
+    assert day["won_minor"] > 0
+
+
 def test_the_wallet_page_shows_a_winners_line_with_its_challenge_in_the_members_language(app, session, world):
     world.winner.locale = "zh_Hans"
     session.commit()
     client = app.test_client()
     log_in(client, world.winner)
-    page = text_of(client.get("/wallet"))
-    assert "第 1 天：已打卡" in page and TITLE in page
-    assert not re.search(r"challenge \d+ day \d+", page)  # no memo
+    html = text_of(client.get("/wallet"))
+    statement = f'href="/challenges/{world.challenge.id}/days/0"'
+    assert f"“{TITLE}”第 1 天：份额返还 ¥1.00 + 分得奖池 ¥0.50" in html and statement in html
+    assert not re.search(r"challenge \d+ day \d+", html)  # no memo
     world.winner.locale = "en"
     session.commit()
-    assert "Day 1: you checked in" in text_of(client.get("/wallet"))
+    html = text_of(client.get("/wallet"))
+    assert f"Day 1 of “{TITLE}”: stake back CN¥1.00 + share CN¥0.50" in html and statement in html
+    assert "Day 0" not in html and "day 0" not in html
 
 
 def test_entries_name_their_challenge_through_the_enrollment_too(app, session, world):
-    from habits.web.wallet import challenge_titles
-
     enrollment = session.scalars(
         select(Enrollment).where(Enrollment.challenge_id == world.challenge.id)
     ).first()
     keys = [books.deposit_key(enrollment.id), books.settle_key(world.challenge.id, 0, SettleStep.REST), "x"]
     with app.test_request_context():
         assert challenge_titles(keys) == {keys[0]: TITLE, keys[1]: TITLE}
+
+
+def test_the_apis_wallet_entries_say_what_moved_without_the_memo(app, session, world):
+    """The API keeps SPEC's 0-based day_index and minor units, and gives a client what it needs
+    to write its own line: the kind and step, the challenge and day, and a winner's posting split
+    into stake and share as the page splits it."""
+    client = app.test_client()
+    headers = auth_headers(session, world.winner, now=now_utc())
+    body = client.get("/api/v1/me/wallet?per_page=100", headers=headers).get_json()
+    won = [e for e in body["entries"] if (e["kind"], e["step"]) == ("settle", "winners")]
+    day_one = next(e for e in won if e["day_index"] == 0)
+    assert day_one["challenge_id"] == world.challenge.id and day_one["enrollment_id"] is None
+    assert (day_one["stake_minor"], day_one["share_minor"], day_one["amount_minor"]) == (100, 50, 150)
+    others = [e for e in body["entries"] if e not in won]
+    assert others and all(e["stake_minor"] is None and e["share_minor"] is None for e in others)
+    payout = next(e for e in body["entries"] if e["kind"] == "payout")
+    assert payout["step"] in ("approve", "refuse") and payout["challenge_id"] is None

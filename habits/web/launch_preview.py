@@ -195,8 +195,9 @@ def example_sentences(preview: Preview) -> list[str]:
         if ex.extra_units:
             lines.append(
                 ngettext(
-                    "The earliest to check in gets %(unit)s more (what does not divide evenly).",
-                    "The %(num)d earliest to check in get %(unit)s more each (what does not divide "
+                    "%(num)d of them, the earliest to check in, gets %(unit)s more (what does not divide "
+                    "evenly).",
+                    "%(num)d of them, the earliest to check in, get %(unit)s more each (what does not divide "
                     "evenly).",
                     ex.extra_units,
                     unit=m(1),

@@ -470,8 +470,8 @@ def _confirm_cancel(challenge: Challenge, members: int, held: int):
     amount = money(held, challenge.currency)
     if held:
         back = ngettext(
-            "The deposit paid so far, %(amount)s, goes back in full to its member's wallet.",
-            "The %(num)d deposits paid so far, %(amount)s in all, go back in full to their members' wallets.",
+            "%(num)d deposit paid so far, %(amount)s, goes back in full to its member's wallet.",
+            "%(num)d deposits paid so far, %(amount)s in all, go back in full to their members' wallets.",
             members,
             amount=amount,
         )

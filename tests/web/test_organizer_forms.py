@@ -228,6 +228,11 @@ def test_the_preview_section_alone_for_the_pages_script(client, session, world):
     assert "<html" not in section and "Daily stake" in section and "¥1,000" in section
     assert "Say 12 members play and 2 of them miss Day 1." in section
     assert "The preview appears once" in text_of(client.get(f"{url}?deposit=x"))
+    # 100 over 10 days, 2.5 % fee: 1950 among 8 is 243 each and 6 units over
+    uneven = "currency=CNY&deposit=100&days=10&max_misses=1&min_participants=2&fee_percent=2.5&split=equal"
+    section = text_of(client.get(f"{url}?{uneven}"))
+    assert "plus a share of CN¥2.43: CN¥12.43." in section
+    assert "6 of them, the earliest to check in, get CN¥0.01 more each" in section
     member = client.application.test_client()
     log_in(member, world.member)
     assert member.get(f"{url}?{query}").status_code == 403
@@ -337,7 +342,7 @@ def test_an_organizer_cancels_before_day_zero_after_seeing_what_goes_back(client
         asked = post_form(client, f"/challenges/{fresh.id}/cancel", form_page=dashboard)
         page = text_of(asked)
         assert "Cancel “Read at night”?" in page and "CN¥200.00" in page
-        assert "The 2 deposits paid so far, CN¥200.00 in all, go back in full" in page
+        assert "2 deposits paid so far, CN¥200.00 in all, go back in full" in page
         session.refresh(fresh)
         assert fresh.status == ChallengeStatus.ENROLLING
         done = confirm(client, f"/challenges/{fresh.id}/cancel", asked)

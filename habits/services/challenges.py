@@ -98,6 +98,13 @@ class ChallengeStarted(HabitsError):
     code = "challenge_started"
 
 
+class ChallengeOver(HabitsError):
+    """The challenge was cancelled: its money rules no longer mean anything (409)."""
+
+    title = "Challenge cancelled"
+    code = "challenge_over"
+
+
 class CancelTooLate(HabitsError):
     """Day 0's window has opened (or the challenge ended): members play for their deposits now."""
 
@@ -228,7 +235,8 @@ def update_challenge(
 ) -> Challenge:
     """Change a challenge's rules (organizer or co-organizer of its community).
 
-    Refused (409) for money rules once day 0's window has opened (ChallengeStarted), for the
+    Refused (409) for money rules of a cancelled challenge (ChallengeOver), once day 0's window
+    has opened (ChallengeStarted), for the
     deposit, currency, days and time zone once anyone has joined, and for the other money rules
     once anyone has paid (RulesFrozen); each refused field is named with its FieldError code.
     The title, description and value label stay free.
@@ -238,6 +246,15 @@ def update_challenge(
     current = rules_of(challenge)
     changed = {name for name, value in changes.items() if current.get(name) != value}
     frozen_money = sorted(changed & set(MONEY_RULES))
+    if frozen_money and challenge.status == ChallengeStatus.CANCELLED:
+        # cancelled before day 0 (by an organizer): nobody will ever play by its rules
+        raise ChallengeOver(
+            "The challenge is cancelled: its rules can no longer change.",
+            errors={
+                name: [FieldError("frozen_challenge_over", "Frozen: the challenge is cancelled.")]
+                for name in frozen_money
+            },
+        )
     if frozen_money and now >= challenge.day_zero_opens_at:
         raise ChallengeStarted(
             "Day 0's window has opened: the rules that decide where money goes can no longer change.",

@@ -375,7 +375,7 @@ def _posted_form(challenge: Challenge) -> ChallengeForm:
 
 def _frozen_hints(challenge: Challenge) -> dict[str, str]:
     """Form field -> why it can no longer change (translated), for the rules frozen now."""
-    if challenge.status not in (ChallengeStatus.ENROLLING, ChallengeStatus.RUNNING):
+    if challenge.status == ChallengeStatus.CANCELLED:
         frozen = {name: [FieldError("frozen_challenge_over", "")] for name in challenges.MONEY_RULES}
     elif request_now() >= challenge.day_zero_opens_at:
         frozen = {name: [FieldError("frozen_since_day_zero", "")] for name in challenges.MONEY_RULES}

@@ -19,7 +19,7 @@ from flask_babel import gettext
 from habits.domain import currencies
 from habits.domain.calendar import MAX_DAYS
 from habits.services import one_time_links
-from habits.services.challenges import CancelTooLate, RulesFrozen
+from habits.services.challenges import CancelTooLate, ChallengeOver, RulesFrozen
 from habits.services.checkins import AlreadyCheckedIn, CheckInClosed, CheckInNotAllowed, VoidTooLate
 from habits.services.deposits import DepositNotDue
 from habits.services.enrollments import AlreadyEnrolled
@@ -131,6 +131,9 @@ REFUSALS: dict[str, RefusalMessage] = {
     RulesFrozen.code: lambda extra, zone: gettext(
         "Members have joined or paid under these rules: the marked ones can no longer change."
     ),
+    ChallengeOver.code: lambda extra, zone: gettext(
+        "The challenge is cancelled: its rules can no longer change."
+    ),
     CancelTooLate.code: lambda extra, zone: gettext(
         "Day 1's window has opened: members play for their deposits now, and the challenge can no "
         "longer be cancelled."
@@ -200,7 +203,7 @@ FIELD_MESSAGES: dict[str, FieldMessage] = {
     "frozen_since_joined": lambda params: gettext("Frozen since the first member joined."),
     "frozen_since_paid": lambda params: gettext("Frozen since the first deposit was paid."),
     "frozen_since_day_zero": lambda params: gettext("Frozen since day 1's window opened."),
-    "frozen_challenge_over": lambda params: gettext("Frozen: the challenge is cancelled or over."),
+    "frozen_challenge_over": lambda params: gettext("Frozen: the challenge is cancelled."),
     # habits.services.photos.accept_photo
     "photo_empty": lambda params: gettext("The photo is empty."),
     "photo_too_large": lambda params: gettext(

@@ -1,7 +1,8 @@
 """An organizer on a phone, 360 and 390 px wide, in English and in Chinese, axe-core on every
 page: from the home page (their communities and challenges, each dashboard one tap away) to the
-launch form (zone menu, the preview following what is typed), its review, publishing; then the
-dashboard of a running challenge: no sideways scrolling, day links at least 44 x 44 px."""
+launch form (zone menu, the preview following what is typed), its review, publishing; the new
+challenge's rules page and its cancellation; then the dashboard of a running challenge: no
+sideways scrolling, no table wider than the screen, day links at least 44 x 44 px."""
 
 from __future__ import annotations
 
@@ -222,6 +223,22 @@ def test_an_organizer_launches_with_a_preview_and_a_review_and_reads_the_dashboa
     with live_server.app.app_context():
         launched = db.session.query(Challenge).filter_by(title=title).one()
         assert (launched.deposit_minor, launched.days, launched.timezone) == (10000, 10, "Europe/Berlin")
+        launched_id = launched.id
+        db.session.remove()
+
+    # nobody joined yet: every rule may still change, and it may be cancelled (asked first)
+    page.goto(f"/challenges/{launched_id}/rules")
+    assert page.locator("#deposit").input_value() == "100.00"
+    assert page.locator("#timezone").input_value() == "Europe/Berlin"
+    no_sideways_scroll(page)
+    a11y.check(page, f"rules ({locale}, {width})")
+    follow(page, page.locator(f'form[action="/challenges/{launched_id}/cancel"] button'))
+    no_sideways_scroll(page)
+    a11y.check(page, f"cancel review ({locale}, {width})")
+    follow(page, page.locator("button[name=confirm]"))
+    page.wait_for_url(f"**/challenges/{launched_id}")
+    with live_server.app.app_context():
+        assert db.session.get(Challenge, launched_id).status == "cancelled"
         db.session.remove()
 
     # the running challenge's dashboard fits the phone; its day links are thumb-sized

@@ -348,7 +348,10 @@ def test_an_organizer_cancels_before_day_zero_after_seeing_what_goes_back(client
         done = confirm(client, f"/challenges/{fresh.id}/cancel", asked)
         assert done.status_code == 302
         after = text_of(client.get(done.headers["Location"]))
+        rules = text_of(client.get(f"/challenges/{fresh.id}/rules"))
     assert "The challenge is cancelled: every deposit is back in its member&#39;s wallet." in after
+    assert _offered(rules) == set() and "Frozen: the challenge is cancelled." in rules
+    assert "Cancel the challenge" not in rules
     session.refresh(fresh)
     assert fresh.status == ChallengeStatus.CANCELLED
     assert [balance_of(session, e.wallet_account_id) for e in paid] == [10000, 10000]

@@ -77,6 +77,19 @@ def money_rules(values) -> MoneyRules | None:
     )
 
 
+def rules_of(rules: dict) -> MoneyRules:
+    """The money rules of a full set the form has read (the services' shape, ``form.rules()``)."""
+    return MoneyRules(
+        rules["currency"],
+        rules["deposit_minor"],
+        rules["days"],
+        rules["max_misses"],
+        rules["min_participants"],
+        rules["fee_bps"],
+        random_split=str(rules["split"]) == "random",
+    )
+
+
 def form_values(form) -> dict:
     """The texts of a ChallengeForm's money fields as they were typed (or their defaults)."""
     values = {}

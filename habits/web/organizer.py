@@ -126,7 +126,7 @@ def _confirm_launch(form: ChallengeForm, community: Community):
     rules = form.rules()
     currency, deposit = rules["currency"], rules["deposit_minor"]
     amount = money(deposit, currency)
-    preview = launch_preview.preview_of(launch_preview.money_rules(launch_preview.form_values(form)))
+    preview = launch_preview.preview_of(launch_preview.rules_of(rules))
     facts = [
         (form.start_date.label.text, day_label(rules["start_date"])),
         (form.days.label.text, days_count(rules["days"])),

@@ -362,13 +362,14 @@ def _form_of(challenge: Challenge) -> ChallengeForm:
 
 
 def _posted_form(challenge: Challenge) -> ChallengeForm:
-    """The posted form, each rule the page did not offer as an input filled in as it is now: the
-    service then sees it unchanged. A rule the page offered keeps what was posted, so one that
-    froze since the page was shown is refused by name rather than dropped."""
+    """The posted form, each rule the page showed as frozen (neither posted nor marked as offered)
+    filled in as it is now: the service then sees it unchanged. A rule that was posted, or offered
+    (an unticked box posts nothing), keeps what was posted, so one that froze since the page was
+    shown is refused by name rather than dropped."""
     formdata = request.form.copy()
     offered = set(request.form.getlist(OFFERED))
     for name, values in _rule_texts(challenge).items():
-        if name not in offered:
+        if name not in offered and name not in request.form:
             formdata.setlist(name, values)
     return ChallengeForm(formdata=formdata)
 

@@ -112,6 +112,8 @@ ENDPOINT_LIMITS: dict[str, str] = {
     "communities.update_membership": "organize",
     "communities.remove_member": "organize",
     "challenges.update_challenge": "organize",
+    "challenges.cancel_challenge": "organize",
+    "web.cancel_challenge": "organize",
     "checkins.void_checkin": "referee",
     "web.void_checkin": "referee",
     "settlements.accept_appeal": "referee",

@@ -153,6 +153,12 @@ ROWS = [
     Row("web.new_community", "/communities/new", "signed_in"),
     # launching changes the community, which every signed-in member sees
     Row("web.new_challenge", "/communities/{community}/challenges/new", "organizers", seen_by="signed_in"),
+    Row(
+        "web.launch_preview_section",
+        "/communities/{community}/challenges/preview",
+        "organizers",
+        seen_by="signed_in",
+    ),
     Row("web.challenge", "/challenges/{challenge}", "challenge_members"),
     Row("web.statement", "/challenges/{challenge}/days/0", "challenge_members"),
     Row("web.dashboard", "/challenges/{challenge}/organize", "organizers"),

@@ -1,4 +1,5 @@
-"""/api/v1/challenges/{id}: rules, status, counts and pot; changing the rules; the leaderboard."""
+"""/api/v1/challenges/{id}: rules, status, counts and pot; changing the rules; cancelling before day 0;
+the leaderboard."""
 
 from __future__ import annotations
 
@@ -58,4 +59,16 @@ def update_challenge(changes, challenge_id):
     """Change a challenge (organizers). Money rules freeze when day 0's window opens (409)."""
     challenge = visibility.visible_challenge(db.session, challenge_id, current_member())
     commit(challenges.update_challenge, challenge, current_member(), changes=changes)
+    return challenge_view(challenge, current_member())
+
+
+@challenges_bp.route("/<id:challenge_id>/cancel", methods=["POST"])
+@auth_required
+@challenges_bp.response(200, ChallengeSchema)
+@problems(403, 404, 409)
+def cancel_challenge(challenge_id):
+    """Cancel a challenge before day 0's window opens (organizers): every deposit goes back in full
+    to its member's wallet. Cancelling again changes nothing; 409 once day 0's window has opened."""
+    challenge = visibility.visible_challenge(db.session, challenge_id, current_member())
+    commit(challenges.cancel_challenge, challenge, current_member())
     return challenge_view(challenge, current_member())

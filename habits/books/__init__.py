@@ -53,6 +53,8 @@ key                                         what moves, and when
                                             opened (services/settlement/day_zero.py)
 ``open:{ch}:early-quits``                   held -> wallet: quit before day 0 opened
 ``open:{ch}:cancel-refunds``                held -> wallet: too few participants
+                                            at day 0, or an organizer cancelled
+                                            before it (services/challenges.py)
 ``settle:{ch}:{k}:rest``                    held -> wallet: s_k for each rest day
 ``settle:{ch}:{k}:excused``                 held -> wallet: s_k for everyone on an excused day
 ``settle:{ch}:{k}:misses``                  held -> pot: s_k for each miss that does not

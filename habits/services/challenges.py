@@ -11,6 +11,11 @@ descriptions and the value label stay editable.
 "First enrollment" and "first paid deposit" count the enrollments whose deposit is still at
 stake: one that left before day 0 with its whole deposit back, or was cancelled, binds nobody
 to the rules any more (as for the deposit before).
+
+SPEC: "a challenge cancelled before day 0 returns every deposit to its wallet": an organizer may
+cancel one until day 0's window opens (``cancel_challenge``), paid deposits or not, exactly as
+day 0's opening cancels one with too few participants (the same ledger key, so a challenge is
+cancelled, and its deposits returned, once).
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ from habits.domain.lifecycle import HOLDS_NO_MONEY, NEVER_TOOK_PART, EnrollmentS
 from habits.models import Challenge, ChallengeStatus, Community, Enrollment, Member, Split
 from habits.services.communities import require_organizing
 from habits.services.errors import FieldError, HabitsError, InvalidInput, NotFound
+from habits.services.settlement.day_zero import held_to_wallet_legs
+from ledger.tables import balance_sql
 
 #: what settlement reads: frozen once day 0's window has opened
 MONEY_RULES = (
@@ -91,6 +98,20 @@ class ChallengeStarted(HabitsError):
     code = "challenge_started"
 
 
+class ChallengeOver(HabitsError):
+    """The challenge was cancelled: its money rules no longer mean anything (409)."""
+
+    title = "Challenge cancelled"
+    code = "challenge_over"
+
+
+class CancelTooLate(HabitsError):
+    """Day 0's window has opened (or the challenge ended): members play for their deposits now."""
+
+    title = "Too late to cancel"
+    code = "challenge_cancel_too_late"
+
+
 class RulesFrozen(HabitsError):
     """Members joined or paid under these rules (409); ``errors`` names each frozen field."""
 
@@ -142,6 +163,7 @@ def check_rules(values: dict, *, now: datetime) -> dict[str, list[FieldError]]:
             "deposit_below_days",
             f"The deposit must be at least one minor unit per day ({days}).",
             days=days,
+            currency=values["currency"],
         )
     if values.get("rest_days", 0) > days:
         add("rest_days", "rest_days_over_days", "There cannot be more rest days than days.")
@@ -213,7 +235,8 @@ def update_challenge(
 ) -> Challenge:
     """Change a challenge's rules (organizer or co-organizer of its community).
 
-    Refused (409) for money rules once day 0's window has opened (ChallengeStarted), for the
+    Refused (409) for money rules of a cancelled challenge (ChallengeOver), once day 0's window
+    has opened (ChallengeStarted), for the
     deposit, currency, days and time zone once anyone has joined, and for the other money rules
     once anyone has paid (RulesFrozen); each refused field is named with its FieldError code.
     The title, description and value label stay free.
@@ -223,6 +246,15 @@ def update_challenge(
     current = rules_of(challenge)
     changed = {name for name, value in changes.items() if current.get(name) != value}
     frozen_money = sorted(changed & set(MONEY_RULES))
+    if frozen_money and challenge.status == ChallengeStatus.CANCELLED:
+        # cancelled before day 0 (by an organizer): nobody will ever play by its rules
+        raise ChallengeOver(
+            "The challenge is cancelled: its rules can no longer change.",
+            errors={
+                name: [FieldError("frozen_challenge_over", "Frozen: the challenge is cancelled.")]
+                for name in frozen_money
+            },
+        )
     if frozen_money and now >= challenge.day_zero_opens_at:
         raise ChallengeStarted(
             "Day 0's window has opened: the rules that decide where money goes can no longer change.",
@@ -248,6 +280,74 @@ def update_challenge(
             setattr(challenge, name, changes[name])
     session.flush()
     return challenge
+
+
+#: enrollments a cancellation ends: waiting for a deposit, or holding one (a suspended one waits
+#: for its card dispute, whose outcome catches up with the cancellation: services/disputes.py)
+CANCELLED_BY_CANCEL = (EnrollmentStatus.PENDING_PAYMENT, EnrollmentStatus.ACTIVE)
+
+
+def cancel_challenge(
+    session: Session, challenge: Challenge, organizer: Member, *, now: datetime
+) -> Challenge:
+    """Cancel a challenge before day 0's window opens (organizer or co-organizer of its community).
+
+    Every held deposit goes back in full to its member's wallet in one ledger transaction (the key
+    day 0's opening uses for a cancellation, ``open:{ch}:cancel-refunds``), enrollments waiting
+    for a deposit or holding one are ``cancelled`` (a deposit paid later goes to the wallet, as
+    SPEC says), and the sweep has nothing left to do. Cancelling a cancelled challenge changes
+    nothing; CancelTooLate (409) once day 0's window has opened or the challenge ended.
+    """
+    community = session.get(Community, challenge.community_id)
+    require_organizing(session, community, organizer, "cancel this challenge")
+    # The row the sweep locks to open day 0: one of the two wins, and the other sees what it did.
+    session.flush()
+    session.refresh(challenge, with_for_update=True)
+    if challenge.status == ChallengeStatus.CANCELLED:
+        return challenge
+    if challenge.status != ChallengeStatus.ENROLLING or now >= challenge.day_zero_opens_at:
+        raise CancelTooLate(
+            "Day 0's window has opened: the challenge can no longer be cancelled.",
+            challenge_status=challenge.status.value,
+        )
+    e = Enrollment.__table__
+    # Deposits being recorded for these enrollments finish first (they lock the enrollment);
+    # those that come after find it cancelled and go to the wallet.
+    session.execute(select(e.c.id).where(e.c.challenge_id == challenge.id).with_for_update())
+    ending = select(e.c.id).where(e.c.challenge_id == challenge.id, e.c.status.in_(CANCELLED_BY_CANCEL))
+    ledger.post_from_select(
+        session,
+        key=books.open_key(challenge.id, books.OpenStep.CANCEL_REFUNDS),
+        currency=challenge.currency,
+        memo=f"challenge {challenge.id}: cancelled by an organizer before day 0",
+        occurred_at=now,
+        legs=held_to_wallet_legs(ending),
+    )
+    session.execute(
+        e.update()
+        .where(e.c.challenge_id == challenge.id, e.c.status.in_(CANCELLED_BY_CANCEL))
+        .values(status=EnrollmentStatus.CANCELLED)
+    )
+    challenge.status = ChallengeStatus.CANCELLED
+    challenge.next_due_at = None
+    session.flush()
+    session.expire_all()  # the enrollments just changed in SQL
+    return challenge
+
+
+def held_deposits(session: Session, challenge: Challenge) -> tuple[int, int]:
+    """(members, minor units): the deposits a cancellation now would send back to wallets."""
+    e = Enrollment.__table__
+    held = balance_sql(e.c.held_account_id)
+    amounts = (
+        select(held.label("amount"))
+        .where(e.c.challenge_id == challenge.id, e.c.status.in_(CANCELLED_BY_CANCEL))
+        .subquery()
+    )
+    count, total = session.execute(
+        select(func.count(), func.coalesce(func.sum(amounts.c.amount), 0)).where(amounts.c.amount > 0)
+    ).one()
+    return int(count), int(total)
 
 
 def frozen_fields(session: Session, challenge: Challenge, names) -> dict[str, list[FieldError]]:

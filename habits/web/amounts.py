@@ -39,6 +39,8 @@ MAX_CHARS = 32
 #: digits left after the signs are set aside: ten billion billion minor units, whatever the exponent
 MAX_DIGITS = 20
 DIGITS = frozenset("0123456789")
+#: a leading minus (ASCII, or the typographic one NFKC keeps): the amount is said to be negative
+MINUS_SIGNS = frozenset("-\u2212")
 #: a percentage: up to three whole digits and two decimals
 PERCENT = re.compile(r"(\d{0,3})(?:\.(\d{0,2}))?", re.ASCII)
 
@@ -66,6 +68,8 @@ def read_amount(text: str | None, currency: Currency | str, *, locale: str | Non
     cleaned = _without_currency_marks(unicodedata.normalize("NFKC", text).strip(), currency, locale)
     if not cleaned:
         raise AmountRefused("empty")
+    if cleaned[0] in MINUS_SIGNS:
+        raise AmountRefused("negative")
     if not set(cleaned) <= DIGITS | {group, decimal}:
         raise AmountRefused("not_a_number")
     if sum(char in DIGITS for char in cleaned) > MAX_DIGITS:
@@ -157,6 +161,11 @@ def refusal_message(refusal: AmountRefused, currency: Currency | str) -> str:
         return gettext(
             "That is too long for an amount (at most %(max)s characters): write it like %(example)s.",
             max=params["max"],
+            example=example(currency),
+        )
+    if code == "negative":
+        return gettext(
+            "An amount cannot be negative: write it without the minus sign, e.g. %(example)s.",
             example=example(currency),
         )
     if code == "too_large":

@@ -113,6 +113,11 @@ class TranslatedIntegerField(IntegerField):
             self.data = None
             raise ValueError(_l("Write a whole number, e.g. 7.")) from None
 
+    def pre_validate(self, form):
+        # "not a whole number" says it all: the range check would only repeat it
+        if self.process_errors:
+            raise StopValidation()
+
 
 class TranslatedDateField(DateField):
     def process_formdata(self, valuelist):
@@ -120,6 +125,10 @@ class TranslatedDateField(DateField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(_l("Write a date as YYYY-MM-DD.")) from None
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
 
 
 def currency_choice(code: str):

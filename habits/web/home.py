@@ -1,18 +1,21 @@
-"""Home: for a signed-in member, today across their challenges; for a visitor, what this is."""
+"""Home: for a signed-in member, today across their challenges (and, for an organizer, what they
+organize: ``templates/organizer/_home.html``); for a visitor, what this is."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from flask import render_template
 from flask_login import current_user
 
+from habits.domain.calendar import day_date
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.extensions import db
-from habits.models import Challenge, Enrollment
-from habits.services import checkins, enrollments
+from habits.models import Challenge, ChallengeStatus, Community, Enrollment
+from habits.services import checkins, enrollments, organizing
 from habits.web import web_bp
-from habits.web.edge import me, read
+from habits.web.edge import me, read, request_now
 
 #: enrollments shown on the home page: those that still have a today
 CURRENT = (
@@ -57,8 +60,46 @@ def today_cards() -> list[TodayCard]:
     return cards
 
 
+@dataclass(frozen=True)
+class ChallengeCard:
+    challenge: Challenge
+    #: running: the day (1-based, as people read it) of the challenge's local today; else None
+    day: int | None
+    #: the local date of day 1 (the challenge's day 0)
+    starts: date
+
+
+@dataclass(frozen=True)
+class CommunityCard:
+    community: Community
+    challenges: list[ChallengeCard]
+
+
+def organized_cards() -> list[CommunityCard]:
+    """The communities the member organizes, each with its enrolling and running challenges."""
+    today = request_now()
+    cards = []
+    for item in organizing.organized(db.session, me()):
+        shown = []
+        for challenge in item.challenges:
+            schedule = challenge.schedule()
+            day = None
+            if challenge.status == ChallengeStatus.RUNNING:
+                local_today = today.astimezone(schedule.zone).date()
+                day = min(max((local_today - challenge.start_date).days + 1, 1), challenge.days)
+            shown.append(ChallengeCard(challenge, day, day_date(schedule, 0)))
+        cards.append(CommunityCard(item.community, shown))
+    return cards
+
+
 @web_bp.get("/")
 def home():
     if not current_user.is_authenticated:
         return render_template("home.html")
-    return render_template("home.html", cards=today_cards())
+    organized = organized_cards()
+    return render_template(
+        "home.html",
+        cards=today_cards(),
+        organized=organized,
+        organizes_a_running_challenge=any(c.day for item in organized for c in item.challenges),
+    )

@@ -18,22 +18,21 @@ from datetime import timedelta
 from decimal import Decimal
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import login_required
 
-from habits.domain.calendar import day_date, due_at
+from habits.domain.calendar import day_date, due_at, format_hhmm
 from habits.domain.lifecycle import EnrollmentStatus
-from habits.domain.stakes import daily_stakes
 from habits.extensions import db
-from habits.models import Challenge, Community
+from habits.models import Challenge, ChallengeStatus, Community
 from habits.services import challenges, checkins, daymarks, referees, visibility
 from habits.services.dashboard import Dashboard, actionable_days, organizer_dashboard
 from habits.services.errors import FieldError
 from habits.services.visibility import Audience
-from habits.web import web_bp
+from habits.web import launch_preview, web_bp
 from habits.web.confirm import confirmed, render_confirmation, wants_change
 from habits.web.edge import attach_field_errors, attempt, me, page_arg, read, request_now
-from habits.web.forms import COMMON_ZONES, AppealForm, ChallengeForm, ExcuseForm, VoidForm, choice
+from habits.web.forms import AppealForm, ChallengeForm, EmptyForm, ExcuseForm, VoidForm, choice
 from habits.web.i18n import (
     SPLITS,
     day_label,
@@ -44,8 +43,11 @@ from habits.web.i18n import (
     percent_of_bps,
     valid_zone,
 )
-from habits.web.refusals import field_message
+from habits.web.refusals import field_message, friendly_error
+from habits.web.zone_options import zone_options
 
+#: the launch form's button that shows the form again with the preview of what was typed
+PREVIEW = "preview"
 #: the newest decisions of the referee log shown on the dashboard and the challenge page
 LOG_PREVIEW = 10
 #: decisions per page of the whole referee log
@@ -68,6 +70,8 @@ def organized_challenge(challenge_id: int) -> Challenge:
 @web_bp.route("/communities/<id:community_id>/challenges/new", methods=["GET", "POST"])
 @login_required
 def new_challenge(community_id: int):
+    """Launch a challenge in three steps: the form (with its preview, updated on request), the
+    review (``habits.web.confirm``: the deposit as read, the rules, the example day), publish."""
     community = visibility.visible_community(db.session, community_id, me())
     require_organizer(community.id)
     form = ChallengeForm()
@@ -75,12 +79,12 @@ def new_challenge(community_id: int):
         if valid_zone(me().timezone) and me().timezone != "UTC":
             form.timezone.data = me().timezone
         form.start_date.data = (request_now() + timedelta(days=2)).date()
-    if form.validate_on_submit() and not wants_change():
+    if form.validate_on_submit():
         # the rules that judge fields together are the service's: its coded field errors land,
         # translated, on the form's fields, before anyone is asked to confirm
         attach_field_errors(form, challenges.review_rules(form.rules(), now=request_now()))
-        if form.errors:
-            pass
+        if form.errors or wants_change() or PREVIEW in request.form:
+            pass  # the form again, filled in, with the preview of what was typed
         elif not confirmed(form.deposit_minor):
             return _confirm_launch(form, community)
         else:
@@ -88,24 +92,46 @@ def new_challenge(community_id: int):
             if outcome.ok:
                 flash(gettext("Challenge launched. Share its link with your members!"), "success")
                 return redirect(url_for("web.challenge", challenge_id=outcome.value.id))
-    status = 422 if form.errors else 200
     return (
-        render_template("organizer/new_challenge.html", form=form, community=community, zones=COMMON_ZONES),
-        status,
+        render_template(
+            "organizer/new_challenge.html",
+            form=form,
+            community=community,
+            zones=zone_options(request_now(), form.timezone.data),
+            first_error=first_error(form),
+            **launch_preview.section(launch_preview.form_values(form)),
+        ),
+        422 if form.errors else 200,
     )
 
 
+@web_bp.get("/communities/<id:community_id>/challenges/preview")
+@login_required
+def launch_preview_section(community_id: int):
+    """The launch form's preview section for the money rules in the query (the page's script asks
+    as one types): organizers of the community only, as the form."""
+    community = visibility.visible_community(db.session, community_id, me())
+    require_organizer(community.id)
+    return render_template("organizer/_launch_preview.html", **launch_preview.section(request.args))
+
+
+def first_error(form) -> str | None:
+    """The id of the first field (in the form's order) with an error: it gets the focus."""
+    return next((field.id for field in form if field.errors), None)
+
+
 def _confirm_launch(form: ChallengeForm, community: Community):
-    """The launch's review: the deposit as it was read, and the rules members will pay under."""
+    """The launch's review: the deposit as it was read, the rules members will pay under, and the
+    example day worked by the same code as the form's preview."""
     rules = form.rules()
     currency, deposit = rules["currency"], rules["deposit_minor"]
     amount = money(deposit, currency)
-    stake = daily_stakes(deposit, rules["days"])[0]
+    preview = launch_preview.preview_of(launch_preview.rules_of(rules))
     facts = [
         (form.start_date.label.text, day_label(rules["start_date"])),
         (form.days.label.text, days_count(rules["days"])),
         (gettext("Check-in window"), f"{rules['window_open']}–{rules['window_close']} ({rules['timezone']})"),
-        (gettext("Daily stake"), money(stake, currency)),
+        *launch_preview.stake_facts(preview),
         (form.max_misses.label.text, str(rules["max_misses"])),
         (form.min_participants.label.text, str(rules["min_participants"])),
         (form.fee_percent.label.text, percent_of_bps(rules["fee_bps"])),
@@ -123,6 +149,7 @@ def _confirm_launch(form: ChallengeForm, community: Community):
                 community=community.name,
                 amount=amount,
             ),
+            *launch_preview.example_sentences(preview),
             gettext("The deposit and its currency can no longer change once the first member joins."),
         ],
         facts=facts,
@@ -157,9 +184,11 @@ def _render_dashboard(
     *,
     excuse=None,
     appeal=None,
-    void_errors=None,
+    void=None,
     status=200,
 ):
+    """The dashboard; a form that was posted with errors (``excuse``, ``appeal``, or ``void`` as
+    (check-in id, form)) comes back as it was typed, its field marked and focused."""
     view = view or read(organizer_dashboard, challenge, me())
     excuse, appeal = _dashboard_forms(view, excuse=excuse, appeal=appeal)
     schedule = challenge.schedule()
@@ -175,8 +204,8 @@ def _render_dashboard(
             standings=view.standings,
             standings_total=view.standings_total,
             review=view.review,
-            void_form=VoidForm(),
-            void_errors=void_errors or {},
+            void_failed=void or (None, VoidForm()),
+            cancel_form=EmptyForm() if cancellable(challenge) else None,
             excuse_form=excuse,
             appeal_form=appeal,
             day_date=lambda k: day_date(schedule, k),
@@ -206,7 +235,7 @@ def void_checkin(checkin_id: int):
             flash(gettext("Check-in voided: it counts as a miss."), "success")
             return redirect(url_for("web.dashboard", challenge_id=challenge.id))
         return redirect(url_for("web.dashboard", challenge_id=challenge.id))
-    return _render_dashboard(challenge, void_errors={checkin.id: form.reason.errors}, status=422)
+    return _render_dashboard(challenge, void=(checkin.id, form), status=422)
 
 
 @web_bp.post("/challenges/<id:challenge_id>/excuse")
@@ -290,6 +319,34 @@ def referee_log(challenge_id: int):
 
 # -- changing the rules -----------------------------------------------------------------------
 
+#: the form's name of a money rule where it is not the service's (the API's)
+FORM_NAMES = {"deposit_minor": "deposit", "fee_bps": "fee_percent"}
+#: the money rules the rules page may offer, by form field (outage minutes are the API's alone)
+FORM_RULES = tuple(FORM_NAMES.get(name, name) for name in challenges.MONEY_RULES if name != "outage_minutes")
+#: the hidden field naming each rule the page offered as an input (the others keep their value)
+OFFERED = "offered"
+BOOLEAN_RULES = ("requires_photo", "requires_code_word")
+
+
+def _rule_texts(challenge: Challenge) -> dict[str, list[str]]:
+    """The challenge's rules as the form posts them (field -> its posted values)."""
+    rules = challenges.rules_of(challenge)
+    texts = {
+        "timezone": rules["timezone"],
+        "start_date": rules["start_date"].isoformat(),
+        "window_open": rules["window_open"],
+        "window_close": rules["window_close"],
+        "currency": rules["currency"],
+        "deposit": money_input(challenge.deposit_minor, challenge.currency),
+        "fee_percent": format(Decimal(challenge.fee_bps) / 100, "f"),
+        "split": str(getattr(rules["split"], "value", rules["split"])),
+    }
+    for name in ("days", "max_misses", "min_participants", "review_minutes", "rest_days"):
+        texts[name] = str(rules[name])
+    posted = {name: [value] for name, value in texts.items()}
+    posted.update({name: ["y"] if rules[name] else [] for name in BOOLEAN_RULES})
+    return posted
+
 
 def _form_of(challenge: Challenge) -> ChallengeForm:
     """The launch form, filled in with the challenge's rules as they are."""
@@ -304,35 +361,136 @@ def _form_of(challenge: Challenge) -> ChallengeForm:
     return ChallengeForm(data=data)
 
 
+def _posted_form(challenge: Challenge) -> ChallengeForm:
+    """The posted form, each rule the page showed as frozen (neither posted nor marked as offered)
+    filled in as it is now: the service then sees it unchanged. A rule that was posted, or offered
+    (an unticked box posts nothing), keeps what was posted, so one that froze since the page was
+    shown is refused by name rather than dropped."""
+    formdata = request.form.copy()
+    offered = set(request.form.getlist(OFFERED))
+    for name, values in _rule_texts(challenge).items():
+        if name not in offered and name not in request.form:
+            formdata.setlist(name, values)
+    return ChallengeForm(formdata=formdata)
+
+
 def _frozen_hints(challenge: Challenge) -> dict[str, str]:
     """Form field -> why it can no longer change (translated), for the rules frozen now."""
-    if request_now() >= challenge.day_zero_opens_at:
+    if challenge.status == ChallengeStatus.CANCELLED:
+        frozen = {name: [FieldError("frozen_challenge_over", "")] for name in challenges.MONEY_RULES}
+    elif request_now() >= challenge.day_zero_opens_at:
         frozen = {name: [FieldError("frozen_since_day_zero", "")] for name in challenges.MONEY_RULES}
     else:
         frozen = challenges.frozen_fields(db.session, challenge, challenges.MONEY_RULES)
-    aliases = {"deposit_minor": "deposit", "fee_bps": "fee_percent"}
-    return {aliases.get(name, name): field_message(errors[0]) for name, errors in frozen.items()}
+    return {FORM_NAMES.get(name, name): field_message(errors[0]) for name, errors in frozen.items()}
+
+
+def _rule_values(challenge: Challenge) -> dict[str, str]:
+    """Each money rule as the page shows a frozen one (field -> words)."""
+    yes, no = gettext("Yes"), gettext("No")
+    return {
+        "timezone": challenge.timezone,
+        "start_date": day_label(challenge.start_date),
+        "days": days_count(challenge.days),
+        "window_open": format_hhmm(challenge.open_minute),
+        "window_close": format_hhmm(challenge.close_minute),
+        "currency": challenge.currency,
+        "deposit": money(challenge.deposit_minor, challenge.currency),
+        "max_misses": str(challenge.max_misses),
+        "min_participants": str(challenge.min_participants),
+        "fee_percent": percent_of_bps(challenge.fee_bps),
+        "split": label(SPLITS, challenge.split),
+        "review_minutes": str(challenge.review_minutes),
+        "rest_days": str(challenge.rest_days),
+        "requires_photo": yes if challenge.requires_photo else no,
+        "requires_code_word": yes if challenge.requires_code_word else no,
+    }
+
+
+def cancellable(challenge: Challenge) -> bool:
+    """SPEC: an organizer may cancel a challenge until day 0's window opens."""
+    return challenge.status == ChallengeStatus.ENROLLING and request_now() < challenge.day_zero_opens_at
 
 
 @web_bp.route("/challenges/<id:challenge_id>/rules", methods=["GET", "POST"])
 @login_required
 def edit_rules(challenge_id: int):
-    """Change a challenge's title, description and, until they freeze, its rules."""
+    """Change a challenge's title, description and, until they freeze, its rules: the page offers
+    an input for exactly the rules that may still change (SPEC "Money rules freeze") and shows
+    the others as they are, with since when they are frozen."""
     challenge = organized_challenge(challenge_id)
-    form = _form_of(challenge) if request.method == "GET" else ChallengeForm()
+    form = _form_of(challenge) if request.method == "GET" else _posted_form(challenge)
     if form.validate_on_submit():
         outcome = attempt(challenges.update_challenge, challenge, me(), changes=form.rules(), form=form)
         if outcome.ok:
             flash(gettext("The challenge is updated."), "success")
             return redirect(url_for("web.challenge", challenge_id=challenge.id))
+    frozen = _frozen_hints(challenge)
     return (
         render_template(
             "organizer/edit_rules.html",
             form=form,
             challenge=challenge,
             community=db.session.get(Community, challenge.community_id),
-            zones=COMMON_ZONES,
-            frozen=_frozen_hints(challenge),
+            zones=zone_options(request_now(), form.timezone.data),
+            frozen=frozen,
+            values=_rule_values(challenge),
+            offered=[name for name in FORM_RULES if name not in frozen],
+            first_error=first_error(form),
+            cancel_form=EmptyForm() if cancellable(challenge) else None,
         ),
         422 if form.errors else 200,
+    )
+
+
+# -- cancelling before day 0 ------------------------------------------------------------------
+
+
+@web_bp.post("/challenges/<id:challenge_id>/cancel")
+@login_required
+def cancel_challenge(challenge_id: int):
+    """Cancel before day 0 (SPEC): asked first with what goes back, then every deposit is back in
+    its member's wallet."""
+    challenge = organized_challenge(challenge_id)
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("web.dashboard", challenge_id=challenge.id))
+    if not cancellable(challenge):
+        flash(friendly_error(challenges.CancelTooLate("")), "error")
+        return redirect(url_for("web.dashboard", challenge_id=challenge.id))
+    members, held = challenges.held_deposits(db.session, challenge)
+    if not confirmed(held):
+        return _confirm_cancel(challenge, members, held)
+    outcome = attempt(challenges.cancel_challenge, challenge, me())
+    if outcome.ok:
+        flash(gettext("The challenge is cancelled: every deposit is back in its member's wallet."), "success")
+        return redirect(url_for("web.challenge", challenge_id=challenge.id))
+    return redirect(url_for("web.dashboard", challenge_id=challenge.id))
+
+
+def _confirm_cancel(challenge: Challenge, members: int, held: int):
+    amount = money(held, challenge.currency)
+    if held:
+        back = ngettext(
+            "%(num)d deposit paid so far, %(amount)s, goes back in full to its member's wallet.",
+            "%(num)d deposits paid so far, %(amount)s in all, go back in full to their members' wallets.",
+            members,
+            amount=amount,
+        )
+    else:
+        back = gettext("No deposit has been paid yet: no money moves.")
+    return render_confirmation(
+        title=gettext("Cancel “%(title)s”?", title=challenge.title),
+        amount_minor=held,
+        currency=challenge.currency,
+        what_it_does=[
+            back,
+            gettext(
+                "Members who have not paid yet can no longer pay; a payment that still arrives goes to "
+                "their wallet."
+            ),
+            gettext("A cancelled challenge cannot be started again: launch a new one instead."),
+        ],
+        confirm_label=gettext("Cancel the challenge"),
+        back_url=url_for("web.dashboard", challenge_id=challenge.id),
+        danger=True,
     )

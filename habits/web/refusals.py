@@ -16,9 +16,10 @@ from datetime import datetime
 
 from flask_babel import gettext
 
+from habits.domain import currencies
 from habits.domain.calendar import MAX_DAYS
 from habits.services import one_time_links
-from habits.services.challenges import RulesFrozen
+from habits.services.challenges import CancelTooLate, ChallengeOver, RulesFrozen
 from habits.services.checkins import AlreadyCheckedIn, CheckInClosed, CheckInNotAllowed, VoidTooLate
 from habits.services.deposits import DepositNotDue
 from habits.services.enrollments import AlreadyEnrolled
@@ -130,6 +131,13 @@ REFUSALS: dict[str, RefusalMessage] = {
     RulesFrozen.code: lambda extra, zone: gettext(
         "Members have joined or paid under these rules: the marked ones can no longer change."
     ),
+    ChallengeOver.code: lambda extra, zone: gettext(
+        "The challenge is cancelled: its rules can no longer change."
+    ),
+    CancelTooLate.code: lambda extra, zone: gettext(
+        "Day 1's window has opened: members play for their deposits now, and the challenge can no "
+        "longer be cancelled."
+    ),
 }
 
 
@@ -153,6 +161,17 @@ def _window_missing(params: Mapping) -> str:
     )
 
 
+def _deposit_below_days(params: Mapping) -> str:
+    days, currency = params.get("days"), params.get("currency")
+    if not days or not currencies.is_currency(currency):
+        return gettext("The deposit must cover at least the smallest coin for each day.")
+    return gettext(
+        "The deposit must be at least %(least)s: the smallest coin for each of the %(days)s days.",
+        least=money(days, currency),
+        days=days,
+    )
+
+
 FIELD_MESSAGES: dict[str, FieldMessage] = {
     # habits.services.challenges.check_rules
     "not_a_time": lambda params: gettext("Write a time as HH:MM, from 00:00 to 24:00 (e.g. 06:30)."),
@@ -163,9 +182,7 @@ FIELD_MESSAGES: dict[str, FieldMessage] = {
     "days_out_of_range": lambda params: gettext(
         "A whole number from %(min)s to %(max)s.", min=params.get("low", 1), max=params.get("high", MAX_DAYS)
     ),
-    "deposit_below_days": lambda params: gettext(
-        "The deposit must cover at least the smallest coin for each day."
-    ),
+    "deposit_below_days": _deposit_below_days,
     "rest_days_over_days": lambda params: gettext("There cannot be more rest days than days."),
     "no_participants": lambda params: gettext("At least one participant."),
     "window_missing_on_days": _window_missing,
@@ -186,6 +203,7 @@ FIELD_MESSAGES: dict[str, FieldMessage] = {
     "frozen_since_joined": lambda params: gettext("Frozen since the first member joined."),
     "frozen_since_paid": lambda params: gettext("Frozen since the first deposit was paid."),
     "frozen_since_day_zero": lambda params: gettext("Frozen since day 1's window opened."),
+    "frozen_challenge_over": lambda params: gettext("Frozen: the challenge is cancelled."),
     # habits.services.photos.accept_photo
     "photo_empty": lambda params: gettext("The photo is empty."),
     "photo_too_large": lambda params: gettext(

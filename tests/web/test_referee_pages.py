@@ -93,8 +93,10 @@ def test_the_rules_page_changes_rules_until_someone_pays(client, session, world)
         log_in(client, world.organizer)
         form = text_of(client.get(url))
         response = post_form(client, url, {**RULES_AS_THEY_ARE, "fee_percent": "5", "max_misses": "0"})
-    assert 'value="70.00"' in form and 'value="Rise by seven"' in form
-    assert "Frozen since the first member joined." in form  # the deposit's hint
+    assert 'value="Rise by seven"' in form and 'name="max_misses"' in form  # may still change
+    # the deposit is frozen: shown as it is, with since when, and not offered as an input
+    assert "CN¥70.00" in form and 'name="deposit"' not in form
+    assert "Frozen since the first member joined." in form
     assert response.status_code == 302
     session.refresh(world.challenge)
     assert (world.challenge.fee_bps, world.challenge.max_misses) == (500, 0)

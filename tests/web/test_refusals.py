@@ -84,6 +84,13 @@ def test_every_field_code_in_the_table_is_one_a_service_writes(session):
         with pytest.raises(HabitsError) as refused:
             challenges.update_challenge(session, paid, organizer, changes={"days": 3, "fee_bps": 1}, now=at)
         written |= {error.code for errors in refused.value.errors.values() for error in errors}
+    # ... and since it was cancelled before day 0
+    called_off = make_challenge(session)
+    organizer = session.get(Member, called_off.created_by_id)
+    challenges.cancel_challenge(session, called_off, organizer, now=now)
+    with pytest.raises(HabitsError) as refused:
+        challenges.update_challenge(session, called_off, organizer, changes={"days": 3}, now=now)
+    written |= {error.code for errors in refused.value.errors.values() for error in errors}
     bad_photos = [
         b"",
         images.png() * 10,
@@ -159,7 +166,7 @@ def test_the_launch_form_shows_the_services_rules_in_chinese(client, session, wo
     for chinese in (
         "结束时间必须晚于开始时间（24:00 表示一天结束）。",
         "休息日不能多于天数。",
-        "押金至少要保证每天有一个最小货币单位。",
+        "押金至少为 ¥0.10：10 天中每天至少一个最小货币单位。",
         "请修改标出的字段。",
     ):
         assert chinese in page, chinese

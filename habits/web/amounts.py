@@ -39,6 +39,8 @@ MAX_CHARS = 32
 #: digits left after the signs are set aside: ten billion billion minor units, whatever the exponent
 MAX_DIGITS = 20
 DIGITS = frozenset("0123456789")
+#: a hyphen-minus and the minus sign (a fullwidth one is a hyphen-minus once NFKC has read it)
+MINUS = frozenset("-\u2212")
 #: a percentage: up to three whole digits and two decimals
 PERCENT = re.compile(r"(\d{0,3})(?:\.(\d{0,2}))?", re.ASCII)
 
@@ -66,6 +68,8 @@ def read_amount(text: str | None, currency: Currency | str, *, locale: str | Non
     cleaned = _without_currency_marks(unicodedata.normalize("NFKC", text).strip(), currency, locale)
     if not cleaned:
         raise AmountRefused("empty")
+    if cleaned[0] in MINUS and cleaned[1:] and set(cleaned[1:]) <= DIGITS | {group, decimal}:
+        raise AmountRefused("negative")  # a plain amount with a minus: say so, not "not a number"
     if not set(cleaned) <= DIGITS | {group, decimal}:
         raise AmountRefused("not_a_number")
     if sum(char in DIGITS for char in cleaned) > MAX_DIGITS:
@@ -159,6 +163,8 @@ def refusal_message(refusal: AmountRefused, currency: Currency | str) -> str:
             max=params["max"],
             example=example(currency),
         )
+    if code == "negative":
+        return gettext("An amount cannot be negative: write it without the minus sign.")
     if code == "too_large":
         return gettext("That amount is far too large.")
     if code == "ambiguous":

@@ -64,3 +64,10 @@ def test_a_number_with_its_unit_is_a_chinese_sentence(client, session, world):
         client.post(url, data={"csrf_token": token, "value": "22"})
         page = text_of(client.get(url))
     assert "你的数字：22 pages。" in page and "22 pages." not in page
+
+
+def test_parentheses_around_chinese_words_are_fullwidth(client, session, world):
+    _as(session, world.member, "zh_Hans")
+    log_in(client, world.member)
+    page = text_of(client.get(f"/enrollments/{world.enrollment.id}"))
+    assert "（允许 2 次）" in page and "(允许" not in page

@@ -75,6 +75,7 @@ def _pages(session) -> dict[str, dict[str, str]]:
             "login": "/login",
             "register": "/register",
             "password reset": "/password-reset",
+            "offline": "/offline",
         },
         "member": {
             "home": "/",

@@ -12,6 +12,7 @@ from habits import models  # noqa: F401  (every table on the metadata before any
 from habits.api import init_api
 from habits.api.security import token_or_address
 from habits.cli import register_commands
+from habits.compression import init_compression
 from habits.database import prepare_engine
 from habits.extensions import babel, csrf, db, limiter, login_manager, migrate
 from habits.logging_setup import configure_logging
@@ -68,6 +69,7 @@ def register_edges(app: Flask) -> None:
     register_error_handlers(app)
     register_converters(app)
     init_security_headers(app)
+    init_compression(app)
     init_api(app)
     init_web(app)
     install_rate_limits(app, api_caller_key=token_or_address)

@@ -61,6 +61,9 @@ class Config:
     OUTBOUND_URL_HOSTS: dict[str, list[str]] = {}
     #: tests only (STREAKPOT_ENV=test): outbound URLs may point at this machine's loopback
     OUTBOUND_URLS_ALLOW_LOOPBACK = False
+    #: gzip responses in the app (habits/compression.py): the demo does; in production the
+    #: reverse proxy compresses (README) and this stays off
+    SERVE_COMPRESSED = False
     #: request bodies above this are refused with 413 (photos are the largest thing we take)
     MAX_CONTENT_LENGTH = 6 * 1024 * 1024
     PHOTO_MAX_BYTES = 5 * 1024 * 1024

@@ -172,6 +172,9 @@ ROWS = [
 #: GET routes that show no community's or challenge's data, and why
 EXEMPT = {
     "static": "the stylesheet and scripts",
+    "web.manifest": "the web app manifest, the same for everyone (tests/web/test_app_shell.py)",
+    "web.service_worker": "the service worker's script, the same for everyone (tests/web/test_app_shell.py)",
+    "web.offline": "the offline page, the same for everyone (tests/web/test_app_shell.py)",
     "health.healthz": "the service's health, for the load balancer",
     "api-docs.openapi_json": "the API's description",
     "web.login": "a form",

@@ -68,8 +68,8 @@ def read_amount(text: str | None, currency: Currency | str, *, locale: str | Non
     cleaned = _without_currency_marks(unicodedata.normalize("NFKC", text).strip(), currency, locale)
     if not cleaned:
         raise AmountRefused("empty")
-    if cleaned[0] in MINUS_SIGNS:
-        raise AmountRefused("negative")
+    if cleaned[0] in MINUS_SIGNS and cleaned[1:] and set(cleaned[1:]) <= DIGITS | {group, decimal}:
+        raise AmountRefused("negative")  # a plain amount with a minus: say so, not "not a number"
     if not set(cleaned) <= DIGITS | {group, decimal}:
         raise AmountRefused("not_a_number")
     if sum(char in DIGITS for char in cleaned) > MAX_DIGITS:

@@ -22,7 +22,6 @@ from habits.services.visibility import Audience
 from habits.web import web_bp
 from habits.web.edge import attempt, me, page_arg
 from habits.web.forms import CommunityForm, EmptyForm, JoinCommunityForm
-from habits.web.refusals import field_message
 
 PER_PAGE = 20
 #: a join answer is cut to this length (the form has no field per question to limit it)
@@ -51,7 +50,12 @@ def communities_page():
 @login_required
 def community(community_id: int):
     """Its description and entry rules for any signed-in member; its challenges for its members."""
-    community = visibility.visible_community(db.session, community_id, me())
+    return _community_page(visibility.visible_community(db.session, community_id, me()), JoinCommunityForm())
+
+
+def _community_page(community, join_form, *, answers=(), unanswered=(), status: int = 200):
+    """The community's page; after a refused join, with what was typed (``answers``) and the
+    questions left blank (``unanswered``, their indexes) marked."""
     sight = visibility.sight(db.session, me(), community.id)
     membership = communities.membership_of(db.session, community.id, current_user.id)
     active = membership is not None and membership.status == MembershipStatus.ACTIVE
@@ -60,6 +64,8 @@ def community(community_id: int):
     if sight.sees(Audience.MEMBERS):
         items, _total = challenges.list_challenges(db.session, community, page=1, per_page=50)
     members = communities.member_counts(db.session, [community.id]).get(community.id, 0)
+    questions = community.join_questions or []
+    problem = gettext("Answer this question.")
     return render_template(
         "communities/detail.html",
         community=community,
@@ -69,43 +75,55 @@ def community(community_id: int):
         challenges=items,
         sees_challenges=sight.sees(Audience.MEMBERS),
         members=members,
-        join_form=JoinCommunityForm(),
+        join_form=join_form,
+        form=join_form,  # base.html: the error summary, not a flash, takes the focus
+        answers=list(answers) + [""] * (len(questions) - len(answers)),
+        unanswered=set(unanswered),
+        answer_problem=problem,
+        answer_problems=[(f"answer-{i}", questions[i], problem) for i in sorted(set(unanswered))],
         invite_code=invite_codes.display(community.invite_code)
         if organizing and community.invite_code
         else None,
         invite_form=EmptyForm() if organizing else None,
-    )
+    ), status
 
 
 @web_bp.post("/communities/<id:community_id>/join")
 @login_required
 def join_community(community_id: int):
+    """A refused join shows the page again with everything typed kept and each unmet entry rule
+    marked on its box (a wrong code on the code, a blank answer on its question)."""
     community = communities.get_community(db.session, community_id)
     form = JoinCommunityForm()
     questions = community.join_questions or []
     answers = [request.form.get(f"answer-{i}", "").strip()[:MAX_ANSWER] for i in range(len(questions))]
-    if form.validate_on_submit():
-        join_limits.refuse_when_over(me().id)
-        outcome = attempt(
-            communities.join_community,
-            community,
-            me(),
-            invite_code=form.invite_code.data or None,
-            answers=answers,
-        )
-        if isinstance(outcome.error, InvalidInput):
-            join_limits.count_failure(me().id)
-        if outcome.ok:
-            if outcome.value.status == MembershipStatus.PENDING:
-                flash(gettext("Thanks! An organizer will look at your request soon."))
-            else:
-                flash(gettext("Welcome to %(name)s!", name=community.name))
-            return redirect(url_for("web.community", community_id=community.id))
-        # the page shows no field for each entry rule: say each one the service named
-        for errors in (outcome.error.errors or {}).values():
-            for error in errors:
-                flash(field_message(error), "error")
-    return redirect(url_for("web.community", community_id=community.id))
+    if not form.validate_on_submit():
+        return _refused_join(community, form, answers, [])
+    join_limits.refuse_when_over(me().id)
+    outcome = attempt(
+        communities.join_community,
+        community,
+        me(),
+        form=form,
+        invite_code=form.invite_code.data or None,
+        answers=answers,
+    )
+    if outcome.ok:
+        if outcome.value.status == MembershipStatus.PENDING:
+            flash(gettext("Thanks! An organizer will look at your request soon."))
+        else:
+            flash(gettext("Welcome to %(name)s!", name=community.name))
+        return redirect(url_for("web.community", community_id=community.id))
+    if isinstance(outcome.error, InvalidInput):
+        join_limits.count_failure(me().id)
+    refused = outcome.error.errors or {}
+    blank = [i for i, answer in enumerate(answers) if not answer] if "answers" in refused else []
+    return _refused_join(community, form, answers, blank)
+
+
+def _refused_join(community, form, answers, unanswered):
+    page = visibility.visible_community(db.session, community.id, me())
+    return _community_page(page, form, answers=answers, unanswered=unanswered, status=422)
 
 
 @web_bp.route("/communities/new", methods=["GET", "POST"])

@@ -237,6 +237,18 @@ def label(table: dict, value) -> str:
     return str(table.get(key, key))
 
 
+#: an active enrollment whose challenge has not started: "进行中" (running) would be wrong
+ACTIVE_BEFORE_START = lazy_gettext("joined, waiting for the start")
+
+
+def enrollment_status_label(status, challenge_status=None) -> str:
+    """The enrollment's status in words; given its challenge's status, right before the start too."""
+    before_start = getattr(challenge_status, "value", challenge_status) == "enrolling"
+    if getattr(status, "value", status) == "active" and before_start:
+        return str(ACTIVE_BEFORE_START)
+    return label(ENROLLMENT_STATUS, status)
+
+
 def kept_explanation(kept_minor: int, currency: str) -> str:
     return gettext(
         "%(amount)s stays in your wallet: a card refund can only return what you paid by card and "
@@ -264,7 +276,7 @@ def template_helpers() -> dict:
         "hhmm": format_hhmm,  # a window bound: 1440 is 24:00 (the domain writes it)
         "days_count": days_count,
         "percent_of_bps": percent_of_bps,
-        "enrollment_status": lambda value: label(ENROLLMENT_STATUS, value),
+        "enrollment_status": enrollment_status_label,
         "challenge_status": lambda value: label(CHALLENGE_STATUS, value),
         "theme_label": lambda value: label(THEMES, value),
         "role_label": lambda value: label(ROLES, value),

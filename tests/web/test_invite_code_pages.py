@@ -20,7 +20,7 @@ def test_guessing_the_code_on_the_page_is_stopped_with_429(client, session, worl
         ).status_code
         for i in range(30)
     ]
-    assert statuses[:5] == [302] * 5 and set(statuses[5:]) == {429}
+    assert statuses[:5] == [422] * 5 and set(statuses[5:]) == {429}
 
 
 def test_organizers_are_told_their_code_was_replaced_until_they_dismiss_it(client, session, world):

@@ -72,6 +72,7 @@ def never_converts(monkeypatch):
         ("Infinity", "not_a_number"),
         ("-5", "negative"),
         ("\u22125", "negative"),
+        ("－5", "negative"),
         ("+5", "not_a_number"),
         ("0x10", "not_a_number"),
         ("€5", "not_a_number"),

@@ -245,7 +245,9 @@ def decide_appeal(
     referees.require_referee(session, challenge, organizer, action="decide an appeal")
     reason = referees.referee_reason(reason)
     if appeal.status != AppealStatus.PENDING:
-        raise AppealAlreadyDecided(f"This appeal was already {appeal.status}.", status=str(appeal.status))
+        raise AppealAlreadyDecided(
+            f"This appeal was already {appeal.status}.", appeal_status=str(appeal.status)
+        )
     if accept:
         _accept(session, challenge, appeal, enrollment, organizer, reason, now=now)
     else:
@@ -418,6 +420,15 @@ def enrollment_appeals(
     total = session.scalar(select(func.count()).select_from(AppealRequest).where(*where)) or 0
     query = _line_query(where, (AppealRequest.asked_at.desc(), AppealRequest.id.desc()))
     return _lines(session, query.limit(per_page).offset((page - 1) * per_page), {}), total
+
+
+def appeal_line(session: Session, appeal_id: int) -> AppealLine:
+    """One request as ``challenge_appeals`` lists it (the caller has checked who may read it)."""
+    query = _line_query([AppealRequest.id == appeal_id], (AppealRequest.id,))
+    lines = _lines(session, query, {})
+    if not lines:
+        raise NotFound(f"There is no appeal {appeal_id}.")
+    return lines[0]
 
 
 def visible_appeal(session: Session, appeal_id: int, viewer: Member | None) -> AppealRequest:

@@ -22,6 +22,7 @@ def init_web(app) -> None:
     from habits.web import (  # noqa: F401
         account,
         admin,
+        appeals,
         auth,
         challenges,
         checkin,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import render_template
 from flask_login import current_user
@@ -12,6 +12,7 @@ from habits.extensions import db
 from habits.models import Challenge, Enrollment
 from habits.services import checkins, enrollments
 from habits.web import web_bp
+from habits.web.appeal_views import AppealPanel, PostedAsk, member_panels, voided_today
 from habits.web.edge import me, read
 
 #: enrollments shown on the home page: those that still have a today
@@ -30,9 +31,15 @@ class TodayCard:
     enrollment: Enrollment
     challenge: Challenge
     today: checkins.Today | None
+    #: days still open to an appeal with something to say (a void, a miss, a request)
+    appeals: list[AppealPanel] = field(default_factory=list)
+
+    @property
+    def voided_today(self) -> bool:
+        return voided_today(self.appeals, self.today)
 
 
-def today_cards() -> list[TodayCard]:
+def today_cards(posted: PostedAsk | None = None) -> list[TodayCard]:
     items, _total = enrollments.list_own_enrollments(db.session, me(), page=1, per_page=HOME_LIMIT)
     cards = []
     for enrollment in items:
@@ -40,13 +47,14 @@ def today_cards() -> list[TodayCard]:
             continue
         challenge = db.session.get(Challenge, enrollment.challenge_id)
         today = read(checkins.today, enrollment)
-        if today.day_index is None and enrollment.status != EnrollmentStatus.PENDING_PAYMENT:
-            continue  # the last window has closed: nothing to do today
+        panels = member_panels(enrollment, back="home", posted=posted)
+        if today.day_index is None and enrollment.status != EnrollmentStatus.PENDING_PAYMENT and not panels:
+            continue  # the last window has closed (and its day is due): nothing to do today
         if enrollment.status in (EnrollmentStatus.ELIMINATED, EnrollmentStatus.WITHDRAWN) and (
             not today.window_open
         ):
             continue
-        cards.append(TodayCard(enrollment, challenge, today))
+        cards.append(TodayCard(enrollment, challenge, today, panels))
     # open windows without a check-in first: that is what the member came for
     cards.sort(key=lambda c: (not (c.today.window_open and not c.today.checked_in), c.enrollment.id))
     return cards
@@ -56,4 +64,9 @@ def today_cards() -> list[TodayCard]:
 def home():
     if not current_user.is_authenticated:
         return render_template("home.html")
-    return render_template("home.html", cards=today_cards())
+    return render_home()
+
+
+def render_home(posted: PostedAsk | None = None, status: int = 200):
+    """The signed-in member's today; ``posted``: an appeal form to show again with its errors."""
+    return render_template("home.html", cards=today_cards(posted)), status

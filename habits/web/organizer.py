@@ -31,6 +31,7 @@ from habits.services.dashboard import Dashboard, actionable_days, organizer_dash
 from habits.services.errors import FieldError
 from habits.services.visibility import Audience
 from habits.web import web_bp
+from habits.web.appeal_views import review_items
 from habits.web.confirm import confirmed, render_confirmation, wants_change
 from habits.web.edge import attach_field_errors, attempt, me, page_arg, read, request_now
 from habits.web.forms import COMMON_ZONES, AppealForm, ChallengeForm, ExcuseForm, VoidForm, choice
@@ -158,6 +159,7 @@ def _render_dashboard(
     excuse=None,
     appeal=None,
     void_errors=None,
+    appeal_decision=None,
     status=200,
 ):
     view = view or read(organizer_dashboard, challenge, me())
@@ -179,11 +181,17 @@ def _render_dashboard(
             void_errors=void_errors or {},
             excuse_form=excuse,
             appeal_form=appeal,
+            appeal_review=review_items(challenge, posted=appeal_decision),
             day_date=lambda k: day_date(schedule, k),
             due=lambda k: due_at(schedule, k, challenge.review_minutes),
         ),
         status,
     )
+
+
+def render_dashboard(challenge: Challenge, *, appeal_decision=None, status: int = 200):
+    """The dashboard again, with an appeal decision that was refused (``habits.web.appeals``)."""
+    return _render_dashboard(challenge, appeal_decision=appeal_decision, status=status)
 
 
 @web_bp.get("/challenges/<id:challenge_id>/organize")

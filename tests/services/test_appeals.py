@@ -47,7 +47,8 @@ S = EnrollmentStatus
 @pytest.fixture
 def club(session):
     """Olga organizes, Carl co-organizes; Mia and Max play in a 7-day challenge (05:00-07:00
-    Asia/Shanghai, review 10 minutes, one rest day); Mia checked in on day 1 at 05:10 and Olga voided it at 05:30."""
+    Asia/Shanghai, review 10 minutes, one rest day); Mia checked in on day 1 at 05:10 and Olga
+    voided it at 05:30."""
     olga = make_member(session, display_name="Olga")
     carl = make_member(session, display_name="Carl")
     mia = make_member(session, display_name="Mia")

@@ -38,7 +38,7 @@ class AppealPanel:
     day: appeals.MemberDay
     #: the ask form, where the member may ask
     form: AppealAskForm | None
-    #: the element's id: forms post back to it, so a refused form comes back into view
+    #: the element's id: the page comes back to it once the form was sent
     anchor: str
 
 

@@ -3,8 +3,9 @@
 (``templates/appeals/_review.html``); and the photo a member sent with their request.
 
 A refused form comes back on the page it was posted from, with its field errors and what was
-typed, scrolled to (its action carries the panel's anchor) and the first wrong field focused;
-a refusal of the service (too late, already decided...) is flashed on that page. Who may do what
+typed, its first wrong field focused (``autofocus``, which also scrolls it into view: a fragment
+in the form's action would keep browsers from focusing it); a refusal of the service (too late,
+already decided...) is flashed on that page, scrolled to the panel. Who may do what
 is ``habits.services.appeals``' (SPEC "Who sees what": a request is its member's and the
 organizers'; 404 for everyone else, 403 for its member, who may not decide it).
 """
@@ -63,7 +64,6 @@ def ask_appeal(enrollment_id: int, day_index: int):
     enrollment = enrollments.own_enrollment(db.session, enrollment_id, me())
     form = AppealAskForm(prefix=ask_prefix(enrollment.id, day_index))
     go_back, show_again = BACK.get(form.back.data, BACK["enrollment"])
-    anchor = f"#appeal-{enrollment.id}-{day_index}"
     posted = PostedAsk(enrollment.id, day_index, form)
     if not form.validate_on_submit():
         return show_again(enrollment, posted)
@@ -90,9 +90,11 @@ def ask_appeal(enrollment_id: int, day_index: int):
             ),
             "success",
         )
-    elif form.errors:
+        # back to the panel, which now says the appeal waits
+        return redirect(f"{go_back(enrollment)}#appeal-{enrollment.id}-{day_index}")
+    if form.errors:
         return show_again(enrollment, posted)
-    return redirect(go_back(enrollment) + anchor)
+    return redirect(go_back(enrollment))  # the refusal is flashed at the top
 
 
 @web_bp.post("/appeals/<id:appeal_id>/decision")

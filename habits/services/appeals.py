@@ -456,6 +456,8 @@ class MemberDay:
     window_closes_at: datetime
     due_at: datetime
     window_open: bool
+    #: the enrollment is active: the day's stake is at play (and the member may ask)
+    for_money: bool
     #: the stake that comes back on a success and goes to the pot on a miss
     stake_minor: int
     #: the day's check-in row (valid or voided), if any
@@ -478,8 +480,8 @@ class MemberDay:
 
     @property
     def missed(self) -> bool:
-        """No check-in, the window closed, and the day is no rest or excused day."""
-        return self.check_in_id is None and not self.window_open and not self.marked
+        """An active member's day without a check-in, its window closed, no rest or excused day."""
+        return self.for_money and self.check_in_id is None and not self.window_open and not self.marked
 
     @property
     def worth_showing(self) -> bool:
@@ -549,6 +551,7 @@ def member_days(session: Session, enrollment: Enrollment, *, now: datetime) -> l
                 window_closes_at=closes,
                 due_at=due,
                 window_open=window_open,
+                for_money=active,
                 stake_minor=stake_for_day(enrollment.deposit_minor, challenge.days, k),
                 check_in_id=checkin.id if checkin is not None else None,
                 voided=voided,

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from habits.extensions import db
 from habits.models import AppealStatus, Challenge, Enrollment
 from habits.services import appeals
-from habits.services.checkins import Today
 from habits.web.edge import me, read, request_now
 from habits.web.forms import AppealAskForm, AppealDecisionForm
 
@@ -58,25 +57,16 @@ def member_panels(enrollment: Enrollment, *, back: str, posted: PostedAsk | None
     for day in read(appeals.member_days, enrollment):
         if not day.worth_showing:
             continue
-        form = None
-        if day.may_ask or _is_posted(posted, enrollment.id, day.day_index):
-            if _is_posted(posted, enrollment.id, day.day_index):
-                form = posted.form
-            else:
-                form = ask_form(enrollment.id, day.day_index, back=back)
+        if _is_posted(posted, enrollment.id, day.day_index):
+            form = posted.form  # with its errors and what was typed
+        else:
+            form = ask_form(enrollment.id, day.day_index, back=back) if day.may_ask else None
         panels.append(AppealPanel(day, form, f"appeal-{enrollment.id}-{day.day_index}"))
     return panels
 
 
 def _is_posted(posted: PostedAsk | None, enrollment_id: int, day_index: int) -> bool:
     return posted is not None and (posted.enrollment_id, posted.day_index) == (enrollment_id, day_index)
-
-
-def voided_today(panels: list[AppealPanel], today: Today | None) -> bool:
-    """True when the day whose window is open now has a voided check-in: it must not read as done."""
-    if today is None or not today.window_open:
-        return False
-    return any(panel.day.day_index == today.day_index and panel.day.voided for panel in panels)
 
 
 # -- the organizers' review -------------------------------------------------------------------

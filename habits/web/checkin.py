@@ -21,7 +21,7 @@ from habits.models import Challenge
 from habits.services import checkins, enrollments, photos
 from habits.services.errors import HabitsError
 from habits.web import web_bp
-from habits.web.appeal_views import PostedAsk, member_panels, voided_today
+from habits.web.appeal_views import PostedAsk, member_panels
 from habits.web.edge import attach_field_errors, attempt, me, read
 from habits.web.forms import CheckInForm
 from habits.web.home import today_cards
@@ -71,7 +71,7 @@ def _render(enrollment, challenge, form, status: int = 200, *, posted: PostedAsk
             form=form,
             can_check_in=can_check_in,
             appeal_panels=panels,
-            voided_today=voided_today(panels, today),
+            voided_today=today.check_in_voided,
             stake=stake,
             due=due,
             for_money=may_check_in(enrollment.status) and check_in_counts_for_money(enrollment.status),

@@ -14,7 +14,7 @@ from habits.extensions import db
 from habits.models import Challenge, Community
 from habits.services import checkins, daymarks, deposits, enrollments, receipts, visibility, wallets
 from habits.web import web_bp
-from habits.web.appeal_views import PostedAsk, member_panels, voided_today
+from habits.web.appeal_views import PostedAsk, member_panels
 from habits.web.confirm import confirmed, render_confirmation
 from habits.web.edge import attempt, gateway, me, page_arg, read, request_now
 from habits.web.forms import EmptyForm, RestDayForm, choice
@@ -89,7 +89,7 @@ def render_enrollment(enrollment, posted: PostedAsk | None = None, status: int =
         quit_form=EmptyForm() if quittable(enrollment) else None,
         before_start=request_now() < challenge.day_zero_opens_at,
         appeal_panels=panels,
-        voided_today=voided_today(panels, today),
+        voided_today=today.check_in_voided,
     )
     return page, status
 

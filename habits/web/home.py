@@ -12,7 +12,7 @@ from habits.extensions import db
 from habits.models import Challenge, Enrollment
 from habits.services import checkins, enrollments
 from habits.web import web_bp
-from habits.web.appeal_views import AppealPanel, PostedAsk, member_panels, voided_today
+from habits.web.appeal_views import AppealPanel, PostedAsk, member_panels
 from habits.web.edge import me, read
 
 #: enrollments shown on the home page: those that still have a today
@@ -36,7 +36,8 @@ class TodayCard:
 
     @property
     def voided_today(self) -> bool:
-        return voided_today(self.appeals, self.today)
+        """Today's check-in was voided: it must not read as done (the appeal panel says why)."""
+        return self.today is not None and self.today.check_in_voided
 
 
 def today_cards(posted: PostedAsk | None = None) -> list[TodayCard]:

@@ -175,7 +175,9 @@ def test_the_organizer_who_plays_is_told_who_may_decide(client, world, voided):
 
 
 def test_accepting_records_the_check_in_and_the_referee_log_says_so(client, world, voided):
+    today = f"/api/v1/enrollments/{world.owner_enrollment.id}/today"
     with travel(at_local(world.challenge, 1, "06:30")):
+        before = client.get(today, headers=world.as_("owner")).get_json()
         appeal = ask(client, world, {"day_index": 1, "reason": "r"}).get_json()
         decided = client.post(
             f"/api/v1/appeals/{appeal['id']}/decision",
@@ -186,6 +188,7 @@ def test_accepting_records_the_check_in_and_the_referee_log_says_so(client, worl
             f"/api/v1/enrollments/{world.owner_enrollment.id}/checkins", headers=world.as_("owner")
         )
         log = client.get(f"/api/v1/challenges/{world.challenge.id}/referee-log", headers=world.as_("other"))
+        after = client.get(today, headers=world.as_("owner")).get_json()
     body = decided.get_json()
     assert decided.status_code == 200
     assert (body["status"], body["check_in"], body["check_in_id"]) == ("accepted", "valid", voided.id)
@@ -194,6 +197,9 @@ def test_accepting_records_the_check_in_and_the_referee_log_says_so(client, worl
         body["decision_reason"] == "same sunrise as everyone" and body["decided_at"] == "2026-03-02T22:30:00Z"
     )
     assert checkins.get_json()["items"][0]["voided_at"] is None
+    # the API's today says what the pages say: voided, then counted again
+    assert (before["checked_in"], before["check_in_voided"]) == (True, True)
+    assert (after["checked_in"], after["check_in_voided"]) == (True, False)
     newest = log.get_json()["items"][0]
     assert (newest["kind"], newest["reason"], newest["participant"]["display_name"]) == (
         "appeal",

@@ -391,6 +391,17 @@ def test_the_member_reads_the_void_who_did_it_and_whether_to_ask(session, club):
     assert appeals.member_days(session, mine, now=at_local(challenge, 1, "07:10")) == []
 
 
+def test_a_missed_day_is_shown_to_active_members_only(session, club):
+    challenge, _olga, _carl, _mia, _max, _mine, his, _checkin = club
+    after_the_window = at_local(challenge, 1, "07:05")
+    active = appeals.member_days(session, his, now=after_the_window)
+    his.status = S.ELIMINATED
+    session.commit()
+    eliminated = appeals.member_days(session, his, now=after_the_window)
+    assert [(d.missed, d.may_ask, d.worth_showing) for d in active] == [(True, True, True)]
+    assert [(d.missed, d.may_ask, d.worth_showing) for d in eliminated] == [(False, False, False)]
+
+
 def test_organizers_list_a_challenges_requests_and_members_may_not(session, club):
     challenge, olga, _carl, mia, max_, mine, _his, _checkin = club
     ask(session, mine, mia, 1, at=at_local(challenge, 1, "06:00"))

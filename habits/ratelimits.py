@@ -75,6 +75,7 @@ LIMITS: dict[str, NamedLimit] = {
         "60/minute;1000/hour", (CALLER,), "organizers' changes to communities, memberships and challenges"
     ),
     "referee": NamedLimit("30/minute;300/hour", (CALLER,), "voids, appeals and excuses"),
+    "appeal": NamedLimit("10/minute;50/hour", (CALLER,), "members asking for an appeal of a day"),
     "join": NamedLimit("20/minute;200/hour", (CALLER,), "joining communities and challenges, rest days"),
     "join_failures": NamedLimit(
         "5/minute;20/hour", (CALLER, ADDRESS), "failed joins (a wrong invite code), per member and address"
@@ -119,6 +120,10 @@ ENDPOINT_LIMITS: dict[str, str] = {
     "settlements.accept_appeal": "referee",
     "web.accept_appeal": "referee",
     "settlements.excuse_day": "referee",
+    "appeals.decide": "referee",
+    "web.decide_appeal": "referee",
+    "appeals.ask_appeal": "appeal",
+    "web.ask_appeal": "appeal",
     "web.excuse_day": "referee",
     "communities.join_community": "join",
     "web.join_community": "join",

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from habits.domain.lifecycle import EnrollmentStatus
-from habits.models import CommunityMembership, Enrollment, MembershipStatus, Role
+from habits.models import AppealRequest, CommunityMembership, Enrollment, MembershipStatus, Role
 from habits.services.photos import PhotoStore, accept_photo
 from habits.services.settlement import settle_due_days
 from tests import images
@@ -133,6 +133,15 @@ ROWS = [
     Row("checkins.challenge_feed", "/api/v1/challenges/{challenge}/checkins", "participants"),
     Row("leaderboard.get_leaderboard", "/api/v1/challenges/{challenge}/leaderboard", "participants"),
     Row("settlements.get_referee_log", "/api/v1/challenges/{challenge}/referee-log", "participants"),
+    # appeal requests: the challenge's list is the organizers'; its members are refused, not hidden
+    Row(
+        "appeals.list_appeals",
+        "/api/v1/challenges/{challenge}/appeals",
+        "organizers",
+        seen_by="challenge_members",
+    ),
+    Row("appeals.list_my_appeals", "/api/v1/enrollments/{enrollment}/appeals", "owner"),
+    Row("appeals.get_photo", "/api/v1/appeals/{appeal}/photo", "owner_or_organizers"),
     Row("checkins.get_photo", "/api/v1/checkins/{checkin}/photo", "owner_or_organizers"),
     Row("enrollments.get_enrollment", "/api/v1/enrollments/{enrollment}", "owner"),
     Row("enrollments.get_today", "/api/v1/enrollments/{enrollment}/today", "owner"),
@@ -163,6 +172,7 @@ ROWS = [
     Row("web.statement", "/challenges/{challenge}/days/0", "challenge_members"),
     Row("web.dashboard", "/challenges/{challenge}/organize", "organizers"),
     Row("web.checkin_photo", "/checkins/{checkin}/photo", "owner_or_organizers"),
+    Row("web.appeal_photo", "/appeals/{appeal}/photo", "owner_or_organizers"),
     Row("web.enrollment", "/enrollments/{enrollment}", "owner"),
     Row("web.checkin", "/enrollments/{enrollment}/checkin", "owner"),
     # the owner's deposit is paid: the page sends them on to their enrollment
@@ -255,11 +265,26 @@ def world(session, app) -> World:
     )
     result = settle_due_days(session, now=at_local(challenge, 0, "07:10"), commit=session.commit)
     assert result.failed == [] and (challenge.id, 0) in result.settled
+    # the owner's appeal of day 1 (asked in the review of a voided check-in), with a photo
+    appeal = AppealRequest(
+        enrollment_id=owner.id,
+        challenge_id=challenge.id,
+        day_index=1,
+        reason="the photo is from this morning",
+        photo_path=PhotoStore(Path(app.instance_path) / "photos").save(
+            challenge.id, accept_photo(images.png(), max_bytes=100_000)
+        ),
+        photo_content_type="image/png",
+        asked_at=at_local(challenge, 1, "05:20"),
+    )
+    session.add(appeal)
+    session.commit()
     ids = {
         "community": community.id,
         "challenge": challenge.id,
         "enrollment": owner.id,
         "checkin": checkin.id,
+        "appeal": appeal.id,
     }
     return World(ids=ids, members=members, challenge=challenge)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from habits.api.appeals import appeals_bp
 from habits.api.auth import auth_bp
 from habits.api.challenges import challenges_bp
 from habits.api.checkins import checkins_bp
@@ -50,6 +51,7 @@ def blueprints() -> list:
         leaderboard_bp,
         payments_bp,
         settlements_bp,
+        appeals_bp,
         wallets_bp,
         payouts_bp,
     ]

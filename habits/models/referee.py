@@ -23,6 +23,7 @@ class RefereeKind(StrEnum):
     VOID = "void"  # an organizer voided a check-in: it counts as a miss
     APPEAL = "appeal"  # an organizer accepted an appeal and recorded a check-in
     EXCUSE = "excuse"  # a day was excused (by an organizer, or by the service for its outage)
+    APPEAL_REFUSED = "appeal_refused"  # an organizer refused a member's appeal request
 
 
 class RefereeLogEntry(Base):
@@ -36,7 +37,8 @@ class RefereeLogEntry(Base):
     challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"))
     kind: Mapped[RefereeKind] = mapped_column(enum_column(RefereeKind))
     day_index: Mapped[int] = mapped_column(Integer)
-    #: the enrollment whose check-in was voided or recorded (None for an excused day)
+    #: the enrollment whose check-in was voided or recorded, or whose appeal was refused (None for
+    #: an excused day)
     enrollment_id: Mapped[int | None] = mapped_column(
         ForeignKey("enrollments.id", ondelete="CASCADE"), nullable=True
     )

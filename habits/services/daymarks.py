@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from habits.domain.calendar import day_window, due_at
@@ -19,6 +19,8 @@ from habits.domain.instants import rfc3339_utc
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.models import (
     ORGANIZING_ROLES,
+    AppealRequest,
+    AppealStatus,
     Challenge,
     CheckIn,
     CheckInSource,
@@ -37,7 +39,8 @@ from habits.services.errors import Forbidden, HabitsError, InvalidInput, NotFoun
 MAX_REASON = referees.MAX_REASON
 
 
-def _locked_challenge(session: Session, challenge_id: int) -> Challenge:
+def locked_challenge(session: Session, challenge_id: int) -> Challenge:
+    """The challenge, its row locked for this transaction (see the module's docstring)."""
     challenge = session.scalars(
         select(Challenge)
         .where(Challenge.id == challenge_id)
@@ -49,7 +52,8 @@ def _locked_challenge(session: Session, challenge_id: int) -> Challenge:
     return challenge
 
 
-def _check_day(challenge: Challenge, day_index: int) -> None:
+def check_day(challenge: Challenge, day_index: int) -> None:
+    """InvalidInput (422, field ``day_index``) for a day that is not one of the challenge's."""
     if not 0 <= day_index < challenge.days:
         raise InvalidInput(
             f"Day {day_index} is not a day of this challenge (0 ... {challenge.days - 1}).",
@@ -98,9 +102,9 @@ def declare_rest_day(
     enrollment = session.get(Enrollment, enrollment_id)
     if enrollment is None or enrollment.member_id != member.id:
         raise NotFound("There is no such enrollment.")
-    challenge = _locked_challenge(session, enrollment.challenge_id)
+    challenge = locked_challenge(session, enrollment.challenge_id)
     session.refresh(enrollment, with_for_update=True)
-    _check_day(challenge, day_index)
+    check_day(challenge, day_index)
     if enrollment.status != EnrollmentStatus.ACTIVE:
         raise HabitsError(f"Only an active enrollment can take rest days; this one is {enrollment.status}.")
     opens_at = day_window(challenge.schedule(), day_index)[0]
@@ -136,10 +140,10 @@ def excuse_day(
 ) -> ExcusedDay:
     """An organizer who does not play in the challenge excuses day k (nothing is forfeited, the pot
     carries), until the day is due. Raises RefereePlaysIn (403) for an organizer who plays in it."""
-    challenge = _locked_challenge(session, challenge_id)
+    challenge = locked_challenge(session, challenge_id)
     _require_organizer(session, challenge, organizer)
     referees.require_referee(session, challenge, organizer, action="excuse a day")
-    _check_day(challenge, day_index)
+    check_day(challenge, day_index)
     reason = referees.referee_reason(reason)
     _require_before_due(challenge, day_index, now=now, what="excused")
     existing = session.scalars(
@@ -228,14 +232,15 @@ def accept_appeal(
 
     The check-in is stamped ``now`` (when it was recorded), so an appealed check-in ranks after
     everyone who tapped in time for the equal split's extra cent. A voided check-in for the day is
-    reinstated instead (the void's reason is kept). Raises 409 if the member already has a valid
+    reinstated instead (the void's reason is kept). The member's request for that day, if one is
+    waiting (habits.services.appeals), is accepted with it. Raises 409 if the member already has a valid
     check-in that day, the window has not opened yet, or the enrollment is not active;
     RefereePlaysIn (403) for an organizer who plays in the challenge (their own appeal included).
     """
-    challenge = _locked_challenge(session, challenge_id)
+    challenge = locked_challenge(session, challenge_id)
     _require_organizer(session, challenge, organizer)
     referees.require_referee(session, challenge, organizer, action="accept an appeal")
-    _check_day(challenge, day_index)
+    check_day(challenge, day_index)
     reason = referees.referee_reason(reason)
     _require_before_due(challenge, day_index, now=now, what="appealed")
     enrollment = session.get(Enrollment, enrollment_id)
@@ -280,5 +285,21 @@ def accept_appeal(
         now=now,
         enrollment_id=enrollment.id,
         check_in_id=checkin.id,
+    )
+    # the member's waiting request for the day, however the organizer came to accept it
+    session.execute(
+        update(AppealRequest)
+        .where(
+            AppealRequest.enrollment_id == enrollment.id,
+            AppealRequest.day_index == day_index,
+            AppealRequest.status == AppealStatus.PENDING,
+        )
+        .values(
+            status=AppealStatus.ACCEPTED,
+            decided_at=now,
+            decided_by_id=organizer.id,
+            decision_reason=reason,
+            check_in_id=checkin.id,
+        )
     )
     return checkin

@@ -23,6 +23,7 @@ def init_web(app) -> None:
         account,
         admin,
         app_shell,
+        appeals,
         auth,
         challenges,
         checkin,

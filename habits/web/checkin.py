@@ -21,6 +21,7 @@ from habits.models import Challenge
 from habits.services import checkins, enrollments, photos
 from habits.services.errors import HabitsError
 from habits.web import web_bp
+from habits.web.appeal_views import PostedAsk, member_panels
 from habits.web.edge import attach_field_errors, attempt, me, read
 from habits.web.forms import CheckInForm
 from habits.web.home import today_cards
@@ -29,6 +30,12 @@ from habits.web.refusals import friendly_error
 
 def photo_store() -> photos.PhotoStore:
     return photos.PhotoStore(Path(current_app.instance_path) / "photos")
+
+
+def render_checkin(enrollment, posted: PostedAsk, status: int):
+    """The check-in page again, with an appeal form that was refused (its errors and text)."""
+    challenge = db.session.get(Challenge, enrollment.challenge_id)
+    return _render(enrollment, challenge, CheckInForm(formdata=None), status, posted=posted)
 
 
 @web_bp.get("/checkin")
@@ -42,8 +49,9 @@ def checkin_shortcut():
     return redirect(url_for("web.home"))
 
 
-def _render(enrollment, challenge, form, status: int = 200):
+def _render(enrollment, challenge, form, status: int = 200, *, posted: PostedAsk | None = None):
     today = read(checkins.today, enrollment)
+    panels = member_panels(enrollment, back="checkin", posted=posted)
     todays_checkin = None
     if today.checked_in:
         own, _ = checkins.own_check_ins(db.session, enrollment, page=1, per_page=400)
@@ -62,6 +70,8 @@ def _render(enrollment, challenge, form, status: int = 200):
             todays_checkin=todays_checkin,
             form=form,
             can_check_in=can_check_in,
+            appeal_panels=panels,
+            voided_today=today.check_in_voided,
             stake=stake,
             due=due,
             for_money=may_check_in(enrollment.status) and check_in_counts_for_money(enrollment.status),

@@ -14,6 +14,7 @@ from habits.extensions import db
 from habits.models import Challenge, Community
 from habits.services import checkins, daymarks, deposits, enrollments, receipts, visibility, wallets
 from habits.web import card_payment, web_bp
+from habits.web.appeal_views import PostedAsk, member_panels
 from habits.web.confirm import confirmed, render_confirmation
 from habits.web.edge import attempt, gateway, me, page_arg, read, request_now
 from habits.web.forms import EmptyForm, RestDayForm, choice
@@ -60,7 +61,11 @@ def quittable(enrollment) -> bool:
 @web_bp.get("/enrollments/<id:enrollment_id>")
 @login_required
 def enrollment(enrollment_id: int):
-    enrollment = own_enrollment(enrollment_id)
+    return render_enrollment(own_enrollment(enrollment_id))
+
+
+def render_enrollment(enrollment, posted: PostedAsk | None = None, status: int = 200):
+    """The member's enrollment page; ``posted``: an appeal form to show again with its errors."""
     challenge = db.session.get(Challenge, enrollment.challenge_id)
     community = db.session.get(Community, challenge.community_id)
     money_now = enrollments.enrollment_money(db.session, enrollment)
@@ -69,7 +74,8 @@ def enrollment(enrollment_id: int):
     own, _ = checkins.own_check_ins(db.session, enrollment, page=1, per_page=RECEIPTS_PER_PAGE)
     rest_form = RestDayForm()
     rest_form.day.choices = rest_day_choices(challenge, enrollment)
-    return render_template(
+    panels = member_panels(enrollment, back="enrollment", posted=posted)
+    page = render_template(
         "enrollments/detail.html",
         enrollment=enrollment,
         challenge=challenge,
@@ -82,7 +88,10 @@ def enrollment(enrollment_id: int):
         rest_form=rest_form,
         quit_form=EmptyForm() if quittable(enrollment) else None,
         before_start=request_now() < challenge.day_zero_opens_at,
+        appeal_panels=panels,
+        voided_today=today.check_in_voided,
     )
+    return page, status
 
 
 @web_bp.route("/enrollments/<id:enrollment_id>/pay", methods=["GET", "POST"])

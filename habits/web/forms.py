@@ -25,6 +25,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import (
+    AnyOf,
     DataRequired,
     InputRequired,
     Length,
@@ -398,6 +399,34 @@ class AppealForm(FlaskForm):
     enrollment_id = SelectField(_l("Member"), coerce=int, validators=[InputRequired(message=REQUIRED)])
     day = SelectField(_l("Day"), coerce=int, validators=[InputRequired(message=REQUIRED)])
     reason = StringField(_l("What did they tell you?"), [required(), length(500)])
+
+
+# -- appeals ----------------------------------------------------------------------------------
+
+
+class AppealAskForm(FlaskForm):
+    """A member's appeal of one day (prefixed by enrollment and day: a page may hold several)."""
+
+    # a text area: the Enter key adds a line, it never sends the form half written
+    reason = TextAreaField(_l("Why should this day count?"), [required(), length(500)])
+    photo = FileField(_l("Photo (optional)"))
+    #: the page the form was on, to come back to: home, checkin or enrollment
+    back = HiddenField()
+
+
+class AppealDecisionForm(FlaskForm):
+    """An organizer's decision on one appeal (prefixed by the appeal: the list holds several)."""
+
+    reason = TextAreaField(
+        _l("Your reason (the challenge's participants read it in the referee log)"), [required(), length(500)]
+    )
+    #: the button pressed: accept or refuse
+    decision = StringField(
+        validators=[
+            InputRequired(message=_l("Press Accept or Refuse.")),
+            AnyOf(["accept", "refuse"], message=_l("Press Accept or Refuse.")),
+        ]
+    )
 
 
 # -- wallet -----------------------------------------------------------------------------------

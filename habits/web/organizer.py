@@ -30,6 +30,7 @@ from habits.services.dashboard import Dashboard, actionable_days, organizer_dash
 from habits.services.errors import FieldError
 from habits.services.visibility import Audience
 from habits.web import launch_preview, web_bp
+from habits.web.appeal_views import review_items
 from habits.web.confirm import confirmed, render_confirmation, wants_change
 from habits.web.edge import attach_field_errors, attempt, me, page_arg, read, request_now
 from habits.web.forms import AppealForm, ChallengeForm, EmptyForm, ExcuseForm, VoidForm, choice
@@ -98,7 +99,6 @@ def new_challenge(community_id: int):
             form=form,
             community=community,
             zones=zone_options(request_now(), form.timezone.data),
-            first_error=first_error(form),
             **launch_preview.section(launch_preview.form_values(form)),
         ),
         422 if form.errors else 200,
@@ -113,11 +113,6 @@ def launch_preview_section(community_id: int):
     community = visibility.visible_community(db.session, community_id, me())
     require_organizer(community.id)
     return render_template("organizer/_launch_preview.html", **launch_preview.section(request.args))
-
-
-def first_error(form) -> str | None:
-    """The id of the first field (in the form's order) with an error: it gets the focus."""
-    return next((field.id for field in form if field.errors), None)
 
 
 def _confirm_launch(form: ChallengeForm, community: Community):
@@ -185,6 +180,7 @@ def _render_dashboard(
     excuse=None,
     appeal=None,
     void=None,
+    appeal_decision=None,
     status=200,
 ):
     """The dashboard; a form that was posted with errors (``excuse``, ``appeal``, or ``void`` as
@@ -208,11 +204,17 @@ def _render_dashboard(
             cancel_form=EmptyForm() if cancellable(challenge) else None,
             excuse_form=excuse,
             appeal_form=appeal,
+            appeal_review=review_items(challenge, posted=appeal_decision),
             day_date=lambda k: day_date(schedule, k),
             due=lambda k: due_at(schedule, k, challenge.review_minutes),
         ),
         status,
     )
+
+
+def render_dashboard(challenge: Challenge, *, appeal_decision=None, status: int = 200):
+    """The dashboard again, with an appeal decision that was refused (``habits.web.appeals``)."""
+    return _render_dashboard(challenge, appeal_decision=appeal_decision, status=status)
 
 
 @web_bp.get("/challenges/<id:challenge_id>/organize")
@@ -436,7 +438,6 @@ def edit_rules(challenge_id: int):
             frozen=frozen,
             values=_rule_values(challenge),
             offered=[name for name in FORM_RULES if name not in frozen],
-            first_error=first_error(form),
             cancel_form=EmptyForm() if cancellable(challenge) else None,
         ),
         422 if form.errors else 200,

@@ -18,7 +18,7 @@ from flask_babel import gettext
 
 from habits.domain import currencies
 from habits.domain.calendar import MAX_DAYS
-from habits.services import one_time_links
+from habits.services import appeals, one_time_links
 from habits.services.challenges import CancelTooLate, ChallengeOver, RulesFrozen
 from habits.services.checkins import AlreadyCheckedIn, CheckInClosed, CheckInNotAllowed, VoidTooLate
 from habits.services.deposits import DepositNotDue
@@ -285,6 +285,44 @@ REFUSALS.update(
         ),
         AdminPasswordWrong.code: lambda extra, zone: gettext(
             "Your password is not right: nothing was approved."
+        ),
+    }
+)
+
+
+# -- appeals (habits.services.appeals) --------------------------------------------------------
+
+
+def _appeal_too_late(extra: Mapping, zone: str | None) -> str:
+    due = _instant(extra.get("due_at"))
+    if due is None:
+        return gettext("That day is already due for settlement: its appeals can no longer be accepted.")
+    return gettext(
+        "That day was due for settlement at %(when)s: its appeals can no longer be asked for or accepted.",
+        when=when(due, zone),
+    )
+
+
+REFUSALS.update(
+    {
+        appeals.AppealNotActive.code: lambda extra, zone: gettext(
+            "Only an active enrollment can appeal a day."
+        ),
+        appeals.AppealDayNotOpen.code: lambda extra, zone: gettext(
+            "That day's window has not opened yet: there is nothing to appeal."
+        ),
+        appeals.AppealTooLate.code: _appeal_too_late,
+        appeals.AppealNotNeeded.code: lambda extra, zone: gettext(
+            "That day already counts for you: there is nothing to appeal."
+        ),
+        appeals.AppealCheckInInstead.code: lambda extra, zone: gettext(
+            "The check-in window is still open: check in instead."
+        ),
+        appeals.AppealAlreadyPending.code: lambda extra, zone: gettext(
+            "Your appeal of that day is already waiting for the organizers."
+        ),
+        appeals.AppealAlreadyDecided.code: lambda extra, zone: gettext(
+            "This appeal was already decided: see the referee log."
         ),
     }
 )

@@ -61,7 +61,11 @@ class TodaySchema(Schema):
     window_open = fields.Boolean(required=True)
     window_opens_at = UTCInstant(required=True, allow_none=True)
     window_closes_at = UTCInstant(required=True, allow_none=True)
+    #: the open day has a check-in (see check_in_voided: a voided one counts as a miss)
     checked_in = fields.Boolean(required=True)
+    #: an organizer voided the open day's check-in: the member may ask for an appeal
+    #: (POST /enrollments/{id}/appeals) until the day is due
+    check_in_voided = fields.Boolean(required=True)
     next_window_opens_at = UTCInstant(required=True, allow_none=True)
     #: today's code word, only while the window is open and when the challenge asks for one
     code_word = fields.String(required=True, allow_none=True)

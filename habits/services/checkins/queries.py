@@ -40,6 +40,8 @@ class Today:
     window_opens_at: datetime | None
     window_closes_at: datetime | None
     checked_in: bool
+    #: the open day's check-in was voided by an organizer: it counts as a miss (appeals decide)
+    check_in_voided: bool
     next_window_opens_at: datetime | None
     #: only while the window is open, to members who may check in, when the challenge asks for one
     code_word: str | None
@@ -53,16 +55,14 @@ def today(session: Session, enrollment: Enrollment, *, now: datetime) -> Today:
     next_open = table.next_open_after(now)
     if day_index is None and next_open is not None:
         day_index = table.opens.index(next_open)
-    checked_in = False
+    checked_in = voided = False
     if window_open:
-        checked_in = (
-            session.scalar(
-                select(CheckIn.id).where(
-                    CheckIn.enrollment_id == enrollment.id, CheckIn.day_index == day_index
-                )
+        row = session.execute(
+            select(CheckIn.id, CheckIn.voided_at).where(
+                CheckIn.enrollment_id == enrollment.id, CheckIn.day_index == day_index
             )
-            is not None
-        )
+        ).first()
+        checked_in, voided = row is not None, row is not None and row.voided_at is not None
     show_word = window_open and challenge.requires_code_word and may_check_in(enrollment.status)
     return Today(
         enrollment_id=enrollment.id,
@@ -72,6 +72,7 @@ def today(session: Session, enrollment: Enrollment, *, now: datetime) -> Today:
         window_opens_at=table.opens[day_index] if day_index is not None else None,
         window_closes_at=table.closes[day_index] if day_index is not None else None,
         checked_in=checked_in,
+        check_in_voided=voided,
         next_window_opens_at=next_open,
         code_word=code_word(challenge.code_word_secret, day_index) if show_word else None,
     )

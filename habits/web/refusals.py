@@ -36,9 +36,11 @@ from habits.services.ports import GatewayUnavailable
 from habits.services.referees import RefereePlaysIn
 from habits.services.wallets import NotEnoughInWallet
 from habits.services.withdrawals import NothingRefundable
-from habits.web.i18n import money, when
+from habits.web.i18n import money
+from habits.web.instants import soon
 
-#: a refusal's message from its ``extra`` and the zone its instants are shown in
+#: a refusal's message from its ``extra`` and the zone of the challenge its instants belong to
+#: (they are shown in the reader's zone, named when it is not that one: habits.web.instants)
 RefusalMessage = Callable[[Mapping, str | None], str | None]
 #: a field error's message from its ``params``
 FieldMessage = Callable[[Mapping], str | None]
@@ -57,9 +59,7 @@ def _check_in_closed(extra: Mapping, zone: str | None) -> str:
     opens = _instant(extra.get("next_window_opens_at"))
     if opens is None:
         return gettext("This challenge's last window has closed.")
-    return gettext(
-        "Check-ins are closed right now. The next window opens at %(when)s.", when=when(opens, zone)
-    )
+    return gettext("Check-ins are closed right now. Next window: %(when)s.", when=soon(opens, zone))
 
 
 def _check_in_not_allowed(extra: Mapping, zone: str | None) -> str:
@@ -135,7 +135,8 @@ REFUSALS: dict[str, RefusalMessage] = {
 
 def friendly_error(refusal: HabitsError, *, zone: str | None = None, **_ignored) -> str:
     """What to tell the member about a service's refusal, in their language where we know it.
-    ``zone``: where the refusal's instants are shown (default: the member's zone)."""
+    ``zone``: the zone of the challenge the refusal's instants belong to (they are shown in
+    the member's own zone, named when it is not that one)."""
     say = REFUSALS.get(getattr(refusal, "code", None))
     message = say(getattr(refusal, "extra", None) or {}, zone) if say else None
     if message:

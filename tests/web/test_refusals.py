@@ -102,7 +102,7 @@ def test_a_refusal_is_said_by_its_code_in_the_members_language(page):
     closed = CheckInClosed("Closed.", next_window_opens_at="2026-03-03T21:00:00Z")
     already = AlreadyCheckedIn("Already.", day_index=2)
     short = NotEnoughInWallet.for_amounts(available=6999, required=7000, currency="CNY")
-    assert "The next window opens at" in friendly_error(closed, zone="Asia/Shanghai")
+    assert "Check-ins are closed right now. Next window:" in friendly_error(closed, zone="Asia/Shanghai")
     assert friendly_error(already) == "You have already checked in for day 3."
     with force_locale("zh_Hans"):
         assert friendly_error(already) != "You have already checked in for day 3."

@@ -25,7 +25,7 @@ from habits.models import LinkPurpose, Member, OneTimeLink
 from habits.services import one_time_links
 from habits.services.errors import FieldError, HabitsError, InvalidInput
 from habits.services.mail import Composer, enqueue, mail_member
-from habits.services.members import EmailTaken, normalize_email, update_profile
+from habits.services.members import normalize_email, update_profile
 
 #: the link mailed to the new address
 LINK_KIND = "email_change"
@@ -36,6 +36,13 @@ DONE_KIND = "email_changed"
 LINK_LIFETIME = timedelta(hours=24)
 MAX_REQUESTS_PER_DAY = 5
 MAX_EMAIL_LENGTH = 254
+
+
+class EmailInUse(HabitsError):
+    """Another member's address (409, on ``email``)."""
+
+    title = "Email already registered"
+    code = "email_in_use"
 
 
 class EmailChangeTooOften(HabitsError):
@@ -49,11 +56,9 @@ def _taken(session: Session, email: str, member: Member) -> bool:
     return other is not None
 
 
-def _email_taken() -> EmailTaken:
-    return EmailTaken(
-        "An account with this email already exists.",
-        errors={"email": [FieldError("email_taken", "This email is already registered.")]},
-    )
+def _email_taken() -> EmailInUse:
+    message = "Another account has this address."
+    return EmailInUse(message, errors={"email": [FieldError("email_in_use", message)]})
 
 
 def _pending_links(member: Member, now: datetime):
@@ -81,7 +86,7 @@ def request_email_change(
 ) -> str | None:
     """Mail a link to ``new_email`` that makes it the member's address, and tell the old address.
     The pending address, or None when ``new_email`` is the member's address already (a pending
-    move is then dropped). EmailTaken (409) when another member has it, InvalidInput (422) for
+    move is then dropped). EmailInUse (409) when another member has it, InvalidInput (422) for
     what is not an address, EmailChangeTooOften (429) past the day's requests."""
     new_email = normalize_email(new_email or "")
     if "@" not in new_email or len(new_email) > MAX_EMAIL_LENGTH or any(c.isspace() for c in new_email):
@@ -140,7 +145,7 @@ def check_change_link(session: Session, *, token: object, now: datetime) -> tupl
 
 def confirm_email_change(session: Session, *, token: object, composer: Composer, now: datetime) -> Member:
     """Follow a change link: the member's address is the new one (verified), the old address is
-    told. LinkRefused for a link that may not be used; EmailTaken when another member took the
+    told. LinkRefused for a link that may not be used; EmailInUse when another member took the
     address meanwhile (the link then still works, should they give it up)."""
     member, new_email = check_change_link(session, token=token, now=now)
     if _taken(session, new_email, member):

@@ -17,7 +17,7 @@ from datetime import datetime
 from flask_babel import gettext
 
 from habits.domain.calendar import MAX_DAYS
-from habits.services import one_time_links
+from habits.services import email_change, one_time_links
 from habits.services.challenges import RulesFrozen
 from habits.services.checkins import AlreadyCheckedIn, CheckInClosed, CheckInNotAllowed, VoidTooLate
 from habits.services.deposits import DepositNotDue
@@ -224,6 +224,16 @@ LINK_REASONS: dict[str, Callable[[], str]] = {
 REFUSALS[one_time_links.LinkRefused.code] = lambda extra, zone: LINK_REASONS.get(
     extra.get("reason"), LINK_REASONS[one_time_links.UNKNOWN]
 )()
+
+
+# -- one's address (habits.services.email_change) --------------------------------------------
+
+REFUSALS[email_change.EmailInUse.code] = lambda extra, zone: gettext("Another account has this address.")
+REFUSALS[email_change.EmailChangeTooOften.code] = lambda extra, zone: gettext(
+    "You asked to change your address too often today: try again tomorrow."
+)
+FIELD_MESSAGES["email_in_use"] = lambda params: gettext("Another account has this address.")
+FIELD_MESSAGES["email_invalid"] = lambda params: gettext("Write an email address like name@example.com.")
 
 
 # -- payouts (habits.services.payouts) --------------------------------------------------------

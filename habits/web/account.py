@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from babel.numbers import format_decimal
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_babel import refresh as refresh_locale
 from flask_login import current_user, login_required
@@ -26,7 +26,7 @@ from habits.web.account_forms import EmailChangeForm, ProfileForm, region_choice
 from habits.web.auth import password_method, rotate_session
 from habits.web.edge import attempt, me, read, request_now
 from habits.web.forms import EmptyForm, PasswordChangeForm
-from habits.web.i18n import browser_region, current_locale, format_locale
+from habits.web.i18n import SESSION_KEY, browser_region, current_locale, format_locale
 from habits.web.instants import when
 from habits.web.password_reset import link_refused, private
 from habits.web.zone_picker import zone_options
@@ -100,6 +100,7 @@ def account_profile():
     if form.validate_on_submit():
         outcome = attempt(members.update_profile, member, form=form, changes=form.changes())
         if outcome.ok:
+            session[SESSION_KEY] = member.locale  # kept after signing out, as the language switch does
             refresh_locale()  # the flash below, and the next page, in the language just chosen
             flash(gettext("Your settings are saved."), "success")
             return redirect(url_for("web.account"))

@@ -10,7 +10,7 @@ import pytest
 from flask_babel import force_locale
 
 from habits.models import Member
-from habits.services import challenges, communities, members, photos
+from habits.services import challenges, communities, email_change, members, photos
 from habits.services.challenges import ChallengeStarted
 from habits.services.checkins import AlreadyCheckedIn, CheckInClosed
 from habits.services.errors import FieldError, Forbidden, HabitsError, InvalidInput
@@ -94,6 +94,11 @@ def test_every_field_code_in_the_table_is_one_a_service_writes(session):
     for data in bad_photos:
         with pytest.raises(InvalidInput) as refused:
             photos.accept_photo(data, max_bytes=len(images.png()) * 2)
+        written |= {error.code for errors in refused.value.errors.values() for error in errors}
+    # email_change.request_email_change: not an address, another member's address
+    for address in ("no at sign", make_member(session).email):
+        with pytest.raises(HabitsError) as refused:
+            email_change.request_email_change(session, member, new_email=address, composer=None, now=now)
         written |= {error.code for errors in refused.value.errors.values() for error in errors}
     assert set(FIELD_MESSAGES) - written == set()
 

@@ -82,6 +82,9 @@ LIMITS: dict[str, NamedLimit] = {
     ),
     "password_reset": NamedLimit("5/minute;20/hour", (ADDRESS,), "asking for and using password-reset links"),
     "email_links": NamedLimit("10/minute;50/hour", (ADDRESS,), "verification and unsubscribe links"),
+    "email_change": NamedLimit(
+        "5/hour;20/day", (CALLER,), "moving to a new e-mail address (each request mails an address typed)"
+    ),
     "payout_request": NamedLimit("5/hour;20/day", (CALLER,), "asking for a payout"),
     "payout_decision": NamedLimit(
         "20/minute;200/hour", (CALLER,), "administrators approving, refusing and marking payouts paid"
@@ -105,6 +108,8 @@ ENDPOINT_LIMITS: dict[str, str] = {
     "web.logout": "account",
     "members.update_me": "account",
     "web.language": "account",
+    "web.account_profile": "account",
+    "web.account_email": "email_change",
     "communities.create_community": "create",
     "web.new_community": "create",
     "communities.launch_challenge": "create",
@@ -146,6 +151,7 @@ ENDPOINT_LIMITS: dict[str, str] = {
     "web.verify_email_link": "email_links",
     "web.verify_email_status": "email_links",
     "web.unsubscribe": "email_links",
+    "web.email_change_link": "email_links",
     "payouts.request_payout": "payout_request",
     "web.payout_request": "payout_request",
     "payouts.decide": "payout_decision",

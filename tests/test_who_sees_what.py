@@ -194,6 +194,7 @@ EXEMPT = {
     "web.verify_email_link": "a one-time link (tests/mail)",
     "web.verify_email_status": "the signed-in member's own address (tests/mail)",
     "web.unsubscribe": "a signed one-time link (tests/mail)",
+    "web.email_change_link": "a one-time link to one's new address (tests/mail/test_email_change.py)",
     "web.dev_mail": "the demo's outgoing mail, to loopback clients only (tests/mail)",
     "payouts.list_my_payouts": "the member's own payouts (tests/payouts)",
     "web.payout_request": "the member's own payouts and a form (tests/payouts)",

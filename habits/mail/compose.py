@@ -38,6 +38,9 @@ class MailKind:
 KINDS: dict[str, MailKind] = {
     "verify_email": MailKind(_l("Confirm your e-mail address for Streakpot")),
     "password_reset": MailKind(_l("Choose a new Streakpot password")),
+    "email_change": MailKind(_l("Confirm your new e-mail address for Streakpot")),
+    "email_change_asked": MailKind(_l("Your Streakpot address may change")),
+    "email_changed": MailKind(_l("Your Streakpot address has changed")),
 }
 
 

@@ -25,7 +25,11 @@ class Member(Base):
     display_name: Mapped[str] = mapped_column(String(80))
     #: IANA zone used to show dates to this member (challenges carry their own zone for rules)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    #: the language of the pages and mail: ``en`` or ``zh_Hans``
     locale: Mapped[str] = mapped_column(String(16), default="en")
+    #: the region dates and numbers are written for (ISO 3166 alpha-2, ``services.regions``);
+    #: None: the browser's (Accept-Language)
+    region: Mapped[str | None] = mapped_column(String(2), nullable=True, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     #: a site administrator (``flask admin grant EMAIL``): decides payouts (SPEC, "Who sees what");
     #: the default is the database's alone, so inserts written for older revisions stay valid

@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from habits.models import Member
+from habits.models import LinkPurpose, Member
+from habits.services import one_time_links
 from habits.services.errors import FieldError, HabitsError, InvalidInput
 from habits.services.passwords import check_new_password, password_problem
 from habits.services.tokens import DEFAULT_TTL_DAYS, IssuedToken, issue_token, revoke_all_tokens
@@ -18,7 +19,7 @@ from habits.services.web_sessions import end_all_sessions
 
 #: Werkzeug's default (scrypt); tests pass a cheap pbkdf2 through PASSWORD_HASH_METHOD
 DEFAULT_PASSWORD_METHOD = "scrypt"
-PROFILE_FIELDS = ("display_name", "timezone", "locale")
+PROFILE_FIELDS = ("display_name", "timezone", "locale", "region")
 
 
 class EmailTaken(HabitsError):
@@ -123,7 +124,8 @@ def log_in(
 
 
 def update_profile(session: Session, member: Member, *, changes: dict, now: datetime) -> Member:
-    """Change display name, time zone or locale (fields validated by the edge)."""
+    """Change display name, time zone, language or region (fields validated by the edge; a
+    region of None follows the browser)."""
     for name in PROFILE_FIELDS:
         if name in changes:
             value = changes[name]
@@ -162,6 +164,8 @@ def change_password(
 
 def end_every_session(session: Session, member: Member, *, now: datetime) -> None:
     """End every web session and revoke every API token of ``member``: what a password change or
-    reset does, so whoever held an old cookie or token is signed out everywhere."""
+    reset does, so whoever held an old cookie or token is signed out everywhere. A move to a new
+    address that is not confirmed yet is dropped too: whoever held the session may have asked."""
     end_all_sessions(session, member, now=now)
     revoke_all_tokens(session, member, now=now)
+    one_time_links.retire_links(session, member, purpose=LinkPurpose.CHANGE_EMAIL, now=now)

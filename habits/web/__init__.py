@@ -33,6 +33,7 @@ def init_web(app) -> None:
         enrollments,
         home,
         i18n,
+        instants,
         organizer,
         password_reset,
         payouts,
@@ -54,5 +55,6 @@ def init_web(app) -> None:
     babel_config.timezone_selector = i18n.select_timezone
 
     app.context_processor(i18n.template_helpers)
+    app.context_processor(instants.template_helpers)
     app.context_processor(refusals.template_helpers)
     app.register_blueprint(web_bp)

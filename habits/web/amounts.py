@@ -7,9 +7,10 @@ that says why, with a translated message that shows how the text was read. In or
    digits and the locale's group and decimal signs may remain once a currency sign or code
    around it is set aside. So no exponent (``1e600000``), sign, ``NaN`` or ``Infinity`` ever
    reaches a conversion: nothing here builds a Decimal larger than ``MAX_DIGITS`` digits.
-2. Babel's strict parsing, in the locale the page shows amounts in: ``1,0`` or ``70,50`` on an
-   English page are ambiguous (thousands or decimals?) and refused with both readings, never
-   taken as 10 or 7,050.
+2. Babel's strict parsing, in the locale the page shows amounts in (``i18n.format_locale``: the
+   reader's language and region, so ``70,50`` is 70.50 for an English reader in Germany, who
+   reads ``70,50 €``): ``1,0`` or ``70,50`` on a page that writes ``70.50`` are ambiguous
+   (thousands or decimals?) and refused with both readings, never taken as 10 or 7,050.
 3. No more decimals than the currency has (Stripe's exponent, ``habits.domain.currencies``).
 
 Whether the amount is in range (positive, at most what the API takes) is the form's to say.
@@ -32,7 +33,7 @@ from flask_babel import gettext
 
 from habits.domain import currencies
 from habits.domain.currencies import Currency
-from habits.web.i18n import SUPPORTED, current_locale, money
+from habits.web.i18n import SUPPORTED, format_locale, money
 
 #: longer text is refused unread (a generous amount with signs and separators fits in 32)
 MAX_CHARS = 32
@@ -62,10 +63,14 @@ def read_amount(text: str | None, currency: Currency | str, *, locale: str | Non
     if len(text) > MAX_CHARS:
         raise AmountRefused("too_long", max=MAX_CHARS)
     currency = currency if isinstance(currency, Currency) else currencies.get(currency)
-    locale = locale or current_locale()
+    locale = locale or str(format_locale())
     group, decimal = get_group_symbol(locale), get_decimal_symbol(locale)
     # fullwidth digits and signs from a Chinese keyboard (７０．５０, ￥) become plain ones
     cleaned = _without_currency_marks(unicodedata.normalize("NFKC", text).strip(), currency, locale)
+    if group.isspace():
+        # a locale that groups with a no-break space (en_SE: 1 234,50): NFKC made every such
+        # space a plain one, and people type plain ones
+        cleaned = cleaned.replace(" ", group)
     if not cleaned:
         raise AmountRefused("empty")
     if cleaned[0] in MINUS_SIGNS and cleaned[1:] and set(cleaned[1:]) <= DIGITS | {group, decimal}:
@@ -126,7 +131,7 @@ def read_percent_bps(text: str | None, *, locale: str | None = None) -> int | No
     if not isinstance(text, str) or len(text) > MAX_CHARS:
         return None
     cleaned = unicodedata.normalize("NFKC", text).strip().removesuffix("%").strip()
-    match = PERCENT.fullmatch(cleaned.replace(get_decimal_symbol(locale or current_locale()), "."))
+    match = PERCENT.fullmatch(cleaned.replace(get_decimal_symbol(locale or str(format_locale())), "."))
     if match is None or not any(char in DIGITS for char in cleaned):
         return None
     bps = int(match[1] or "0") * 100 + int((match[2] or "").ljust(2, "0"))
@@ -137,8 +142,11 @@ def read_percent_bps(text: str | None, *, locale: str | None = None) -> int | No
 
 
 def example(currency: Currency) -> str:
-    """A well-formed amount to show in messages: 70.50, or 7000 without decimals."""
-    return "7000" if currency.exponent == 0 else "70.50"
+    """A well-formed amount to show in messages, written as the page writes amounts: 70.50
+    (70,50 for a reader in Germany), or 7000 without decimals."""
+    if currency.exponent == 0:
+        return "7000"
+    return "70" + get_decimal_symbol(format_locale()) + "50"
 
 
 def _reading(value: Decimal, currency: Currency) -> str:
@@ -172,6 +180,18 @@ def refusal_message(refusal: AmountRefused, currency: Currency | str) -> str:
         return gettext("That amount is far too large.")
     if code == "ambiguous":
         readings = gettext(" or ").join(_reading(value, currency) for value in params["readings"])
+        locale = format_locale()
+        decimal, group = get_decimal_symbol(locale), get_group_symbol(locale)
+        if (decimal, group) != (".", ","):
+            return gettext(
+                "“%(text)s” could be read as %(readings)s. Write it with “%(decimal)s” before any "
+                "decimals and “%(group)s” only between thousands, e.g. %(example)s.",
+                text=params["text"],
+                readings=readings,
+                decimal=decimal,
+                group=group,
+                example=example(currency),
+            )
         return gettext(
             "“%(text)s” could be read as %(readings)s. Write it with a point before any decimals and "
             "commas only between thousands, e.g. %(example)s.",

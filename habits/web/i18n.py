@@ -1,32 +1,36 @@
-"""Language, time zones and money on the pages.
+"""Language, region and money on the pages (instants: ``habits.web.instants``).
 
-- Locale: the signed-in member's ``locale``, else the visitor's choice (the language switch),
-  else the browser's Accept-Language, else English. Any Chinese variant gets Simplified Chinese.
-- Times: a challenge's windows are shown in the challenge's own zone (that is where the rule
-  lives); other instants (check-ins, settlements, wallet entries) in the member's zone.
+- Language (the translations): the signed-in member's ``locale``, else the visitor's choice
+  (the language switch), else the browser's Accept-Language, else English. Any Chinese variant
+  gets Simplified Chinese.
+- Region (how dates and numbers are written): the signed-in member's ``region``, else the
+  browser's (the region of its Accept-Language), else none. ``format_locale`` joins the two:
+  English read in Germany is ``en_DE`` (``8 Dec 2026``, ``1.234,50 €``), the pages still in
+  English. Dates, times, numbers and money are all written in it, and amounts typed by people
+  are read in it (``habits.web.amounts``), so a field is read the way its value was shown.
 - Money: minor units shown in the challenge's currency with the exponent the processor charges
   in (``habits.domain.currencies``: CNY and USD have 2 decimals, JPY none, and IDR and HUF 2,
-  whatever CLDR says), in the locale's pattern and sign (Babel). Never a float. Amounts typed
-  by people are read in ``habits.web.amounts``.
+  whatever CLDR says), in the locale's pattern and sign (Babel). Never a float.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from babel.numbers import format_currency, format_decimal, get_currency_precision
-from flask import request, session
+from flask import has_request_context, request, session
 from flask_babel import get_locale, gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
 from habits.domain import currencies
 from habits.domain.calendar import format_hhmm
+from habits.services.regions import normalize_region
 
 SUPPORTED = ("en", "zh_Hans")
 #: shown in the language switch, each in its own language
@@ -85,8 +89,67 @@ def valid_zone(name: str | None) -> bool:
 
 
 def current_locale() -> str:
+    """The language of the page (its translations): ``en`` or ``zh_Hans``."""
     locale = get_locale()
     return str(locale) if locale is not None else "en"
+
+
+def select_region() -> str | None:
+    """The reader's region: the member's setting, else the browser's, else None."""
+    if not has_request_context():
+        return None
+    if current_user and current_user.is_authenticated:
+        chosen = normalize_region(getattr(current_user, "region", None))
+        if chosen:
+            return chosen
+    return browser_region(current_locale())
+
+
+def browser_region(language: str) -> str | None:
+    """The region of the browser's Accept-Language: from a tag of the page's language first
+    (``en-GB`` for an English page), else from the first tag that names one (``de-DE``: an
+    English reader in Germany)."""
+    if not has_request_context():
+        return None
+    tags = [tag for tag, _quality in request.accept_languages]
+    ours = [tag for tag in tags if normalize_locale(tag) == language]
+    for tag in ours + tags:
+        region = region_of_tag(tag)
+        if region:
+            return region
+    return None
+
+
+def region_of_tag(tag: str) -> str | None:
+    """``en-GB`` -> ``GB``, ``zh-Hans-CN`` -> ``CN``; None for ``en`` or ``es-419``."""
+    for part in tag.replace("_", "-").split("-")[1:]:
+        region = normalize_region(part) if len(part) == 2 else None
+        if region:
+            return region
+    return None
+
+
+@lru_cache(maxsize=256)
+def regional_locale(language: str, region: str | None) -> Locale:
+    """The CLDR locale that writes dates and numbers for ``language`` read in ``region``:
+    ``en`` + ``GB`` -> ``en_GB``; a region CLDR has no English for -> ``en_001`` (international
+    English, day before month), except the United States' own ``en``; Chinese outside the
+    regions CLDR knows -> ``zh_Hans``."""
+    base = Locale.parse(language)
+    if not region:
+        return base
+    try:
+        return Locale.parse(f"{language}_{region}")
+    except (UnknownLocaleError, ValueError):
+        pass
+    if base.language == "en" and region != "US":
+        return Locale.parse("en_001")
+    return base
+
+
+def format_locale() -> Locale:
+    """The locale dates, times, numbers and money are written (and typed amounts read) in."""
+    return regional_locale(current_locale(), select_region())
 
 
 def member_zone() -> ZoneInfo:
@@ -121,58 +184,37 @@ def money(amount_minor: int | None, currency: str) -> str:
     ``150000, "HUF"`` -> ``HUF1,500.00`` (Stripe's hundredths, where CLDR has none)."""
     if amount_minor is None:
         return ""
-    locale = current_locale()
-    pattern = _currency_pattern(locale, exponent_of(currency))
+    locale = format_locale()
+    pattern = _currency_pattern(str(locale), exponent_of(currency))
     value = minor_to_decimal(amount_minor, currency)
     return format_currency(value, currency, format=pattern, locale=locale, currency_digits=False)
 
 
 def money_input(amount_minor: int, currency: str) -> str:
-    """Minor units as a plain amount for an input's value (``7000`` CNY -> ``70.00``)."""
-    return str(minor_to_decimal(amount_minor, currency))
+    """Minor units as a plain amount for an input's value, written as the page's amounts are
+    (``7000`` CNY -> ``70.00``; ``70,00`` for a reader in Germany), so it reads back the same."""
+    exponent = exponent_of(currency)
+    pattern = "0." + "0" * exponent if exponent else "0"
+    return format_decimal(minor_to_decimal(amount_minor, currency), pattern, locale=format_locale())
 
 
 def number(value) -> str:
     if value is None:
         return ""
-    return format_decimal(value, locale=get_locale())
+    return format_decimal(value, locale=format_locale())
 
 
 def percent_of_bps(bps: int) -> str:
-    return format_decimal(Decimal(bps) / 100, locale=get_locale()) + "%"
-
-
-def _aware(instant: datetime) -> datetime:
-    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
-
-
-def when(instant: datetime | None, zone: str | None = None, fmt: str = "medium") -> str:
-    """Date and time of ``instant`` in ``zone`` (default: the member's zone), for the locale."""
-    if instant is None:
-        return ""
-    tz = ZoneInfo(zone) if zone else member_zone()
-    return babel_dates.format_datetime(_aware(instant), fmt, tzinfo=tz, locale=get_locale())
-
-
-def clock(instant: datetime | None, zone: str | None = None) -> str:
-    """The wall-clock time of ``instant`` in ``zone`` (default: the member's zone)."""
-    if instant is None:
-        return ""
-    tz = ZoneInfo(zone) if zone else member_zone()
-    return babel_dates.format_time(_aware(instant), "short", tzinfo=tz, locale=get_locale())
-
-
-def window_closes(challenge, instant: datetime | None) -> str:
-    """When today's window closes, in the challenge's zone ("midnight" for a 24:00 close)."""
-    if challenge.close_minute >= 1440:
-        return gettext("midnight")
-    return clock(instant, challenge.timezone)
+    return format_decimal(Decimal(bps) / 100, locale=format_locale()) + "%"
 
 
 def day_label(day: date | None, fmt: str = "medium") -> str:
+    """A local date (a challenge's start, day k's date) in the reader's format: CLDR's medium
+    date (``8 Dec 2026``, ``Dec 8, 2026``, ``2026年12月8日``). ``fmt`` is kept for old callers and
+    ignored: one format on every screen."""
     if day is None:
         return ""
-    return babel_dates.format_date(day, fmt, locale=get_locale())
+    return babel_dates.format_date(day, "medium", locale=format_locale())
 
 
 def days_count(n: int) -> str:
@@ -269,9 +311,6 @@ def template_helpers() -> dict:
         "languages": LANGUAGE_NAMES,
         "money": money,
         "number": number,
-        "when": when,
-        "clock": clock,
-        "window_closes": window_closes,
         "day_label": day_label,
         "hhmm": format_hhmm,  # a window bound: 1440 is 24:00 (the domain writes it)
         "days_count": days_count,

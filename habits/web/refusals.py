@@ -18,7 +18,7 @@ from flask_babel import gettext
 
 from habits.domain import currencies
 from habits.domain.calendar import MAX_DAYS
-from habits.services import appeals, one_time_links
+from habits.services import appeals, email_change, one_time_links
 from habits.services.challenges import CancelTooLate, ChallengeOver, RulesFrozen
 from habits.services.checkins import AlreadyCheckedIn, CheckInClosed, CheckInNotAllowed, VoidTooLate
 from habits.services.deposits import DepositNotDue
@@ -37,9 +37,11 @@ from habits.services.ports import GatewayUnavailable
 from habits.services.referees import RefereePlaysIn
 from habits.services.wallets import NotEnoughInWallet
 from habits.services.withdrawals import NothingRefundable
-from habits.web.i18n import money, when
+from habits.web.i18n import money
+from habits.web.instants import soon, when
 
-#: a refusal's message from its ``extra`` and the zone its instants are shown in
+#: a refusal's message from its ``extra`` and the zone of the challenge its instants belong to
+#: (they are shown in the reader's zone, named when it is not that one: habits.web.instants)
 RefusalMessage = Callable[[Mapping, str | None], str | None]
 #: a field error's message from its ``params``
 FieldMessage = Callable[[Mapping], str | None]
@@ -58,9 +60,7 @@ def _check_in_closed(extra: Mapping, zone: str | None) -> str:
     opens = _instant(extra.get("next_window_opens_at"))
     if opens is None:
         return gettext("This challenge's last window has closed.")
-    return gettext(
-        "Check-ins are closed right now. The next window opens at %(when)s.", when=when(opens, zone)
-    )
+    return gettext("Check-ins are closed right now. Next window: %(when)s.", when=soon(opens, zone))
 
 
 def _check_in_not_allowed(extra: Mapping, zone: str | None) -> str:
@@ -143,7 +143,8 @@ REFUSALS: dict[str, RefusalMessage] = {
 
 def friendly_error(refusal: HabitsError, *, zone: str | None = None, **_ignored) -> str:
     """What to tell the member about a service's refusal, in their language where we know it.
-    ``zone``: where the refusal's instants are shown (default: the member's zone)."""
+    ``zone``: the zone of the challenge the refusal's instants belong to (they are shown in
+    the member's own zone, named when it is not that one)."""
     say = REFUSALS.get(getattr(refusal, "code", None))
     message = say(getattr(refusal, "extra", None) or {}, zone) if say else None
     if message:
@@ -241,6 +242,16 @@ LINK_REASONS: dict[str, Callable[[], str]] = {
 REFUSALS[one_time_links.LinkRefused.code] = lambda extra, zone: LINK_REASONS.get(
     extra.get("reason"), LINK_REASONS[one_time_links.UNKNOWN]
 )()
+
+
+# -- one's address (habits.services.email_change) --------------------------------------------
+
+REFUSALS[email_change.EmailInUse.code] = lambda extra, zone: gettext("Another account has this address.")
+REFUSALS[email_change.EmailChangeTooOften.code] = lambda extra, zone: gettext(
+    "You asked to change your address too often today: try again tomorrow."
+)
+FIELD_MESSAGES["email_in_use"] = lambda params: gettext("Another account has this address.")
+FIELD_MESSAGES["email_invalid"] = lambda params: gettext("Write an email address like name@example.com.")
 
 
 # -- payouts (habits.services.payouts) --------------------------------------------------------

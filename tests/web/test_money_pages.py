@@ -53,7 +53,9 @@ def test_the_challenge_page_explains_the_stakes_before_joining(client, session, 
         log_in(client, world.bystander)  # a member of the community, not enrolled
         page = text_of(client.get(f"/challenges/{world.challenge.id}"))
     assert "Daily stake" in page and "CN¥10.00" in page
-    assert "Check in every day between 05:00 and 07:00, Asia/Shanghai time." in page
+    assert "Check in every day between 05:00 and 07:00 (Shanghai time)." in page
+    # the bystander reads in UTC: the same window, on the evening before day 1's date
+    assert "In your time, day 1's window is 9:00\u202fPM–11:00\u202fPM the evening before (UTC)." in page
     assert "A worked example" in page and "CN¥60.00 of your CN¥70.00 comes back" in page
     assert "Join and pay CN¥70.00" in page
 

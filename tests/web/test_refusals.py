@@ -10,7 +10,7 @@ import pytest
 from flask_babel import force_locale
 
 from habits.models import Member
-from habits.services import challenges, communities, members, photos
+from habits.services import challenges, communities, email_change, members, photos
 from habits.services.challenges import ChallengeStarted
 from habits.services.checkins import AlreadyCheckedIn, CheckInClosed
 from habits.services.errors import FieldError, Forbidden, HabitsError, InvalidInput
@@ -102,6 +102,11 @@ def test_every_field_code_in_the_table_is_one_a_service_writes(session):
         with pytest.raises(InvalidInput) as refused:
             photos.accept_photo(data, max_bytes=len(images.png()) * 2)
         written |= {error.code for errors in refused.value.errors.values() for error in errors}
+    # email_change.request_email_change: not an address, another member's address
+    for address in ("no at sign", make_member(session).email):
+        with pytest.raises(HabitsError) as refused:
+            email_change.request_email_change(session, member, new_email=address, composer=None, now=now)
+        written |= {error.code for errors in refused.value.errors.values() for error in errors}
     assert set(FIELD_MESSAGES) - written == set()
 
 
@@ -109,7 +114,7 @@ def test_a_refusal_is_said_by_its_code_in_the_members_language(page):
     closed = CheckInClosed("Closed.", next_window_opens_at="2026-03-03T21:00:00Z")
     already = AlreadyCheckedIn("Already.", day_index=2)
     short = NotEnoughInWallet.for_amounts(available=6999, required=7000, currency="CNY")
-    assert "The next window opens at" in friendly_error(closed, zone="Asia/Shanghai")
+    assert "Check-ins are closed right now. Next window:" in friendly_error(closed, zone="Asia/Shanghai")
     assert friendly_error(already) == "You have already checked in for day 3."
     with force_locale("zh_Hans"):
         assert friendly_error(already) != "You have already checked in for day 3."

@@ -8,6 +8,7 @@ import zoneinfo
 from marshmallow import Schema, ValidationError, fields, validate
 
 from habits.api.schemas.common import ChangesSchema, Text, TextRule, UTCInstant
+from habits.services.regions import regions
 
 LOCALES = ("en", "zh_Hans")
 PASSWORD_LENGTH = validate.Length(min=8, max=256)
@@ -22,6 +23,11 @@ def validate_timezone(value: str) -> None:
     """An IANA zone name the tz database knows (never a file path or 'localtime')."""
     if value not in known_zones():
         raise ValidationError(f"{value!r} is not an IANA time zone, e.g. 'Asia/Shanghai' or 'UTC'.")
+
+
+#: a region CLDR knows, as ISO 3166 alpha-2 in capitals (``GB``): with the language, it picks the
+#: formats of dates and numbers (the document lists them as the field's enum)
+one_of_regions = validate.OneOf(sorted(regions()), error="Not a region: use an ISO 3166 code, e.g. GB.")
 
 
 #: not text of white space only (prefer ``Text(blank=False)``, which also refuses NUL)
@@ -45,7 +51,12 @@ class MemberSchema(Schema):
     display_name = fields.String(required=True)
     timezone = fields.String(required=True)
     locale = fields.String(required=True)
+    #: how dates and numbers are written on the pages (ISO 3166 alpha-2); null: the browser's
+    region = fields.String(required=True, allow_none=True)
     created_at = UTCInstant(required=True)
+    #: the address asked for with ``PATCH /me {email}`` and not confirmed yet (the link mailed to
+    #: it not followed); null when there is none
+    pending_email = fields.String(allow_none=True)
 
 
 class PublicMemberSchema(Schema):
@@ -67,6 +78,11 @@ class MemberUpdateSchema(ChangesSchema):
     display_name = Text(blank=False, validate=validate.Length(min=1, max=80))
     timezone = Text(validate=validate_timezone)
     locale = fields.String(validate=validate.OneOf(LOCALES))
+    #: null: follow the browser's Accept-Language
+    region = Text(allow_none=True, validate=one_of_regions)
+    #: the new address takes effect when the link mailed to it is followed; the old one is told
+    #: (``pending_email`` until then). The current address drops a pending change.
+    email = EmailAddress(validate=validate.Length(max=254))
 
 
 class PasswordChangeSchema(Schema):

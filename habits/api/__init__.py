@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from habits.api.account_data import account_data_bp
 from habits.api.auth import auth_bp
 from habits.api.challenges import challenges_bp
 from habits.api.checkins import checkins_bp
@@ -17,6 +18,7 @@ from habits.api.ratelimits import LimitsInDocument
 from habits.api.schemas.common import ProblemSchema
 from habits.api.security import add_www_authenticate
 from habits.api.settlements import settlements_bp
+from habits.api.terms import terms_bp
 from habits.api.wallets import wallets_bp
 from habits.extensions import csrf
 from habits.fastpath.openapi_docs import ProblemResponsesApi
@@ -52,6 +54,8 @@ def blueprints() -> list:
         settlements_bp,
         wallets_bp,
         payouts_bp,
+        terms_bp,
+        account_data_bp,
     ]
 
 

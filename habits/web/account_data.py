@@ -17,6 +17,7 @@ from pathlib import Path
 from flask import Response, abort, current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import refresh as refresh_locale
 from flask_login import login_required, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -158,6 +159,7 @@ def export_data():
 def delete_account():
     form = deletion_form()
     if form.validate_on_submit():
+        chosen = current_locale()  # before the profile's language is erased with the rest
         outcome = attempt(
             account_deletion.delete_account,
             me(),
@@ -166,10 +168,10 @@ def delete_account():
             photos=photo_store(),
         )
         if outcome.ok:
-            chosen = current_locale()
             session.clear()
             logout_user()
             session[SESSION_KEY] = chosen
+            refresh_locale()
             flash(
                 gettext(
                     "Your account is deleted: your personal data and photos are erased. "

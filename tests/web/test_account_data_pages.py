@@ -115,6 +115,10 @@ def test_deletion_in_chinese(client, session, world):
     wrong = delete(client, "not my password")
     assert wrong.status_code == 422
     assert "密码不正确。" in text_of(wrong) and "The password is not right." not in text_of(wrong)
+    done = delete(client, PASSWORD)
+    assert done.status_code == 302
+    # said in the member's language, though the profile's language was erased with the rest
+    assert "你的账户已删除" in text_of(client.get("/"))
 
 
 # -- handing over ----------------------------------------------------------------------------------

@@ -140,6 +140,7 @@ def test_the_hand_over_page_is_the_organizers_alone(client, session, world):
 def test_the_organizer_hands_the_community_over_after_confirming(client, session, world):
     url = f"/communities/{world.community.id}/handover"
     log_in(client, world.organizer)
+    assert f'href="{url}"' in text_of(client.get(f"/communities/{world.community.id}"))
     page = text_of(client.get(url))
     assert "Mei Member · member" in page and "Ben Bystander · member" in page
     assert "Olivia Organizer ·" not in page  # not to themselves

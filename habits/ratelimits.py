@@ -92,6 +92,7 @@ LIMITS: dict[str, NamedLimit] = {
     "money": NamedLimit(
         "10/minute;100/hour", (CALLER,), "moving money: deposits, withdrawals, leaving a running challenge"
     ),
+    "site_admin": NamedLimit("20/minute;100/hour", (CALLER,), "administrators publishing the terms"),
 }
 
 #: every write endpoint -> the name of its limit (tests/test_rate_limits.py: none is missing)
@@ -159,6 +160,14 @@ ENDPOINT_LIMITS: dict[str, str] = {
     "web.admin_approve": "payout_decision",
     "web.admin_refuse": "payout_decision",
     "web.admin_paid": "payout_decision",
+    # the member's own data and account (habits/services/account_deletion.py, terms.py)
+    "account_data.delete_me": "login",
+    "web.delete_account": "login",
+    "account_data.hand_over_community": "organize",
+    "web.hand_over": "organize",
+    "terms.accept_terms": "account",
+    "web.accept_terms": "account",
+    "web.admin_terms": "site_admin",
 }
 
 #: write endpoints deliberately without a limit, and why

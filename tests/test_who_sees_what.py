@@ -150,12 +150,16 @@ ROWS = [
     Row("members.get_me", "/api/v1/me", "signed_in"),
     Row("enrollments.list_my_enrollments", "/api/v1/me/enrollments", "signed_in"),
     Row("wallets.get_wallet", "/api/v1/me/wallet", "signed_in"),
+    Row("account_data.export_me", "/api/v1/me/export", "signed_in"),
     # the pages
     Row("web.referee_log", "/challenges/{challenge}/referee-log", "participants"),
     Row("web.edit_rules", "/challenges/{challenge}/rules", "organizers", seen_by="challenge_members"),
     Row("web.home", "/", "signed_in", anonymous=200),
     Row("web.account", "/account", "signed_in"),
     Row("web.wallet", "/wallet", "signed_in"),
+    Row("web.export_data", "/account/export", "signed_in"),
+    Row("web.delete_account", "/account/deletion", "signed_in"),
+    Row("web.terms", "/terms", "signed_in", anonymous=200),
     Row("web.checkin_shortcut", "/checkin", "signed_in", shown=302),
     Row("web.communities", "/communities", "signed_in"),
     Row("web.community", "/communities/{community}", "signed_in"),
@@ -202,6 +206,10 @@ EXEMPT = {
     "payouts.pending_csv": "site administrators only, 404 to everyone else (tests/payouts)",
     "web.admin_payouts": "site administrators only, 404 to everyone else (tests/payouts)",
     "web.admin_pending_csv": "site administrators only, 404 to everyone else (tests/payouts)",
+    "terms.get_terms": "the operator's terms, public: read before registering (tests/api/test_terms.py)",
+    "web.admin_terms": "site administrators only, 404 to everyone else (tests/web/test_terms_pages.py)",
+    "web.hand_over": "the organizer's own hand-over form, 403 to every other member "
+    "(tests/web/test_account_data_pages.py)",
 }
 
 

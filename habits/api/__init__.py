@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from habits.api.account_data import account_data_bp
 from habits.api.appeals import appeals_bp
 from habits.api.auth import auth_bp
 from habits.api.challenges import challenges_bp
@@ -18,6 +19,7 @@ from habits.api.ratelimits import LimitsInDocument
 from habits.api.schemas.common import ProblemSchema
 from habits.api.security import add_www_authenticate
 from habits.api.settlements import settlements_bp
+from habits.api.terms import terms_bp
 from habits.api.wallets import wallets_bp
 from habits.extensions import csrf
 from habits.fastpath.openapi_docs import ProblemResponsesApi
@@ -54,6 +56,8 @@ def blueprints() -> list:
         appeals_bp,
         wallets_bp,
         payouts_bp,
+        terms_bp,
+        account_data_bp,
     ]
 
 

@@ -27,8 +27,10 @@ def password_method() -> str:
 def register(data):
     """Create a member account (then POST /auth/tokens to log in).
 
-    A blank password, or one of the most common ones, is refused (422, on ``password``). A link
-    to verify the address is mailed to it."""
+    A blank password, or one of the most common ones, is refused (422, on ``password``). Once the
+    operator has published terms, ``terms_version`` accepts them: it must name the version in
+    force (GET /api/v1/terms; 422 on ``terms_version`` otherwise). A link to verify the address is
+    mailed to it."""
     return commit(
         email_verification.sign_up, **data, composer=compose_mail, password_method=password_method()
     )

@@ -128,6 +128,23 @@ def wallets_like(member_id: int) -> str:
     return CODE_FORMATS[CodeKind.WALLET].prefix(member_id=member_id) + "%"
 
 
+def member_codes_like(member_id: int) -> list[str]:
+    """LIKE patterns of every account one member owns, in every currency (wallets, refunds and
+    payouts pending): a kind of code added with a ``member_id`` is among them at once."""
+    return [
+        fmt.prefix(member_id=member_id) + "%" for fmt in CODE_FORMATS.values() if "member_id" in fmt.fields
+    ]
+
+
+def enrollment_codes(enrollment_id: int) -> list[str]:
+    """The code of every account one enrollment owns (its held deposit, its frozen part)."""
+    return [
+        fmt.build(enrollment_id=enrollment_id)
+        for fmt in CODE_FORMATS.values()
+        if fmt.fields == ("enrollment_id",)
+    ]
+
+
 def payouts_pending_like() -> str:
     """LIKE pattern of every member's payouts pending, in every currency."""
     return CODE_FORMATS[CodeKind.PAYOUTS_PENDING].prefix() + "%"

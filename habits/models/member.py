@@ -34,6 +34,9 @@ class Member(Base):
     #: a site administrator (``flask admin grant EMAIL``): decides payouts (SPEC, "Who sees what");
     #: the default is the database's alone, so inserts written for older revisions stay valid
     is_admin: Mapped[bool] = mapped_column(server_default=false())
+    #: when the member deleted their account (None: not deleted). The row stays, anonymised, so
+    #: the ledger's codes that name its id keep naming one row (services/account_deletion.py)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="member", lazy="raise_on_sql")
 

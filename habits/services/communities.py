@@ -5,7 +5,8 @@ Who may change whom:
 
 - the organizer makes or unmakes co-organizers and core members, and may remove anyone else;
 - a co-organizer may make or unmake core members and remove members and core members;
-- nobody changes the organizer's role, and the organizer cannot leave (there is no hand-over yet).
+- nobody changes the organizer's role, and the organizer cannot leave: they hand the community
+  over to another member first (``community_handover``).
 
 Invite codes are generated (``habits.domain.invite_codes``): an organizer makes a community
 by invitation or not, and may ask for a new code, but never chooses one. The edges limit failed

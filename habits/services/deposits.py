@@ -27,6 +27,7 @@ from habits.domain.instants import rfc3339_utc
 from habits.domain.lifecycle import EnrollmentEvent, EnrollmentStatus, next_status
 from habits.models import Challenge, Enrollment
 from habits.models.payment import Payment, PaymentUse
+from habits.services import terms
 from habits.services.errors import EnrollmentClosed, HabitsError, NotFound
 from habits.services.payment_lookups import payment_by_intent
 from habits.services.ports import DepositIntent, PaymentGateway
@@ -62,7 +63,8 @@ def start_deposit(
     enrollment becomes active and None is returned; NotEnoughInWallet (409, with
     ``available_minor``) when the wallet is short. Otherwise a PaymentIntent is created through
     ``gateway`` (idempotency key ``books.deposit_key``), its id stored on the enrollment, and returned
-    for the client to confirm; asking again returns the same intent.
+    for the client to confirm; asking again returns the same intent. TermsNotAccepted (409) until
+    the member accepted the terms in force (``habits.services.terms``).
     """
     _lock(session, enrollment)
     if enrollment.status != EnrollmentStatus.PENDING_PAYMENT:
@@ -76,6 +78,8 @@ def start_deposit(
             "Enrollment closed when day 0's window opened.",
             closed_at=rfc3339_utc(challenge.day_zero_opens_at),
         )
+    # prize pools are regulated in places: no deposit before the member accepted the terms in force
+    terms.require_accepted(session, enrollment.member_id)
     ensure_enrollment_accounts(session, enrollment)
     if pay_from_wallet:
         pay_deposit_from_wallet(session, enrollment, now=now)

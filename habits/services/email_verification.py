@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from habits.models import LinkPurpose, Member, OutboxMail
-from habits.services import one_time_links
+from habits.services import one_time_links, terms
 from habits.services.mail import Composer, mail_member
 from habits.services.members import register_member
 
@@ -21,10 +21,16 @@ KIND = "verify_email"
 LINK_LIFETIME = timedelta(days=7)
 
 
-def sign_up(session: Session, *, composer: Composer, now: datetime, **registration) -> Member:
-    """Register a member (``members.register_member``'s arguments and refusals) and mail them
-    the link that verifies their address, in one transaction."""
+def sign_up(
+    session: Session, *, composer: Composer, now: datetime, terms_version: int | None = None, **registration
+) -> Member:
+    """Register a member (``members.register_member``'s arguments and refusals) who accepts the
+    terms in force, ``terms_version`` (InvalidInput on it otherwise; nothing to accept while none
+    are published), and mail them the link that verifies their address, in one transaction."""
+    accepted = terms.check_offered_version(session, terms_version)
     member = register_member(session, now=now, **registration)
+    if accepted is not None:
+        terms.record_acceptance(session, member, accepted.version, now=now)
     send_verification(session, member, composer=composer, now=now)
     return member
 

@@ -21,6 +21,7 @@ def init_web(app) -> None:
     # exists: they add their routes to it when imported, before it is registered.
     from habits.web import (  # noqa: F401
         account,
+        account_data,
         admin,
         app_shell,
         appeals,
@@ -38,6 +39,7 @@ def init_web(app) -> None:
         password_reset,
         payouts,
         refusals,
+        terms,
         wallet,
     )
 

@@ -87,6 +87,7 @@ def register():
             timezone=form.timezone.data,
             locale=current_locale(),
             password_method=password_method(),
+            terms_version=form.terms_version.data,
         )
         if outcome.ok:
             _sign_in(outcome.value, remember=True)

@@ -205,6 +205,9 @@ class RegisterForm(FlaskForm):
         _l("Password (at least 8 characters)"), [InputRequired(message=REQUIRED), length(128, 8)]
     )
     timezone = StringField(_l("Your time zone"), [required(), validate_zone], default="UTC")
+    #: the version of the terms in force, sent by its checkbox (templates/auth/_accept_terms.html);
+    #: the sign-up service judges it (habits.services.terms)
+    terms_version = IntegerField(validators=[Optional()])
 
     def validate_email(self, field):
         if not EMAIL.match(field.data.strip()):

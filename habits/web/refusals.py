@@ -19,6 +19,7 @@ from flask_babel import gettext
 from habits.domain import currencies
 from habits.domain.calendar import MAX_DAYS
 from habits.services import appeals, email_change, one_time_links
+from habits.services.account_deletion import AccountHoldsMoney, OnlyOrganizer
 from habits.services.challenges import CancelTooLate, ChallengeOver, RulesFrozen
 from habits.services.checkins import AlreadyCheckedIn, CheckInClosed, CheckInNotAllowed, VoidTooLate
 from habits.services.deposits import DepositNotDue
@@ -35,6 +36,7 @@ from habits.services.payouts import (
 )
 from habits.services.ports import GatewayUnavailable
 from habits.services.referees import RefereePlaysIn
+from habits.services.terms import TermsChangedMeanwhile, TermsNotAccepted
 from habits.services.wallets import NotEnoughInWallet
 from habits.services.withdrawals import NothingRefundable
 from habits.web.i18n import money
@@ -335,5 +337,46 @@ REFUSALS.update(
         appeals.AppealAlreadyDecided.code: lambda extra, zone: gettext(
             "This appeal was already decided: see the referee log."
         ),
+    }
+)
+
+
+# -- terms, deleting an account, handing a community over (habits.services.terms, account_deletion)
+
+
+def _account_holds_money(extra: Mapping, zone: str | None) -> str:
+    return gettext(
+        "Money is still held for you: take it out, or wait until it is settled. The page lists where it is."
+    )
+
+
+REFUSALS.update(
+    {
+        TermsNotAccepted.code: lambda extra, zone: gettext(
+            "Before you pay a deposit, read the terms of this service and accept them."
+        ),
+        TermsChangedMeanwhile.code: lambda extra, zone: gettext(
+            "Another version of the terms was published meanwhile: read it, then publish yours again."
+        ),
+        AccountHoldsMoney.code: _account_holds_money,
+        OnlyOrganizer.code: lambda extra, zone: gettext(
+            "You are the only organizer of a community others belong to: hand it over first."
+        ),
+    }
+)
+FIELD_MESSAGES.update(
+    {
+        "terms_acceptance_missing": lambda params: gettext("Accept the terms of service to go on."),
+        "terms_version_outdated": lambda params: gettext(
+            "The terms have changed since you read them: read them again."
+        ),
+        "terms_body_blank": lambda params: gettext("Write the terms."),
+        "terms_body_too_long": lambda params: gettext(
+            "At most %(max)s characters.", max=params.get("max", "?")
+        ),
+        "terms_body_unchanged": lambda params: gettext(
+            "These are the terms in force already: change them before publishing."
+        ),
+        "password_wrong": lambda params: gettext("The password is not right."),
     }
 )

@@ -31,8 +31,14 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("one_time_links", schema=None) as batch_op:
-        batch_op.drop_column("new_email")
+    _drop_column("one_time_links", "new_email")
+    _drop_column("members", "region")
 
-    with op.batch_alter_table("members", schema=None) as batch_op:
-        batch_op.drop_column("region")
+
+def _drop_column(table: str, column: str) -> None:
+    """SQLite (3.35+) drops a column in place; a batch would copy the table, which fails on
+    members while other tables' rows reference it."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    else:
+        op.drop_column(table, column)

@@ -13,7 +13,7 @@ reference enrollments, some with ON DELETE CASCADE): SQLite's own recipe, checke
 rewritten, so columns other revisions added are kept as they are.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-08 09:00:00
 
 """
@@ -25,7 +25,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

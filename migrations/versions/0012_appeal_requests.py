@@ -7,7 +7,7 @@ SQLite both have them). The referee log's ``kind`` gains ``appeal_refused``: it 
 column (no native enum, no CHECK), so no change to it is needed here.
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-08 09:00:00
 
 """
@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0012"
-down_revision = "0009"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -29,7 +29,8 @@ MAX_EXAMPLES = 40
 ACCEPTED_REFUSALS = {401, 403, 404, 409, 429}
 #: fields whose rule the document cannot state; a valid-looking value may be refused (422, with
 #: the field named): the time zone exists, the password is the right one (or good enough), the
-#: day is one of this challenge's days, the windows and dates fit together, the currency exists
+#: day is one of this challenge's days, the windows and dates fit together, the currency exists,
+#: the terms accepted are the version in force
 BUSINESS_RULE_FIELDS = {
     "timezone",
     "password",
@@ -40,6 +41,7 @@ BUSINESS_RULE_FIELDS = {
     "window_open",
     "window_close",
     "currency",
+    "terms_version",
 }
 
 

@@ -10,7 +10,7 @@ import pytest
 from flask_babel import force_locale
 
 from habits.models import Member
-from habits.services import challenges, communities, email_change, members, photos
+from habits.services import account_deletion, challenges, communities, email_change, members, photos, terms
 from habits.services.challenges import ChallengeStarted
 from habits.services.checkins import AlreadyCheckedIn, CheckInClosed
 from habits.services.errors import FieldError, Forbidden, HabitsError, InvalidInput
@@ -106,6 +106,22 @@ def test_every_field_code_in_the_table_is_one_a_service_writes(session):
     for address in ("no at sign", make_member(session).email):
         with pytest.raises(HabitsError) as refused:
             email_change.request_email_change(session, member, new_email=address, composer=None, now=now)
+        written |= {error.code for errors in refused.value.errors.values() for error in errors}
+    # terms (sign-up, acceptance, publishing) and deleting an account
+    refusals_of_terms = [
+        lambda: terms.check_offered_version(session, None),
+        lambda: terms.check_offered_version(session, 99),
+        lambda: terms.publish_terms(session, body="  ", now=now),
+        lambda: terms.publish_terms(session, body="x" * (terms.MAX_BODY + 1), now=now),
+        lambda: terms.publish_terms(session, body="Be kind.", now=now),
+        lambda: account_deletion.delete_account(
+            session, member, password="not it", photos=photos.PhotoStore("/nonexistent"), now=now
+        ),
+    ]
+    terms.publish_terms(session, body="Be kind.", now=now)
+    for refused_by in refusals_of_terms:
+        with pytest.raises(InvalidInput) as refused:
+            refused_by()
         written |= {error.code for errors in refused.value.errors.values() for error in errors}
     assert set(FIELD_MESSAGES) - written == set()
 

@@ -72,6 +72,9 @@ class RegisterSchema(Schema):
     display_name = Text(required=True, blank=False, validate=validate.Length(min=1, max=80))
     timezone = Text(load_default="UTC", validate=validate_timezone)
     locale = fields.String(load_default="en", validate=validate.OneOf(LOCALES))
+    #: the version of the terms in force (GET /api/v1/terms), accepted by registering; required
+    #: once the operator has published terms (422 on it otherwise)
+    terms_version = fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1))
 
 
 class MemberUpdateSchema(ChangesSchema):

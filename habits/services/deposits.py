@@ -158,6 +158,13 @@ def record_payment(session: Session, received: ReceivedPayment, *, now: datetime
             f"payment {received.payment_intent_id} names enrollment {received.enrollment_id!r}, "
             "which does not exist"
         )
+    if enrollment.payment_intent_id not in (None, received.payment_intent_id):
+        # metadata is only a hint: a payment we never asked for this enrollment (another
+        # deployment on the same Stripe account sends events naming its own row ids) is not ours
+        raise PaymentUnmatched(
+            f"payment {received.payment_intent_id} names enrollment {enrollment.id}, "
+            f"whose deposit was asked as {enrollment.payment_intent_id}"
+        )
     # Checked under the enrollment's lock: another event about the same payment may have won it.
     existing = payment_by_intent(session, received.payment_intent_id)
     if existing is not None:

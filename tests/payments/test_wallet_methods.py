@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.models.payment import EventStatus, Payment, PaymentUse
+from habits.payments.reconcile import reconcile, view_from_events
 from tests.factories import make_enrollment
 from tests.payments.helpers import (
     assert_books_clean,
@@ -26,6 +27,7 @@ from tests.payments.helpers import (
     held,
     open_challenge,
     stored,
+    violations,
     wallet,
 )
 
@@ -129,3 +131,24 @@ def test_a_wechat_payment_after_day_0_opened_goes_to_the_wallet(session, client)
     assert "it is in your wallet" in enrollment.payment_error
     assert held(session, enrollment) == 0 and wallet(session, enrollment.member_id, "CNY") == 3000
     assert_books_clean(session)
+
+
+def test_a_payment_naming_our_enrollment_with_an_intent_we_never_asked_for_is_not_booked(
+    session, client, waiting
+):
+    """Another deployment on the same Stripe account sends events that name its own row ids:
+    metadata is a hint, the PaymentIntent we asked for is the match."""
+    stray = stripe_event("alipay/payment_intent.succeeded", waiting)
+    stray["data"]["object"]["id"] = "pi_3Qx" + secrets.token_hex(10)
+
+    response = deliver(client, stray)
+
+    assert response.status_code < 500
+    assert stored(session, stray["id"]).status == EventStatus.REJECTED
+    session.refresh(waiting)
+    assert waiting.status == EnrollmentStatus.PENDING_PAYMENT
+    assert cash(session, "CNY") == 0 and held(session, waiting) == 0
+    assert violations(session) == []
+    # the processor was paid and we booked nothing: reconciliation shows it to the operator
+    differences = {d.reference for d in reconcile(session, view_from_events(session))}
+    assert stray["data"]["object"]["id"] in differences

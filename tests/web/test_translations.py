@@ -72,7 +72,8 @@ def test_every_plural_has_each_form_chinese_needs():
 #: around it, since it stands in the sentence
 CJK = r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef\x01]"
 HALF_WIDTH_BY_CJK = re.compile(rf"{CJK}\s*[,.:;?!()]|[,.:;?!()]\s*{CJK}")
-SET_ASIDE = re.compile(r"%\(\w+\)[sd]|https?://\S+")
+#: a Markdown link written out for the reader to copy ([text](https://…)) keeps its ASCII
+SET_ASIDE = re.compile(r"%\(\w+\)[sd]|\[[^\]]*\]\([^)]*\)|https?://\S+")
 
 
 def test_chinese_uses_fullwidth_punctuation():

@@ -44,7 +44,8 @@ try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
 except ImportError:  # pragma: no cover - older WTForms
     SelectChoice = None
 from habits.web.amounts import AmountRefused, read_amount, read_percent_bps, refusal_message
-from habits.web.i18n import SUPPORTED, money, valid_zone
+from habits.web.i18n import SUPPORTED, money
+from habits.web.zone_picker import ZoneField
 
 REQUIRED = _l("This field is required.")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -181,9 +182,8 @@ def read_amount_field(field, currency_code, *, maximum_minor: int) -> int:
     return minor
 
 
-def validate_zone(form, field):
-    if not valid_zone(field.data):
-        raise ValidationError(_l("Choose a time zone from the list (e.g. Asia/Shanghai)."))
+#: a zone field's check (habits/web/zone_picker.py): the zone's own name goes in ``field.data``
+validate_zone = ZoneField(_l("Choose a time zone from the list (e.g. Asia/Shanghai)."))
 
 
 def validate_hhmm(form, field):

@@ -45,7 +45,7 @@ from habits.web.i18n import (
     valid_zone,
 )
 from habits.web.refusals import field_message, friendly_error
-from habits.web.zone_options import zone_options
+from habits.web.zone_picker import zone_options
 
 #: the launch form's button that shows the form again with the preview of what was typed
 PREVIEW = "preview"
@@ -98,7 +98,7 @@ def new_challenge(community_id: int):
             "organizer/new_challenge.html",
             form=form,
             community=community,
-            zones=zone_options(request_now(), form.timezone.data),
+            zones=zone_options(request_now()),
             **launch_preview.section(launch_preview.form_values(form)),
         ),
         422 if form.errors else 200,
@@ -434,7 +434,7 @@ def edit_rules(challenge_id: int):
             form=form,
             challenge=challenge,
             community=db.session.get(Community, challenge.community_id),
-            zones=zone_options(request_now(), form.timezone.data),
+            zones=zone_options(request_now()),
             frozen=frozen,
             values=_rule_values(challenge),
             offered=[name for name in FORM_RULES if name not in frozen],

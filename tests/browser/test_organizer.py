@@ -195,8 +195,7 @@ def test_an_organizer_launches_with_a_preview_and_a_review_and_reads_the_dashboa
     no_sideways_scroll(page)
     title = f"Evening pages {seeded.running_id}"
     page.locator("#title").fill(title)
-    page.locator("#timezone").select_option("Europe/Berlin")
-    assert "Europe/Berlin (UTC+0" in page.locator("#timezone option:checked").inner_text()
+    page.locator("#timezone").fill("Europe/Berlin")
     page.locator("#deposit").fill("100")
     page.locator("#days").fill("10")
     page.locator("#fee_percent").fill("2.5")

@@ -204,8 +204,8 @@ def list_checkins(enrollment_id, page, per_page):
 )
 @problems(404)
 def get_photo(checkin_id):
-    """A check-in's photo, for its member and the challenge's organizers only."""
-    checkin = checkins.visible_check_in(db.session, checkin_id, current_member())
+    """A check-in's photo, for the feed's readers; when marked private, its member and the organizers."""
+    checkin = checkins.photo_check_in(db.session, checkin_id, current_member())
     if not checkin.photo_path or checkin.photo_content_type not in photos.TYPES:
         abort(404, message="This check-in has no photo.")
     try:

@@ -44,9 +44,11 @@ def cheer(session: Session, checkin_id: int, viewer: Member, *, now: datetime) -
         _insert(session)(Cheer)
         .values(check_in_id=checkin.id, member_id=viewer.id, created_at=now)
         .on_conflict_do_nothing(index_elements=["check_in_id", "member_id"])
+        .returning(Cheer.id)
     )
+    added = result.scalar_one_or_none() is not None
     session.flush()
-    return _state(session, checkin, viewer, added=result.rowcount == 1)
+    return _state(session, checkin, viewer, added=added)
 
 
 def uncheer(session: Session, checkin_id: int, viewer: Member, *, now: datetime) -> CheerState:
@@ -81,8 +83,9 @@ def flag(
             created_at=now,
         )
         .on_conflict_do_nothing(index_elements=["check_in_id", "flagger_id"])
+        .returning(CheckInFlag.id)
     )
-    if result.rowcount != 1:
+    if result.scalar_one_or_none() is None:
         raise AlreadyFlagged("You have flagged this check-in already: the organizers have it.")
     session.flush()
     return session.scalar(

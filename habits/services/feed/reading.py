@@ -70,7 +70,13 @@ class FeedPage:
 
 
 def feed_page(
-    session: Session, challenge_id: int, viewer: Member, *, cursor: str | None, per_page: int, now=None
+    session: Session,
+    challenge_id: int,
+    viewer: Member,
+    *,
+    cursor: str | None,
+    per_page: int,
+    now: datetime | None = None,
 ) -> FeedPage:
     """One page of the feed after ``cursor`` (None: the newest); NotFound for those who may not read it."""
     challenge = visibility.visible_challenge(session, challenge_id, viewer, visibility.Audience.PARTICIPANTS)
@@ -113,7 +119,14 @@ def feed_page(
 
 
 def participants(
-    session: Session, challenge_id: int, viewer: Member, *, q: str, page: int, per_page: int
+    session: Session,
+    challenge_id: int,
+    viewer: Member,
+    *,
+    q: str,
+    page: int,
+    per_page: int,
+    now: datetime | None = None,
 ) -> tuple[list[tuple[int, str]], int]:
     """The challenge's participants whose name contains ``q`` (the mention picker), by name."""
     challenge = visibility.visible_challenge(session, challenge_id, viewer, visibility.Audience.PARTICIPANTS)

@@ -175,6 +175,8 @@ ROWS = [
         seen_by="signed_in",
     ),
     Row("web.challenge", "/challenges/{challenge}", "challenge_members"),
+    Row("web.feed_page", "/challenges/{challenge}/feed", "participants"),
+    Row("web.feed_comments", "/checkins/{checkin}/comments", "participants"),
     Row("web.statement", "/challenges/{challenge}/days/0", "challenge_members"),
     Row("web.dashboard", "/challenges/{challenge}/organize", "organizers"),
     Row("web.checkin_photo", "/checkins/{checkin}/photo", "owner_or_organizers"),

@@ -121,5 +121,10 @@ def test_only_participants_and_organizers_open_the_feed(app, session, world, sce
         assert client.get(f"/checkins/{theirs.id}/comments").status_code == status
     client = app.test_client()
     log_in(client, world.outsider)
-    assert client.post(f"/checkins/{theirs.id}/cheer", data={}).status_code == 404
+    assert (
+        client.post(
+            f"/checkins/{theirs.id}/cheer", data={"csrf_token": token(client, "/account")}
+        ).status_code
+        == 404
+    )
     assert client.get("/challenges/99999999/feed").status_code == 404

@@ -70,7 +70,7 @@ def cheer_view(state: feed.CheerState) -> dict:
 @auth_required
 @feed_bp.arguments(FeedArgsSchema, location="query", as_kwargs=True)
 @feed_bp.response(200, FeedPageSchema)
-@problems(404, 422)
+@problems(400, 404, 422)
 def challenge_feed(challenge_id, per_page, cursor=None):
     """Who showed up: the challenge's check-ins, newest first, by keyset cursor (pass the page's
     ``next_cursor`` for the next; no gaps or repeats while check-ins arrive), with cheers and
@@ -84,7 +84,7 @@ def challenge_feed(challenge_id, per_page, cursor=None):
 @auth_required
 @feed_bp.arguments(ParticipantArgsSchema, location="query", as_kwargs=True)
 @feed_bp.response(200, ParticipantPageSchema)
-@problems(404)
+@problems(400, 404)
 def list_participants(challenge_id, q, page, per_page):
     """The challenge's participants whose name contains ``q``, by name: whom a comment may mention."""
     rows, total = read(feed.participants, challenge_id, current_member(), q=q, page=page, per_page=per_page)
@@ -198,7 +198,7 @@ def report_comment(data, comment_id):
 @feed_bp.route("/me/blocks/<id:member_id>", methods=["PUT"])
 @auth_required
 @feed_bp.response(204)
-@problems(422)
+@problems(409)
 def block_member(member_id):
     """Block a member from commenting on your check-ins and mentioning you (idempotent)."""
     commit(feed.block, current_member(), member_id)

@@ -43,7 +43,7 @@ class CheckIn(Base):
     photo_path: Mapped[str | None] = mapped_column(String(255), nullable=True)
     photo_content_type: Mapped[str | None] = mapped_column(String(32), nullable=True)
     #: only its owner and the organizers see a private photo (the challenge's participants see others)
-    photo_private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    photo_private: Mapped[bool] = mapped_column(Boolean, server_default=false())
     source: Mapped[CheckInSource] = mapped_column(enum_column(CheckInSource), default=CheckInSource.MEMBER)
     #: False for eliminated or withdrawn members: counts for streaks and the feed, never for money
     counts_for_money: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -35,11 +35,12 @@ def _fk(table: str, column: str, target: str, ondelete: str | None = None):
 
 
 def upgrade():
-    with op.batch_alter_table("check_ins", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("photo_private", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
-        batch_op.create_index("ix_check_ins_feed", ["challenge_id", "checked_in_at", "id"], unique=False)
+    # in place, never a batch copy: on SQLite a copy of check_ins would cascade to the tables
+    # that refer to it (the referee log)
+    op.add_column(
+        "check_ins", sa.Column("photo_private", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
+    op.create_index("ix_check_ins_feed", "check_ins", ["challenge_id", "checked_in_at", "id"], unique=False)
     # the photos stored so far were taken when every photo was private: they stay so
     op.execute(
         sa.text("UPDATE check_ins SET photo_private = :yes WHERE photo_path IS NOT NULL").bindparams(yes=True)
@@ -133,6 +134,5 @@ def downgrade():
     op.drop_index("ix_comments_check_in", table_name="comments")
     op.drop_table("comments")
     op.drop_table("cheers")
-    with op.batch_alter_table("check_ins", schema=None) as batch_op:
-        batch_op.drop_index("ix_check_ins_feed")
-        batch_op.drop_column("photo_private")
+    op.drop_index("ix_check_ins_feed", table_name="check_ins")
+    op.drop_column("check_ins", "photo_private")

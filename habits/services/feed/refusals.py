@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from habits.services.errors import Forbidden, HabitsError, InvalidInput
+from habits.services.errors import Forbidden, HabitsError
 
 
-class BadCursor(InvalidInput):
+class BadCursor(HabitsError):
+    """A cursor we did not write names no page of the feed: 404, like any page that is not there."""
+
+    status = 404
     code = "feed_cursor_invalid"
     title = "Not a cursor of this feed"
 
@@ -45,6 +48,6 @@ class MentionBlocked(Forbidden):
     title = "A member you mentioned does not take your mentions"
 
 
-class BlockSelf(InvalidInput):
+class BlockSelf(HabitsError):
     code = "block_self"
     title = "You cannot block yourself"

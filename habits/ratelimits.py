@@ -92,11 +92,28 @@ LIMITS: dict[str, NamedLimit] = {
     "money": NamedLimit(
         "10/minute;100/hour", (CALLER,), "moving money: deposits, withdrawals, leaving a running challenge"
     ),
+    "cheer": NamedLimit("60/minute;600/hour", (CALLER,), "cheering check-ins and taking cheers back"),
+    "comment": NamedLimit("10/minute;100/hour", (CALLER,), "writing and deleting comments"),
+    "report": NamedLimit("10/minute;50/hour", (CALLER,), "flagging check-ins and reporting comments"),
     "site_admin": NamedLimit("20/minute;100/hour", (CALLER,), "administrators publishing the terms"),
 }
 
 #: every write endpoint -> the name of its limit (tests/test_rate_limits.py: none is missing)
 ENDPOINT_LIMITS: dict[str, str] = {
+    "feed.cheer": "cheer",
+    "feed.uncheer": "cheer",
+    "web.feed_cheer": "cheer",
+    "feed.add_comment": "comment",
+    "feed.delete_comment": "comment",
+    "web.feed_comments": "comment",
+    "web.feed_delete_comment": "comment",
+    "feed.flag_checkin": "report",
+    "feed.report_comment": "report",
+    "web.feed_flag": "report",
+    "web.feed_report": "report",
+    "feed.update_checkin": "account",
+    "feed.block_member": "account",
+    "feed.unblock_member": "account",
     "auth.create_token": "login",
     "web.login": "login",
     "members.change_password": "login",

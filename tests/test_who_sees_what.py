@@ -89,7 +89,7 @@ def sees(audience: str, name: str) -> bool:
         "participants": viewer.enrollment is not None or viewer.organizer,
         # organizers only: community health (the dashboard), launching
         "organizers": viewer.organizer,
-        # the check-in's owner and the organizers: a private photo (every photo, for now)
+        # the check-in's owner and the organizers: a photo marked private
         "owner_or_organizers": name == OWNER or viewer.organizer,
         # an enrollment's money, receipts and check-ins: its member's alone
         "owner": name == OWNER,
@@ -130,7 +130,9 @@ ROWS = [
         "/api/v1/challenges/{challenge}/days/0/settlement",
         "challenge_members",
     ),
-    Row("checkins.challenge_feed", "/api/v1/challenges/{challenge}/checkins", "participants"),
+    Row("feed.challenge_feed", "/api/v1/challenges/{challenge}/checkins", "participants"),
+    Row("feed.list_participants", "/api/v1/challenges/{challenge}/participants", "participants"),
+    Row("feed.list_comments", "/api/v1/checkins/{checkin}/comments", "participants"),
     Row("leaderboard.get_leaderboard", "/api/v1/challenges/{challenge}/leaderboard", "participants"),
     Row("settlements.get_referee_log", "/api/v1/challenges/{challenge}/referee-log", "participants"),
     # appeal requests: the challenge's list is the organizers'; its members are refused, not hidden
@@ -173,6 +175,8 @@ ROWS = [
         seen_by="signed_in",
     ),
     Row("web.challenge", "/challenges/{challenge}", "challenge_members"),
+    Row("web.feed_page", "/challenges/{challenge}/feed", "participants"),
+    Row("web.feed_comments", "/checkins/{checkin}/comments", "participants"),
     Row("web.statement", "/challenges/{challenge}/days/0", "challenge_members"),
     Row("web.dashboard", "/challenges/{challenge}/organize", "organizers"),
     Row("web.checkin_photo", "/checkins/{checkin}/photo", "owner_or_organizers"),
@@ -271,6 +275,7 @@ def world(session, app) -> World:
         at=at_local(challenge, 0, "05:10"),
         photo_path=photo,
         photo_content_type="image/png",
+        photo_private=True,
     )
     result = settle_due_days(session, now=at_local(challenge, 0, "07:10"), commit=session.commit)
     assert result.failed == [] and (challenge.id, 0) in result.settled

@@ -9,6 +9,7 @@ from habits.api.challenges import challenges_bp
 from habits.api.checkins import checkins_bp
 from habits.api.communities import communities_bp
 from habits.api.enrollments import enrollments_bp
+from habits.api.feed import feed_bp
 from habits.api.health import health_bp
 from habits.api.leaderboard import leaderboard_bp
 from habits.api.members import members_bp
@@ -50,6 +51,7 @@ def blueprints() -> list:
         challenges_bp,
         enrollments_bp,
         checkins_bp,
+        feed_bp,
         leaderboard_bp,
         payments_bp,
         settlements_bp,

@@ -1,4 +1,4 @@
-"""Check-ins: the wake-up tap (JSON, or multipart with a photo), photos, voiding, feed, leaderboard.
+"""Check-ins: the wake-up tap (JSON, or multipart with a photo), photos, voiding (the feed: api/feed.py).
 
 ``POST /enrollments/{id}/checkins`` is the hot path of the wake-up spike: it authenticates
 inside the check-in's own single query (checkins.check_in_with_token) instead of through
@@ -28,14 +28,13 @@ from habits.api.schemas.enrollments import (
     CheckInPageSchema,
     CheckInPhotoFormSchema,
     CheckInSchema,
-    FeedPageSchema,
     VoidSchema,
 )
 from habits.api.security import SECURITY, auth_required, bearer_token_hash, current_member
 from habits.domain.instants import rfc3339_utc
 from habits.extensions import db
 from habits.models import CheckIn
-from habits.services import challenges, checkins, enrollments, photos
+from habits.services import checkins, enrollments, photos
 
 checkins_bp = Blueprint("checkins", __name__, url_prefix="/api/v1", description="Check-ins")
 
@@ -204,8 +203,8 @@ def list_checkins(enrollment_id, page, per_page):
 )
 @problems(404)
 def get_photo(checkin_id):
-    """A check-in's photo, for its member and the challenge's organizers only."""
-    checkin = checkins.visible_check_in(db.session, checkin_id, current_member())
+    """A check-in's photo, for the feed's readers; when marked private, its member and the organizers."""
+    checkin = checkins.photo_check_in(db.session, checkin_id, current_member())
     if not checkin.photo_path or checkin.photo_content_type not in photos.TYPES:
         abort(404, message="This check-in has no photo.")
     try:
@@ -231,18 +230,3 @@ def void_checkin(data, checkin_id):
     """Void a check-in (organizers), with a reason, until its day is due: it counts as a miss."""
     checkin = checkins.get_check_in(db.session, checkin_id)
     return view_of(commit(checkins.void_check_in, checkin, current_member(), reason=data["reason"]))
-
-
-@checkins_bp.route("/challenges/<id:challenge_id>/checkins", methods=["GET"])
-@auth_required
-@checkins_bp.arguments(PageArgsSchema, location="query", as_kwargs=True)
-@checkins_bp.response(200, FeedPageSchema)
-@problems(404)
-def challenge_feed(challenge_id, page, per_page):
-    """Who showed up: the challenge's check-ins, latest first (its participants and the organizers)."""
-    challenge = challenges.get_challenge(db.session, challenge_id)
-    rows, total = checkins.challenge_feed(
-        db.session, challenge, current_member(), page=page, per_page=per_page
-    )
-    items = [{**view_of(checkin), "member": member} for checkin, member in rows]
-    return {"items": items, "total": total, "page": page, "per_page": per_page}

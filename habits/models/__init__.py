@@ -15,6 +15,14 @@ from habits.models.community import (  # noqa: F401
     Theme,
 )
 from habits.models.enrollment import Enrollment  # noqa: F401
+from habits.models.feed import (  # noqa: F401
+    CheckInFlag,
+    Cheer,
+    Comment,
+    CommentMention,
+    CommentReport,
+    MemberBlock,
+)
 from habits.models.member import ApiToken, Member, WebSession  # noqa: F401
 from habits.models.one_time_link import LinkPurpose, OneTimeLink  # noqa: F401
 from habits.models.outbox import MailOptOut, MailStatus, OutboxMail  # noqa: F401

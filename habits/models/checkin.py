@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from habits.models.community import enum_column
@@ -25,6 +25,8 @@ class CheckIn(Base):
         UniqueConstraint("enrollment_id", "day_index"),
         # settlement reads a (challenge, day) at once
         Index("ix_check_ins_challenge_day", "challenge_id", "day_index"),
+        # the feed's keyset: newest first within a challenge, (checked_in_at, id) as the cursor
+        Index("ix_check_ins_feed", "challenge_id", "checked_in_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
@@ -40,6 +42,8 @@ class CheckIn(Base):
     #: path under instance/photos (never served with a guessed type)
     photo_path: Mapped[str | None] = mapped_column(String(255), nullable=True)
     photo_content_type: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    #: only its owner and the organizers see a private photo (the challenge's participants see others)
+    photo_private: Mapped[bool] = mapped_column(Boolean, server_default=false())
     source: Mapped[CheckInSource] = mapped_column(enum_column(CheckInSource), default=CheckInSource.MEMBER)
     #: False for eliminated or withdrawn members: counts for streaks and the feed, never for money
     counts_for_money: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -44,11 +44,17 @@ from habits.models import (
     ApiToken,
     AppealRequest,
     CheckIn,
+    CheckInFlag,
+    Cheer,
+    Comment,
+    CommentMention,
+    CommentReport,
     Community,
     CommunityMembership,
     Enrollment,
     MailOptOut,
     Member,
+    MemberBlock,
     MembershipStatus,
     OneTimeLink,
     OutboxMail,
@@ -289,6 +295,22 @@ def _erase_appeal_words(session: Session, erasing: Erasing) -> None:
         appeal.reason, appeal.photo_path, appeal.photo_content_type = "", None, None
 
 
+def _erase_feed_words(session: Session, erasing: Erasing) -> None:
+    """Comments are the member's words: erased, with the mentions in them; so are their cheers,
+    reports, flags and blocks, and the mentions of them in others' comments (the comments stay)."""
+    member_id = erasing.member.id
+    session.execute(delete(Comment).where(Comment.author_id == member_id))
+    session.execute(delete(CommentMention).where(CommentMention.member_id == member_id))
+    session.execute(delete(Cheer).where(Cheer.member_id == member_id))
+    session.execute(delete(CommentReport).where(CommentReport.reporter_id == member_id))
+    session.execute(delete(CheckInFlag).where(CheckInFlag.flagger_id == member_id))
+    session.execute(
+        delete(MemberBlock).where(
+            or_(MemberBlock.blocker_id == member_id, MemberBlock.blocked_id == member_id)
+        )
+    )
+
+
 def _erase_payout_destinations(session: Session, erasing: Erasing) -> None:
     for payout in session.scalars(select(Payout).where(Payout.member_id == erasing.member.id)).all():
         payout.destination = ""
@@ -313,6 +335,18 @@ ERASURES: tuple[Erasure, ...] = (
     Erasure(("community_memberships.member_id", "communities.organizer_id"), _leave_communities),
     Erasure(("check_ins.enrollment_id",), _erase_check_in_evidence),
     Erasure(("appeal_requests.enrollment_id",), _erase_appeal_words),
+    Erasure(
+        (
+            "comments.author_id",
+            "comment_mentions.member_id",
+            "cheers.member_id",
+            "comment_reports.reporter_id",
+            "check_in_flags.flagger_id",
+            "member_blocks.blocker_id",
+            "member_blocks.blocked_id",
+        ),
+        _erase_feed_words,
+    ),
     Erasure(("payouts.member_id",), _erase_payout_destinations),
     Erasure((), _anonymise_profile),
 )

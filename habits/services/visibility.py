@@ -13,9 +13,9 @@ A viewer stands in one of these audiences toward a community, and toward one of 
 - ``ORGANIZERS``, the organizer and co-organizers: community health, exports, registration
   answers and tags, the approval queue.
 
-What belongs to one check-in (a photo marked private; every photo is, until a photo can be
-marked otherwise; appeal requests, flags) is for its owner and the organizers
-(``can_see_private``). What belongs to one enrollment (its money, receipts, check-ins, today)
+What belongs to one check-in (a photo marked private, appeal requests, flags) is for its owner
+and the organizers (``can_see_private``); a photo not marked private is the feed's
+(``can_see_photo``). What belongs to one enrollment (its money, receipts, check-ins, today)
 is its owner's alone (``enrollments.own_enrollment``).
 
 What the caller may not see does not exist for them: ``visible_*`` raise NotFound (404) alike
@@ -150,5 +150,37 @@ def visible_private_check_in(session: Session, checkin_id: int, viewer: Member |
     """The check-in, for its owner and the organizers; NotFound for everyone else."""
     checkin = session.get(CheckIn, checkin_id)
     if checkin is None or not can_see_private(session, checkin, viewer):
+        raise NotFound(f"There is no check-in {checkin_id}.")
+    return checkin
+
+
+def visible_feed_check_in(session: Session, checkin_id: int, viewer: Member | None) -> tuple[CheckIn, Sight]:
+    """A check-in as its challenge's feed shows it (its participants and the organizers), with
+    where the viewer stands; NotFound for everyone else."""
+    checkin = session.get(CheckIn, checkin_id)
+    if checkin is None or viewer is None:
+        raise NotFound(f"There is no check-in {checkin_id}.")
+    community_id = session.scalar(select(Challenge.community_id).where(Challenge.id == checkin.challenge_id))
+    viewer_sight = sight(session, viewer, community_id, checkin.challenge_id)
+    if not viewer_sight.sees(Audience.PARTICIPANTS):
+        raise NotFound(f"There is no check-in {checkin_id}.")
+    return checkin, viewer_sight
+
+
+def can_see_photo(session: Session, checkin: CheckIn, viewer: Member | None) -> bool:
+    """A photo not marked private: whoever reads the feed; a private one: its owner and organizers."""
+    if not checkin.photo_private:
+        try:
+            visible_feed_check_in(session, checkin.id, viewer)
+        except NotFound:
+            return False
+        return True
+    return can_see_private(session, checkin, viewer)
+
+
+def visible_photo_check_in(session: Session, checkin_id: int, viewer: Member | None) -> CheckIn:
+    """The check-in whose photo ``viewer`` may see (``can_see_photo``); NotFound otherwise."""
+    checkin = session.get(CheckIn, checkin_id)
+    if checkin is None or not can_see_photo(session, checkin, viewer):
         raise NotFound(f"There is no check-in {checkin_id}.")
     return checkin

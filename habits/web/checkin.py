@@ -135,8 +135,8 @@ def _photo_from_request() -> photos.Photo | None:
 @web_bp.get("/checkins/<id:checkin_id>/photo")
 @login_required
 def checkin_photo(checkin_id: int):
-    """A check-in's photo, for its member and the challenge's organizers (as the API serves it)."""
-    checkin = checkins.visible_check_in(db.session, checkin_id, me())
+    """A check-in's photo, for the feed's readers; when marked private, its member and the organizers."""
+    checkin = checkins.photo_check_in(db.session, checkin_id, me())
     if not checkin.photo_path or checkin.photo_content_type not in photos.TYPES:
         abort(404)
     try:

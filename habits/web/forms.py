@@ -443,3 +443,24 @@ class WithdrawalForm(FlaskForm):
 
     def validate_amount(self, field):
         self.amount_minor = read_amount_field(field, self.currency.data, maximum_minor=MAX_WITHDRAWAL_MINOR)
+
+
+# -- the feed ---------------------------------------------------------------------------------
+
+
+class CheerForm(FlaskForm):
+    """Cheer a check-in, or (``undo``) take the cheer back."""
+
+    undo = HiddenField()
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(_l("Your comment"), [required(), length(1000)])
+    #: picked from the participants' list: "Name #id" entries, read by their ids
+    mention = StringField(_l("Mention someone (optional)"), [Optional(), length(2000)])
+
+
+class ReasonForm(FlaskForm):
+    """A flag of a check-in or a report of a comment, with an optional reason."""
+
+    reason = StringField(_l("Why? (optional)"), [Optional(), length(500)])

@@ -25,7 +25,7 @@ from habits.domain.calendar import day_date, due_at, format_hhmm
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.extensions import db
 from habits.models import Challenge, ChallengeStatus, Community
-from habits.services import challenges, checkins, daymarks, referees, visibility
+from habits.services import challenges, checkins, daymarks, feed, referees, visibility
 from habits.services.dashboard import Dashboard, actionable_days, organizer_dashboard
 from habits.services.errors import FieldError
 from habits.services.visibility import Audience
@@ -205,6 +205,7 @@ def _render_dashboard(
             excuse_form=excuse,
             appeal_form=appeal,
             appeal_review=review_items(challenge, posted=appeal_decision),
+            feed_review=feed.review_lines(db.session, challenge.id),
             day_date=lambda k: day_date(schedule, k),
             due=lambda k: due_at(schedule, k, challenge.review_minutes),
         ),

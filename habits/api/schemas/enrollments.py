@@ -5,7 +5,6 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from habits.api.schemas.common import StrictBoolean, StrictFloat, Text, UTCInstant, page_schema
-from habits.api.schemas.members import PublicMemberSchema
 from habits.domain.lifecycle import EnrollmentStatus
 
 STATUSES = [status.value for status in EnrollmentStatus]
@@ -105,13 +104,6 @@ class CheckInSchema(Schema):
 
 
 CheckInPageSchema = page_schema(CheckInSchema, "CheckInPage")
-
-
-class FeedItemSchema(CheckInSchema):
-    member = fields.Nested(PublicMemberSchema, required=True)
-
-
-FeedPageSchema = page_schema(FeedItemSchema, "FeedPage")
 
 
 class VoidSchema(Schema):

@@ -21,6 +21,7 @@ from habits.services.checkins.queries import (
     challenge_feed,
     get_check_in,
     own_check_ins,
+    photo_check_in,
     today,
     visible_check_in,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "check_in_with_token",
     "get_check_in",
     "own_check_ins",
+    "photo_check_in",
     "today",
     "value_text_problem",
     "visible_check_in",

@@ -28,6 +28,12 @@ def visible_check_in(session: Session, checkin_id: int, viewer: Member) -> Check
     return visibility.visible_private_check_in(session, checkin_id, viewer)
 
 
+def photo_check_in(session: Session, checkin_id: int, viewer: Member) -> CheckIn:
+    """A check-in whose photo ``viewer`` may see: the feed's readers, or only its owner and the
+    organizers when the photo is marked private; NotFound otherwise."""
+    return visibility.visible_photo_check_in(session, checkin_id, viewer)
+
+
 @dataclass(frozen=True)
 class Today:
     """Where an enrollment stands right now: the open window (or the next), and the code word."""

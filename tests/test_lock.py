@@ -17,7 +17,11 @@ from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parent.parent
 #: the Python the Dockerfile runs (python:3.11-slim)
-PRODUCTION_PYTHON = {"python_version": "3.11", "python_full_version": "3.11.14", "implementation_name": "cpython"}
+PRODUCTION_PYTHON = {
+    "python_version": "3.11",
+    "python_full_version": "3.11.14",
+    "implementation_name": "cpython",
+}
 
 
 def locked() -> dict[str, list[tuple[Version, Marker | None]]]:
@@ -66,8 +70,10 @@ def test_the_extras_asked_for_are_locked_too():
         for extra in requirement.extras:
             for text in requires(requirement.name) or []:
                 brought = Requirement(text)
-                if brought.marker and brought.marker.evaluate({**PRODUCTION_PYTHON, "extra": extra}) and not (
-                    brought.marker.evaluate({**PRODUCTION_PYTHON, "extra": ""})
+                if (
+                    brought.marker
+                    and brought.marker.evaluate({**PRODUCTION_PYTHON, "extra": extra})
+                    and not (brought.marker.evaluate({**PRODUCTION_PYTHON, "extra": ""}))
                 ):
                     version = pin_for_production(pins, brought.name)
                     if version is None or not brought.specifier.contains(version, prereleases=True):

@@ -48,6 +48,7 @@ def load_settings(app: Flask, overrides: dict | None) -> None:
     app.config.from_object(settings.Config)
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("STREAKPOT")
+    settings.take_environment_name(app.config)
     app.config.update(overrides or {})
     settings.fill_demo_secrets(app.config, app.instance_path)
     settings.fill_environment_defaults(app.config)

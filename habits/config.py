@@ -131,6 +131,14 @@ def _instance_secret(instance_path: str, name: str, make) -> str:
     return path.read_text().strip()
 
 
+def take_environment_name(config: dict) -> None:
+    """``STREAKPOT_ENV=production`` in the environment arrives as ``ENV`` (Flask's
+    from_prefixed_env strips the prefix), yet the setting is STREAKPOT_ENV, the one whose name
+    carries the prefix: without this, production started from the environment ran as the demo."""
+    if "ENV" in config:
+        config["STREAKPOT_ENV"] = config.pop("ENV")
+
+
 def fill_demo_secrets(config: dict, instance_path: str) -> None:
     """Outside production, generate the secrets the demo needs into instance/ once."""
     if config["STREAKPOT_ENV"] == "production":

@@ -46,6 +46,18 @@ def test_environment_variables_override_defaults(settings, monkeypatch):
     assert app.config["API_TOKEN_TTL_DAYS"] == 25
 
 
+def test_streakpot_env_from_the_environment_means_production(settings, monkeypatch):
+    del settings["STREAKPOT_ENV"]
+    settings.update(SECRET_KEY=None)
+    monkeypatch.setenv("STREAKPOT_ENV", "production")
+    with pytest.raises(ConfigError, match="STREAKPOT_SECRET_KEY is missing"):
+        create_app(settings)
+    settings.update(SECRET_KEY="x" * 64, PUBLIC_URL="https://streakpot.example", STAGING=True)
+    app = create_app(settings)
+    assert app.config["STREAKPOT_ENV"] == "production" and "ENV" not in app.config
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+
+
 def test_demo_generates_its_secrets_once_into_instance(settings, tmp_path):
     settings.update(STREAKPOT_ENV="demo", SECRET_KEY=None, STRIPE_WEBHOOK_SECRET=None)
     first = create_app(dict(settings)).config

@@ -16,6 +16,7 @@ from habits.compression import init_compression
 from habits.database import prepare_engine
 from habits.extensions import babel, csrf, db, limiter, login_manager, migrate
 from habits.logging_setup import configure_logging
+from habits.observability import init_observability, start_heartbeat
 from habits.payments import init_payments
 from habits.problems import register_error_handlers
 from habits.ratelimits import install as install_rate_limits
@@ -38,9 +39,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
     init_extensions(app)
     register_edges(app)
+    init_observability(app)
     trust_proxies(app)
     app.cli.add_command(scheduler_cli)
     start_in_process(app)
+    start_heartbeat(app)
     return app
 
 

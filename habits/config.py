@@ -69,6 +69,11 @@ class Config:
     PHOTO_MAX_BYTES = 5 * 1024 * 1024
     API_TOKEN_TTL_DAYS = 30
     LOG_LEVEL = "INFO"
+    #: this node's name in the heartbeat and the metrics (None: the host's name); give each web
+    #: node on one machine its own (STREAKPOT_NODE_NAME=web1)
+    NODE_NAME: str | None = None
+    #: /metrics answers only to ``Authorization: Bearer <METRICS_TOKEN>``; unset, it is a 404
+    METRICS_TOKEN: str | None = None
     LOG_FORMAT = "json"  # "json" | "text"
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
@@ -182,6 +187,9 @@ def validate_config(config: dict) -> None:
         raise ConfigError("STREAKPOT_OUTBOUND_URLS_ALLOW_LOOPBACK is for tests only (STREAKPOT_ENV=test).")
     if not isinstance(config.get("STAGING", False), bool):
         raise ConfigError(f"STREAKPOT_STAGING must be true or false; it is {config.get('STAGING')!r}.")
+    token = config.get("METRICS_TOKEN")
+    if token is not None and (not isinstance(token, str) or len(token) < 16):
+        raise ConfigError("STREAKPOT_METRICS_TOKEN must be a random string of at least 16 characters.")
     if config["STREAKPOT_ENV"] == "production":
         _validate_production(config)
     if config["PAYMENTS_MODE"] == "stripe":

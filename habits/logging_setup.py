@@ -1,13 +1,22 @@
-"""Structured logs: one JSON object per line on stderr, easy for journald or a log shipper."""
+"""Structured logs: one JSON object per line on stderr, easy for journald or a log shipper.
+
+Every line written while a request is served carries its ``request_id`` (set by
+``habits.observability.requests`` for the request's thread), so one request's lines can be found
+together and matched with the proxy's access log.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import sys
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+#: the id of the request this thread is serving (None outside requests)
+current_request_id: ContextVar[str | None] = ContextVar("streakpot_request_id", default=None)
 
 
 class JsonFormatter(logging.Formatter):
@@ -18,6 +27,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        request_id = current_request_id.get()
+        if request_id is not None:
+            entry["request_id"] = request_id
         # Anything passed as `extra=` travels as its own field.
         entry.update({k: v for k, v in vars(record).items() if k not in STANDARD_ATTRS})
         if record.exc_info:

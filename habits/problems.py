@@ -11,7 +11,7 @@ from habits.services.errors import HabitsError
 
 log = logging.getLogger(__name__)
 
-JSON_PREFIXES = ("/api/", "/webhooks/", "/healthz")
+JSON_PREFIXES = ("/api/", "/webhooks/", "/healthz", "/readyz", "/metrics")
 
 
 def problem(

@@ -9,7 +9,9 @@ or late run is harmless; the mail relay claims each mail in the database the sam
   never under tests, never in the debug reloader's watcher process, never twice in a process.
 - ``SCHEDULER_MODE="off"`` for web workers in production, with ``flask --app app scheduler run``
   (a BlockingScheduler) as its own process. Several such processes may run (a deploy overlap):
-  they share the work through ``FOR UPDATE SKIP LOCKED`` and the heartbeat is one row a minute.
+  they share the work through ``FOR UPDATE SKIP LOCKED``. The scheduler stamps its node's row
+  (the last sweep /healthz reports) but never the minute heartbeat: only processes that accept
+  check-ins prove the service was up (``habits.observability.heartbeat``).
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from flask.cli import ScriptInfo, pass_script_info, with_appcontext
 
 from habits.extensions import db
 from habits.mail.transports import transport_for
-from habits.services.health import record_heartbeat
+from habits.observability.heartbeat import node_name
+from habits.observability.metrics import SETTLEMENT_SECONDS, SETTLEMENTS
+from habits.services.health import SCHEDULER, record_node_beat
 from habits.services.mail_relay import BATCH, give_up_abandoned, purge_delivered, relay_due
 from habits.services.settlement import settle_due_days
 
@@ -43,7 +47,7 @@ class Job:
 
 
 JOBS = [
-    # Writes the heartbeat for this minute, then opens and settles everything that is due.
+    # Opens and settles everything that is due, then stamps this node's scheduler beat.
     Job(id="settle-due-days", func="habits.scheduler:run_settle_due_days", seconds=60),
     # Sends the outbox's due mail (SMTP, or the log without MAIL_SERVER), retrying with backoff.
     Job(id="relay-mail", func="habits.scheduler:run_mail_relay", seconds=60),
@@ -59,22 +63,21 @@ _in_process: BackgroundScheduler | None = None
 
 
 def run_settle_due_days(app) -> dict:
-    """The sweep as a job: heartbeat, sweep (one commit per unit), then record what it settled."""
+    """The sweep as a job: sweep (one commit per unit), then record its beat and what it settled."""
     now = datetime.now(UTC)
     with app.app_context():
         session = db.session
         try:
+            result = settle_due_days(session, now=now, commit=session.commit)
+            count_sweep(result)
             try:
-                record_heartbeat(session, now=now)
+                record_node_beat(
+                    session, node=node_name(app), role=SCHEDULER, now=now, settled_days=len(result.settled)
+                )
                 session.commit()
             except Exception:
-                # A failed heartbeat must not stop settlement; the outage rule errs toward members.
                 session.rollback()
-                log.exception("heartbeat write failed")
-            result = settle_due_days(session, now=now, commit=session.commit)
-            if result.settled:
-                record_heartbeat(session, now=now, settled_days=len(result.settled))
-                session.commit()
+                log.exception("scheduler beat write failed")
             if result.settled or result.opened or result.cancelled or result.failed:
                 log.info(
                     "sweep: opened %s, cancelled %s, settled %s, failed %s",
@@ -83,6 +86,14 @@ def run_settle_due_days(app) -> dict:
             return {"settled": len(result.settled), "failed": len(result.failed)}
         finally:
             session.remove()
+
+
+def count_sweep(result) -> None:
+    for outcome in ("settled", "opened", "cancelled", "failed"):
+        if units := len(getattr(result, outcome)):
+            SETTLEMENTS.labels(outcome=outcome).inc(units)
+    for seconds in result.settled_seconds:
+        SETTLEMENT_SECONDS.observe(seconds)
 
 
 def run_mail_relay(app) -> dict:

@@ -194,6 +194,9 @@ EXEMPT = {
     "web.service_worker": "the service worker's script, the same for everyone (tests/web/test_app_shell.py)",
     "web.offline": "the offline page, the same for everyone (tests/web/test_app_shell.py)",
     "health.healthz": "the service's health, for the load balancer",
+    "health.readyz": "whether this node may take traffic, for the load balancer (tests/observability)",
+    "health.metrics": "the operator's metrics: 404 without METRICS_TOKEN, 401 without the token "
+    "(tests/observability)",
     "api-docs.openapi_json": "the API's description",
     "web.login": "a form",
     "web.register": "a form",

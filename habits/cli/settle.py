@@ -2,7 +2,8 @@
 
 It is the scheduler's sweep without the scheduler: every day 0 that opened and every day that is
 due at the instant is settled, in order, exactly once (running it again, or next to a scheduler,
-settles nothing twice). It writes no heartbeat: only the scheduler proves the service was up.
+settles nothing twice). It writes no heartbeat: only the processes that accept check-ins prove
+the service was up.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from habits.models.payment import Dispute, Payment, Refund, StripeEvent, Withdra
 from habits.models.payout import Payout, PayoutEvent  # noqa: F401
 from habits.models.referee import RefereeKind, RefereeLogEntry  # noqa: F401
 from habits.models.settlement import DaySettlement, DaySettlementStatus  # noqa: F401
-from habits.models.system import Heartbeat  # noqa: F401
+from habits.models.system import Heartbeat, NodeHeartbeat  # noqa: F401
 from habits.models.terms import TermsAcceptance, TermsVersion  # noqa: F401
 from habits.models.window import ChallengeWindow  # noqa: F401
 from ledger import models as ledger_models  # noqa: F401  (ledger tables share the metadata)

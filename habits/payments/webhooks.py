@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from habits.extensions import db
 from habits.models.payment import RETRYABLE_EVENT_STATUSES, EventStatus, StripeEvent
+from habits.observability.metrics import WEBHOOKS
 from habits.payments.gateway import current_gateway
 from habits.payments.handlers import EVENT_HANDLERS, EventNotReady, EventRejected, HandlerContext
 from habits.problems import problem
@@ -227,4 +228,5 @@ def stripe_webhook():
         now=datetime.now(UTC),
         gateway=current_gateway(),
     )
+    WEBHOOKS.labels(status=outcome.event_status or ("bad" if outcome.status_code == 400 else "error")).inc()
     return outcome.response()

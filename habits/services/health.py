@@ -1,48 +1,72 @@
-"""The scheduler's pulse: heartbeats it writes, and what /healthz reports about it.
+"""The service's pulse: the heartbeats its processes write, and what /healthz reports about them.
 
-The heartbeat is also evidence: a minute of a check-in window without one is a minute we were
-not serving, and a day with too many such minutes is excused (``daymarks.outage_minutes``).
+The minute heartbeat is evidence: a minute of a check-in window without one is a minute nobody
+could check in, and a day with too many such minutes is excused (``daymarks.outage_minutes``).
+Every process that accepts check-ins (a web node's workers) writes it once a minute
+(``habits.observability.heartbeat``); the scheduler only records its own beat and sweep, so a
+stopped scheduler excuses nothing. Each process also stamps its node's row, whose age the
+metrics report.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from habits.domain.calendar import due_at
 from habits.domain.instants import rfc3339_utc
-from habits.models import Challenge, ChallengeStatus
-from habits.models.system import Heartbeat
+from habits.models import Challenge, ChallengeStatus, MailStatus, OutboxMail
+from habits.models.system import Heartbeat, NodeHeartbeat
 
 #: /healthz counts overdue days exactly for at most this many challenges (then says "at least")
 OVERDUE_SCAN_LIMIT = 1000
+
+WEB, SCHEDULER = "web", "scheduler"
 
 
 def _minute(now: datetime) -> datetime:
     return now.replace(second=0, microsecond=0)
 
 
-def record_heartbeat(session: Session, *, now: datetime, settled_days: int = 0) -> None:
-    """Mark the UTC minute of ``now`` as served (once, however many runners beat), and add the
-    days this runner settled in it."""
-    minute = _minute(now)
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+def _insert(session: Session):
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def record_heartbeat(session: Session, *, now: datetime) -> None:
+    """Mark the UTC minute of ``now`` as one in which check-ins could be accepted (once, however
+    many processes beat). Only processes that accept check-ins call this."""
     session.execute(
-        insert(Heartbeat)
-        .values(minute_at=minute, settled_days=0)
+        _insert(session)(Heartbeat)
+        .values(minute_at=_minute(now), settled_days=0)
         .on_conflict_do_nothing(index_elements=["minute_at"])
     )
-    if settled_days:
-        session.execute(
-            update(Heartbeat)
-            .where(Heartbeat.minute_at == minute)
-            .values(settled_days=Heartbeat.settled_days + settled_days)
-        )
     session.flush()
+
+
+def record_node_beat(
+    session: Session, *, node: str, role: str, now: datetime, settled_days: int | None = None
+) -> None:
+    """Stamp ``node``'s row for ``role`` with ``now`` (one upsert; the node's processes share it)."""
+    values = {"beat_at": now, "settled_days": settled_days}
+    session.execute(
+        _insert(session)(NodeHeartbeat)
+        .values(node=node[:64], role=role, **values)
+        .on_conflict_do_update(index_elements=["node", "role"], set_=values)
+    )
+    session.flush()
+
+
+def node_beats(session: Session) -> list[tuple[str, str, datetime]]:
+    """(node, role, last beat) for every node that ever beat."""
+    rows = session.execute(
+        select(NodeHeartbeat.node, NodeHeartbeat.role, NodeHeartbeat.beat_at).order_by(
+            NodeHeartbeat.role, NodeHeartbeat.node
+        )
+    )
+    return [tuple(row) for row in rows]
 
 
 def overdue_days(session: Session, *, now: datetime) -> dict:
@@ -83,7 +107,10 @@ def overdue_days(session: Session, *, now: datetime) -> dict:
 
 def scheduler_status(session: Session, *, now: datetime) -> dict:
     last = session.execute(
-        select(Heartbeat.minute_at, Heartbeat.settled_days).order_by(Heartbeat.minute_at.desc()).limit(1)
+        select(NodeHeartbeat.beat_at, NodeHeartbeat.settled_days)
+        .where(NodeHeartbeat.role == SCHEDULER)
+        .order_by(NodeHeartbeat.beat_at.desc())
+        .limit(1)
     ).first()
     status = {
         "last_sweep_at": rfc3339_utc(last[0]) if last else None,
@@ -91,3 +118,10 @@ def scheduler_status(session: Session, *, now: datetime) -> dict:
     }
     status.update(overdue_days(session, now=now))
     return status
+
+
+def outbox_backlog(session: Session) -> int:
+    """Mails waiting to be sent (queued, or claimed by a relay and not yet answered)."""
+    return session.scalar(
+        select(func.count()).where(OutboxMail.status.in_((MailStatus.QUEUED, MailStatus.SENDING)))
+    )

@@ -18,6 +18,7 @@ from habits.domain.lifecycle import check_in_counts_for_money, may_check_in
 from habits.domain.stakes import stake_for_day
 from habits.extensions import db
 from habits.models import Challenge
+from habits.observability.metrics import CHECKINS
 from habits.services import checkins, enrollments, photos
 from habits.services.errors import HabitsError
 from habits.web import web_bp
@@ -106,6 +107,7 @@ def checkin(enrollment_id: int):
         context={"zone": challenge.timezone},
     )
     if outcome.ok:
+        CHECKINS.labels(source="web").inc()
         recorded = outcome.value
         if recorded.counts_for_money:
             flash(gettext("Checked in for day %(day)s. Well done!", day=recorded.day_index + 1), "success")

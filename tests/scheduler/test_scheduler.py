@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from habits import scheduler
 from habits.domain.lifecycle import EnrollmentStatus
-from habits.models import DaySettlement, Heartbeat
+from habits.models import DaySettlement, Heartbeat, NodeHeartbeat
 from tests.factories import at_local, make_challenge, make_checkin, make_enrollment
 from tests.settlement.helpers import assert_books_clean
 from tests.timehelpers import travel
@@ -72,14 +72,18 @@ def _due_challenge(session):
     return ch
 
 
-def test_the_job_beats_then_settles_what_is_due(app, session):
+def test_the_job_settles_what_is_due_and_stamps_its_node_never_the_minute(app, session):
     ch = _due_challenge(session)
     instant = at_local(ch, 0, "07:10").replace(second=30)
     with travel(instant):
         assert scheduler.run_settle_due_days(app) == {"settled": 1, "failed": 0}
+        beat = session.scalars(select(NodeHeartbeat)).one()
+        assert (beat.role, beat.settled_days) == ("scheduler", 1)
         assert scheduler.run_settle_due_days(app) == {"settled": 0, "failed": 0}
-    beat = session.scalars(select(Heartbeat)).one()
-    assert beat.minute_at == instant.replace(second=0) and beat.settled_days == 1
+    session.refresh(beat)
+    assert beat.settled_days == 0 and beat.beat_at.replace(microsecond=0) == instant
+    # only processes that accept check-ins mark a minute as served (SPEC: the outage excuse)
+    assert session.scalars(select(Heartbeat)).all() == []
     assert session.scalars(
         select(DaySettlement.day_index).where(DaySettlement.challenge_id == ch.id)
     ).all() == [0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +24,8 @@ class SweepResult:
     cancelled: list[int] = field(default_factory=list)
     #: (challenge_id, day_index) in the order they were settled
     settled: list[tuple[int, int]] = field(default_factory=list)
+    #: seconds each settled day took, its commit included (same order as ``settled``)
+    settled_seconds: list[float] = field(default_factory=list)
     #: (challenge_id, error) for units that failed and were rolled back
     failed: list[tuple[int, str]] = field(default_factory=list)
 
@@ -46,6 +49,7 @@ def settle_due_days(
         if challenge is None:
             break
         challenge_id = challenge.id
+        started = time.perf_counter()
         try:
             if challenge.status == ChallengeStatus.ENROLLING:
                 open_day_zero(session, challenge, now=now)
@@ -56,6 +60,8 @@ def settle_due_days(
                 day = settle_next_day(session, challenge, now=now)
                 result.settled.append((challenge_id, day.day_index))
             commit()
+            if len(result.settled_seconds) < len(result.settled):
+                result.settled_seconds.append(time.perf_counter() - started)
         except Exception as exc:
             session.rollback()
             log.exception("settlement of challenge %s failed; the next sweep retries it", challenge_id)

@@ -88,6 +88,10 @@ LIMITS: dict[str, NamedLimit] = {
     "money": NamedLimit(
         "10/minute;100/hour", (CALLER,), "moving money: deposits, withdrawals, leaving a running challenge"
     ),
+    "notifications": NamedLimit("60/minute;1000/hour", (CALLER,), "marking one's notifications read"),
+    "push_subscriptions": NamedLimit(
+        "20/minute;100/hour", (CALLER,), "adding and removing one's devices for Web Push"
+    ),
 }
 
 #: every write endpoint -> the name of its limit (tests/test_rate_limits.py: none is missing)
@@ -146,6 +150,9 @@ ENDPOINT_LIMITS: dict[str, str] = {
     "web.admin_approve": "payout_decision",
     "web.admin_refuse": "payout_decision",
     "web.admin_paid": "payout_decision",
+    "notifications.mark_read": "notifications",
+    "notifications.subscribe": "push_subscriptions",
+    "notifications.unsubscribe": "push_subscriptions",
 }
 
 #: write endpoints deliberately without a limit, and why

@@ -10,6 +10,7 @@ from habits.api.enrollments import enrollments_bp
 from habits.api.health import health_bp
 from habits.api.leaderboard import leaderboard_bp
 from habits.api.members import members_bp
+from habits.api.notifications import notifications_bp
 from habits.api.openapi import SPEC_KWARGS, ExactDocument
 from habits.api.payments import payments_bp
 from habits.api.payouts import payouts_bp
@@ -52,6 +53,7 @@ def blueprints() -> list:
         settlements_bp,
         wallets_bp,
         payouts_bp,
+        notifications_bp,
     ]
 
 

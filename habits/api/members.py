@@ -27,7 +27,8 @@ def get_me():
 @members_bp.arguments(MemberUpdateSchema)
 @members_bp.response(200, MemberSchema)
 def update_me(changes):
-    """Change display name, time zone or locale."""
+    """Change display name, time zone or locale; reminders (minutes before a window closes, or
+    null for none) and the daily e-mail digest."""
     return commit(members.update_profile, current_member(), changes=changes)
 
 

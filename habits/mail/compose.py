@@ -38,6 +38,12 @@ class MailKind:
 KINDS: dict[str, MailKind] = {
     "verify_email": MailKind(_l("Confirm your e-mail address for Streakpot")),
     "password_reset": MailKind(_l("Choose a new Streakpot password")),
+    # habits.services.notifications.digest (its items are written by habits.notify.digest_mail)
+    "notification_digest": MailKind(
+        _l("Your news from Streakpot"),
+        transactional=False,
+        label=_l("the daily digest of your notifications"),
+    ),
 }
 
 

@@ -30,6 +30,11 @@ class Member(Base):
     #: a site administrator (``flask admin grant EMAIL``): decides payouts (SPEC, "Who sees what");
     #: the default is the database's alone, so inserts written for older revisions stay valid
     is_admin: Mapped[bool] = mapped_column(server_default=false())
+    #: remind the member this many minutes before a window closes on a day they have not
+    #: checked in yet (None: no reminders; habits.services.notifications.reminders)
+    reminder_minutes_before_close: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: a daily e-mail of the day's notifications (opt-in; habits.services.notifications.digest)
+    email_digest: Mapped[bool] = mapped_column(server_default=false())
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="member", lazy="raise_on_sql")
 

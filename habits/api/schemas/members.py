@@ -7,7 +7,7 @@ import zoneinfo
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from habits.api.schemas.common import ChangesSchema, Text, TextRule, UTCInstant
+from habits.api.schemas.common import ChangesSchema, StrictBoolean, Text, TextRule, UTCInstant
 
 LOCALES = ("en", "zh_Hans")
 PASSWORD_LENGTH = validate.Length(min=8, max=256)
@@ -46,6 +46,10 @@ class MemberSchema(Schema):
     timezone = fields.String(required=True)
     locale = fields.String(required=True)
     created_at = UTCInstant(required=True)
+    #: minutes before a day's window closes to be reminded of a check-in not made yet (null: never)
+    reminder_minutes_before_close = fields.Integer(allow_none=True, required=True)
+    #: a daily e-mail of one's notifications (needs a confirmed address)
+    email_digest = fields.Boolean(required=True)
 
 
 class PublicMemberSchema(Schema):
@@ -67,6 +71,10 @@ class MemberUpdateSchema(ChangesSchema):
     display_name = Text(blank=False, validate=validate.Length(min=1, max=80))
     timezone = Text(validate=validate_timezone)
     locale = fields.String(validate=validate.OneOf(LOCALES))
+    reminder_minutes_before_close = fields.Integer(
+        strict=True, allow_none=True, validate=validate.Range(min=1, max=1440)
+    )
+    email_digest = StrictBoolean()
 
 
 class PasswordChangeSchema(Schema):

@@ -1,0 +1,104 @@
+"""What a settled day tells its members, set-based, in the day's own transaction.
+
+One notification per enrollment that took part (quitters excepted: they left), written by ONE
+INSERT ... SELECT from the day's outcomes table while it still exists, so a day of a hundred
+thousand enrollments adds one statement, not a hundred thousand objects (bench/settle_notices.py).
+The amounts are the expressions the day's ledger transactions move (``DayWork.winner_share``,
+``final_shares``, ``leftover``), never a second computation of them:
+
+- ``day_won`` / ``day_rested`` / ``day_excused``: the stake back, and for winners their share;
+- ``day_missed``: the stake that went to the pot; ``eliminated``: all that was left of it;
+- on the last day every finisher gets ``challenge_finished`` (stake and leftovers back, share of
+  the day and of the last pot) instead;
+- ``last_chance`` besides, for a miss after which the next one eliminates.
+
+The dedupe keys (``settled:{enrollment}:{day}``, ``last_chance:{enrollment}:{day}``) make each
+one exactly once, as the day itself is settled once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy.orm import Session
+
+from habits.models import Challenge, Enrollment
+from habits.services.notifications import notify_from_select, sql
+from habits.services.settlement import outcomes as o
+
+#: each outcome's notification on a day that is not the last
+DAY_KINDS = {
+    o.SUCCESS: "day_won",
+    o.REST: "day_rested",
+    o.EXCUSED: "day_excused",
+    o.MISSED: "day_missed",
+    o.ELIMINATED: "eliminated",
+}
+FINISHED = "challenge_finished"
+LAST_CHANCE = "last_chance"
+
+
+def tell_members(
+    session: Session,
+    work: o.DayWork,
+    challenge: Challenge,
+    *,
+    prize: int,
+    random: bool,
+    final_split: int,
+    now: datetime,
+) -> None:
+    """Record each member's notice of the day (after its movements and enrollment updates, before
+    its outcomes table is dropped). ``prize``: what the winners shared; ``random``: the split
+    was the random one; ``final_split``: the last pot shared among the finishers."""
+    out, e = o.OUTCOMES, Enrollment.__table__
+    k, last_day = work.k, work.last_day
+    share, source = work.winner_share(prize, random=random)
+    won = case((out.c.kind == o.SUCCESS, share), else_=0)
+    stake_back = case((out.c.kind.in_((o.SUCCESS, o.REST, o.EXCUSED)), out.c.amount), else_=0)
+    forfeited = case((out.c.kind.in_((o.MISSED, o.ELIMINATED)), out.c.amount), else_=0)
+    if last_day:
+        left = work.leftover()
+        stake_back = stake_back + case((and_(work.finishers(), left > 0), left), else_=0)
+        kind = case((out.c.kind == o.ELIMINATED, literal(DAY_KINDS[o.ELIMINATED])), else_=literal(FINISHED))
+        if final_split:
+            shares = work.final_shares(final_split)
+            source = source.outerjoin(shares, shares.c.enrollment_id == out.c.enrollment_id)
+            won = won + func.coalesce(shares.c.share, 0)
+    else:
+        kind = case(*((out.c.kind == outcome, literal(name)) for outcome, name in DAY_KINDS.items()))
+    day = {"challenge_id": challenge.id, "challenge": challenge.title, "day_index": k}
+    rows = (
+        select(
+            e.c.member_id.label("recipient_id"),
+            kind.label("kind"),
+            sql.text_key("settled", out.c.enrollment_id, k).label("dedupe_key"),
+            sql.json_object(
+                session,
+                **day,
+                currency=challenge.currency,
+                returned_minor=stake_back,
+                won_minor=won,
+                forfeited_minor=forfeited,
+            ).label("params"),
+        )
+        .select_from(source.join(e, e.c.id == out.c.enrollment_id))
+        .where(out.c.kind != o.WITHDRAWN)
+    )
+    kinds = {DAY_KINDS[o.ELIMINATED], FINISHED} if last_day else set(DAY_KINDS.values())
+    notify_from_select(session, rows, kinds=kinds, now=now)
+    if last_day:
+        return
+    # the misses were counted already (update_enrollments): the next one eliminates
+    warned = (
+        select(
+            e.c.member_id.label("recipient_id"),
+            literal(LAST_CHANCE).label("kind"),
+            sql.text_key(LAST_CHANCE, out.c.enrollment_id, k).label("dedupe_key"),
+            sql.json_object(session, **day).label("params"),
+        )
+        .select_from(out.join(e, e.c.id == out.c.enrollment_id))
+        .where(out.c.kind == o.MISSED, e.c.misses == challenge.max_misses)
+    )
+    notify_from_select(session, warned, kinds=[LAST_CHANCE], now=now)

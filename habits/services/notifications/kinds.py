@@ -87,7 +87,7 @@ KINDS: dict[str, Kind] = {
     ),
     "challenge_starts_tomorrow": Kind(
         _l("%(challenge)s starts tomorrow"),
-        _l("Day 1's window opens at %(opens_at)s."),
+        _l("Day 1's window opens at %(opens)s."),
         push=True,
     ),
     "challenge_cancelled": Kind(

@@ -1,0 +1,14 @@
+"""Notification tests share the API tests' small world (a community, its organizers, two members
+with active enrollments, tokens) and the app's payment gateway."""
+
+from __future__ import annotations
+
+import pytest
+
+from habits.payments import EXTENSION_KEY
+from tests.api.conftest import world  # noqa: F401  (the fixture, shared)
+
+
+@pytest.fixture
+def gateway(app):
+    return app.extensions[EXTENSION_KEY]

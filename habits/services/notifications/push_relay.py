@@ -107,8 +107,7 @@ def _due(now: datetime, policy: RetryPolicy):
 def claim_due(
     session: Session, *, now: datetime, limit: int = BATCH, policy: RetryPolicy = PUSH_RETRIES
 ) -> list[OutgoingPush]:
-    """Claim up to ``limit`` due deliveries for this run (the caller commits before sending);
-    reminders no longer worth sending are marked skipped and not returned."""
+    """Claim up to ``limit`` due deliveries for this run (the caller commits before sending)."""
     token = secrets.token_hex(16)
     picked = (
         select(PushDelivery.id)
@@ -151,11 +150,16 @@ def claim_due(
         )
         for delivery, notification, device, locale, timezone in rows
     ]
-    stale = _lapsed_reminders(session, claimed, now=now)
+    return claimed
+
+
+def set_aside_lapsed(session: Session, claimed: list[OutgoingPush], *, now: datetime) -> list[OutgoingPush]:
+    """Mark skipped the claimed reminders no longer worth sending; the pushes left to send."""
+    lapsed = _lapsed_reminders(session, claimed, now=now)
     for push in claimed:
-        if push.id in stale:
-            _record(session, push, status=PushStatus.SKIPPED, last_error=stale[push.id])
-    return [push for push in claimed if push.id not in stale]
+        if push.id in lapsed:
+            _record(session, push, status=PushStatus.SKIPPED, last_error=lapsed[push.id])
+    return [push for push in claimed if push.id not in lapsed]
 
 
 def _lapsed_reminders(session: Session, claimed: list[OutgoingPush], *, now: datetime) -> dict[int, str]:
@@ -231,8 +235,11 @@ def relay_due(
     """Claim one batch of due pushes, send them, record each outcome (then commit)."""
     result = PushRelayResult()
     claimed = claim_due(session, now=now, limit=limit, policy=policy)
-    commit()
     result.claimed = [push.id for push in claimed]
+    sending = set_aside_lapsed(session, claimed, now=now)
+    result.skipped = sorted({push.id for push in claimed} - {push.id for push in sending})
+    commit()
+    claimed = sending
     if not claimed:
         return result
     try:

@@ -86,7 +86,7 @@ def payout_decided(session: Session, payout: Payout, action: str, *, now: dateti
             "reason": payout.reason or "",
             "reference": payout.reference or "",
         },
-        dedupe_key=f"payout:{payout.id}:{action}",
+        dedupe_key=f"payout_decided:{payout.id}:{action}",
         now=now,
     )
 

@@ -90,12 +90,14 @@ def claim(session: Session, member: Member, digest_date, *, now: datetime) -> bo
     """Take the member's digest of ``digest_date``; False when another run has it."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = session.execute(
-        insert(NotificationDigest)
+    table = NotificationDigest.__table__
+    taken = session.scalar(
+        insert(table)
         .values(member_id=member.id, digest_date=digest_date, created_at=now)
         .on_conflict_do_nothing(index_elements=["member_id", "digest_date"])
+        .returning(table.c.member_id)
     )
-    return result.rowcount == 1
+    return taken is not None
 
 
 def news_for(session: Session, member: Member, *, now: datetime) -> list[Notification]:

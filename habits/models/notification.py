@@ -29,7 +29,12 @@ class Notification(Base):
     )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
-    recipient_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    #: the member told. No foreign key, on purpose: a settled day writes a notification for each
+    #: of up to a million enrollments in one INSERT, and a key check takes a lock on every member
+    #: row (a third of that insert's time, bench/settle_notices.py). Members are never deleted
+    #: while anything of theirs remains (their enrollments point at them without a cascade); a
+    #: member's erasure deletes their notifications with the rest of their personal data.
+    recipient_id: Mapped[int] = mapped_column(ID)
     #: what happened (``habits.services.notifications.kinds.KINDS``: its text, push, digest)
     kind: Mapped[str] = mapped_column(String(40))
     #: the facts the text is written from, as JSON (amounts in minor units, instants RFC 3339)

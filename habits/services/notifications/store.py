@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, literal, select, true, update
+from sqlalchemy import CompoundSelect, Select, func, literal, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -62,7 +62,9 @@ def notify(
     return notification_id
 
 
-def notify_from_select(session: Session, rows: Select, *, kinds: Iterable[str], now: datetime) -> None:
+def notify_from_select(
+    session: Session, rows: Select | CompoundSelect, *, kinds: Iterable[str], now: datetime
+) -> None:
     """Record a notification for each row of ``rows`` (columns ``SELECT_COLUMNS``: recipient,
     kind, dedupe key, params as SQL JSON) and queue the pushes of those that are pushed: one
     INSERT ... SELECT, whatever the number of rows. ``kinds`` lists the kinds the rows may have.

@@ -1,8 +1,9 @@
 """What a settled day tells its members, set-based, in the day's own transaction.
 
-One notification per enrollment that took part (quitters excepted: they left), written by ONE
-INSERT ... SELECT from the day's outcomes table while it still exists, so a day of a hundred
-thousand enrollments adds one statement, not a hundred thousand objects (bench/settle_notices.py).
+One notification per enrollment that took part (quitters excepted: they left), and the warnings
+of a last chance, written by ONE INSERT ... SELECT from the day's outcomes table while it still
+exists: a day of a hundred thousand enrollments adds one statement, not a hundred thousand
+objects, nor a join (the outcomes carry each member's id and misses; bench/settle_notices.py).
 The amounts are the expressions the day's ledger transactions move (``DayWork.winner_share``,
 ``final_shares``, ``leftover``), never a second computation of them:
 
@@ -20,10 +21,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from habits.models import Challenge, Enrollment
+from habits.models import Challenge
 from habits.services.notifications import notify_from_select, sql
 from habits.services.settlement import outcomes as o
 
@@ -52,7 +53,7 @@ def tell_members(
     """Record each member's notice of the day (after its movements and enrollment updates, before
     its outcomes table is dropped). ``prize``: what the winners shared; ``random``: the split
     was the random one; ``final_split``: the last pot shared among the finishers."""
-    out, e = o.OUTCOMES, Enrollment.__table__
+    out = o.OUTCOMES
     k, last_day = work.k, work.last_day
     share, source = work.winner_share(prize, random=random)
     won = case((out.c.kind == o.SUCCESS, share), else_=0)
@@ -71,7 +72,7 @@ def tell_members(
     day = {"challenge_id": challenge.id, "challenge": challenge.title, "day_index": k}
     rows = (
         select(
-            e.c.member_id.label("recipient_id"),
+            out.c.member_id.label("recipient_id"),
             kind.label("kind"),
             sql.text_key("settled", out.c.enrollment_id, k).label("dedupe_key"),
             sql.json_object(
@@ -83,22 +84,18 @@ def tell_members(
                 forfeited_minor=forfeited,
             ).label("params"),
         )
-        .select_from(source.join(e, e.c.id == out.c.enrollment_id))
+        .select_from(source)
         .where(out.c.kind != o.WITHDRAWN)
     )
     kinds = {DAY_KINDS[o.ELIMINATED], FINISHED} if last_day else set(DAY_KINDS.values())
+    if not last_day:
+        # a miss after which the next one eliminates (misses are the day's before this one)
+        warned = select(
+            out.c.member_id,
+            literal(LAST_CHANCE),
+            sql.text_key(LAST_CHANCE, out.c.enrollment_id, k),
+            sql.json_object(session, **day),
+        ).where(out.c.kind == o.MISSED, out.c.misses + 1 == challenge.max_misses)
+        rows = union_all(rows, warned)
+        kinds.add(LAST_CHANCE)
     notify_from_select(session, rows, kinds=kinds, now=now)
-    if last_day:
-        return
-    # the misses were counted already (update_enrollments): the next one eliminates
-    warned = (
-        select(
-            e.c.member_id.label("recipient_id"),
-            literal(LAST_CHANCE).label("kind"),
-            sql.text_key(LAST_CHANCE, out.c.enrollment_id, k).label("dedupe_key"),
-            sql.json_object(session, **day).label("params"),
-        )
-        .select_from(out.join(e, e.c.id == out.c.enrollment_id))
-        .where(out.c.kind == o.MISSED, e.c.misses == challenge.max_misses)
-    )
-    notify_from_select(session, warned, kinds=[LAST_CHANCE], now=now)

@@ -55,6 +55,9 @@ OUTCOMES = Table(
     "settle_outcomes",
     _scratch,
     Column("enrollment_id", BigInteger, primary_key=True),
+    #: whose enrollment, and the misses it had before the day (the members' notices read them)
+    Column("member_id", BigInteger),
+    Column("misses", BigInteger),
     Column("held_account_id", BigInteger),
     Column("wallet_account_id", BigInteger),
     Column("kind", String(16), nullable=False),
@@ -158,6 +161,8 @@ class DayWork:
         base = (
             select(
                 e.c.id.label("enrollment_id"),
+                e.c.member_id,
+                e.c.misses,
                 e.c.held_account_id,
                 e.c.wallet_account_id,
                 kind,
@@ -173,6 +178,8 @@ class DayWork:
         )
         rows = select(
             base.c.enrollment_id,
+            base.c.member_id,
+            base.c.misses,
             base.c.held_account_id,
             base.c.wallet_account_id,
             base.c.kind,
@@ -184,6 +191,8 @@ class DayWork:
             insert(OUTCOMES).from_select(
                 [
                     "enrollment_id",
+                    "member_id",
+                    "misses",
                     "held_account_id",
                     "wallet_account_id",
                     "kind",

@@ -9,7 +9,9 @@ fresh process, ``--rounds`` times each way, alternating (without, with, with, wi
 - ``with``: the sweep as the scheduler runs it, the members' notices included (one notification
   per enrollment, written set-based from the day's outcomes in the day's own transaction);
 - ``without``: the same sweep with the notices step left out (``notices.tell_members`` replaced
-  by a no-op in that process), i.e. the settlement as it was before them.
+  by a no-op in that process); or, with ``--before-tree DIR`` (the starting commit checked out
+  there, docs/benchmarks.md's method), that tree's own ``bench/settle_day.py --run ours``: the
+  settlement exactly as it was before the notices.
 
 The best run of each counts (the method of docs/benchmarks.md's settlement section: the machine is
 shared, and a neighbour's burst should not decide the ratio); medians are printed too.
@@ -57,12 +59,17 @@ def run(server: str, database: str, notices: bool) -> dict:
     return {"seconds": seconds, "notifications": told}
 
 
-def measure(server: str, database: str, which: str) -> dict:
+def measure(server: str, database: str, which: str, before_tree: Path | None = None) -> dict:
+    if which == "without" and before_tree is not None:
+        command = [str(before_tree / "bench" / "settle_day.py"), "--run", "ours"]
+        cwd = before_tree
+    else:
+        command, cwd = [__file__, "--run", which], ROOT
     out = subprocess.run(
-        [sys.executable, __file__, "--server", server, "--run", which, "--database", database],
-        check=True, capture_output=True, text=True, cwd=ROOT,
+        [sys.executable, *command, "--server", server, "--database", database],
+        check=True, capture_output=True, text=True, cwd=cwd,
     )  # fmt: skip
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return {"notifications": 0} | json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -71,6 +78,9 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the template afterwards")
+    parser.add_argument(
+        "--before-tree", type=Path, help="the starting commit's tree: its settlement is 'without'"
+    )
     parser.add_argument("--run", choices=["with", "without"], help=argparse.SUPPRESS)
     parser.add_argument("--database", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -92,7 +102,7 @@ def main() -> None:
                     f'DROP DATABASE IF EXISTS "{copy}"',
                     f'CREATE DATABASE "{copy}" TEMPLATE "{template}"',
                 )
-                run_ = measure(args.server, copy, which) | {"load": os.getloadavg()[0]}
+                run_ = measure(args.server, copy, which, args.before_tree) | {"load": os.getloadavg()[0]}
                 runs[which].append(run_)
                 print(
                     f"  {which:>7}: {run_['seconds']:6.2f} s, {run_['notifications']:,} notifications"

@@ -3,14 +3,18 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from habits import scheduler
-from habits.models import NotificationDigest
+from habits.models import Member, NotificationDigest, OutboxMail
+from habits.notify.digest_mail import compose_digest
 from habits.services import mail
-from habits.services.notifications import notify
+from habits.services.notifications import digest, notify
 from habits.services.notifications.preferences import DIGEST_MAIL_KIND
 from tests.api.helpers import auth_headers
 from tests.factories import make_member
@@ -120,3 +124,36 @@ def test_asking_for_the_digest_again_undoes_an_unsubscribe(app, client, session,
     response = client.patch("/api/v1/me", json={"email_digest": True}, headers=headers)
     assert response.status_code == 200 and response.get_json()["email_digest"] is True
     assert not mail.opted_out(session, member.id, DIGEST_MAIL_KIND)
+
+
+@pytest.mark.postgres
+def test_two_jobs_racing_write_each_digest_once(app, pg_engine):
+    with Session(pg_engine) as session:
+        ids = [make_member(session, email_digest=True, email_verified_at=VERIFIED).id for _ in range(10)]
+        for member_id in ids:
+            won(session, session.get(Member, member_id), 0, local("UTC", DAY, "07:00"))
+    at = local("UTC", DAY, "09:00")
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def job():
+        try:
+            with app.app_context(), Session(pg_engine) as session:
+                barrier.wait(timeout=20)
+                digest.send_due_digests(session, composer=compose_digest, now=at, commit=session.commit)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=job) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    with Session(pg_engine) as session:
+        mails = session.execute(
+            select(OutboxMail.member_id, func.count())
+            .where(OutboxMail.kind == DIGEST_MAIL_KIND)
+            .group_by(OutboxMail.member_id)
+        ).all()
+    assert sorted(mails) == sorted((member_id, 1) for member_id in ids)

@@ -85,6 +85,7 @@ def test_every_route_and_method_answers_with_the_headers(client, session, world)
         "payment_intent_id": "pi_unknown",
         "token": "not-a-real-token",
         "payout_id": 1,
+        "subscription_id": 1,
     }
     token = auth_headers(session, world.member, now=at_local(world.challenge, 0, "00:00"), ttl_days=3650)
     kinds = set()

@@ -142,3 +142,13 @@ def test_quitters_are_not_told_a_day_they_left(session):
     settle(session, ch, 0)
     assert told(session, quitter.member_id) == []
     assert kinds_told(session, stayer.member_id) == ["day_missed"]
+
+
+def test_any_title_survives_the_json_the_database_writes(session):
+    title = 'Rise "early" \\ 早起 {}: 100%'
+    ch = make_challenge(session, days=3, deposit_minor=300, title=title)
+    (a,) = enroll(session, ch, 1)
+    make_checkin(session, a, 0)
+    settle(session, ch, 0)
+    (note,) = told(session, a.member_id)
+    assert note.params["challenge"] == title and note.params["returned_minor"] == 100

@@ -129,7 +129,9 @@ def upgrade():
 
     # plain ADD COLUMN (SQLite's batch mode would copy the members table, which others reference)
     op.add_column("members", sa.Column("reminder_minutes_before_close", sa.Integer(), nullable=True))
-    op.add_column("members", sa.Column("email_digest", sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column(
+        "members", sa.Column("email_digest", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
 
 
 def downgrade():

@@ -66,47 +66,49 @@ def notify_from_select(
     session: Session, rows: Select | CompoundSelect, *, kinds: Iterable[str], now: datetime
 ) -> None:
     """Record a notification for each row of ``rows`` (columns ``SELECT_COLUMNS``: recipient,
-    kind, dedupe key, params as SQL JSON) and queue the pushes of those that are pushed: one
-    INSERT ... SELECT, whatever the number of rows. ``kinds`` lists the kinds the rows may have.
-    Rows whose event was recorded before are skipped (and get no new pushes).
+    kind, dedupe key, params as SQL JSON) and queue the pushes of those that are pushed: an
+    INSERT ... SELECT or two, whatever the number of rows. ``kinds`` lists the kinds the rows may
+    have. Rows whose event was recorded before are skipped (and get no new pushes).
     """
     kinds = set(kinds)
     if unknown := kinds - set(KINDS):
         raise ValueError(f"unknown notification kinds {sorted(unknown)}")
     n = Notification.__table__
     source = rows.subquery("told")
-    # SQLite parses INSERT ... SELECT ... ON CONFLICT only when the SELECT has a WHERE
-    picked = select(*(source.c[name] for name in SELECT_COLUMNS), literal(now, n.c.created_at.type)).where(
-        true()
-    )
-    recorded = (
-        _insert(session, n)
-        .from_select([*SELECT_COLUMNS, "created_at"], picked)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-    )
+
+    def record(*where):
+        # SQLite parses INSERT ... SELECT ... ON CONFLICT only when the SELECT has a WHERE
+        picked = select(*(source.c[name] for name in SELECT_COLUMNS), literal(now, n.c.created_at.type))
+        return (
+            _insert(session, n)
+            .from_select([*SELECT_COLUMNS, "created_at"], picked.where(true(), *where))
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        )
+
     pushed = kinds & PUSHED
     if not pushed:
-        session.execute(recorded)
+        session.execute(record())
         return
     s = PushSubscription.__table__
-    if dialect(session) == "postgresql":
-        # one statement: the rows just inserted (RETURNING) fan out to their devices
-        new = recorded.returning(n.c.id, n.c.recipient_id, n.c.kind).cte("new_notifications")
+    if dialect(session) != "postgresql":
+        session.execute(record())
+        fresh = select(source.c.dedupe_key).where(source.c.kind.in_(pushed))
         devices = (
-            select(new.c.id, s.c.id, *_queued_columns(now))
-            .select_from(new.join(s, s.c.member_id == new.c.recipient_id))
-            .where(new.c.kind.in_(pushed))
+            select(n.c.id, s.c.id, *_queued_columns(now))
+            .select_from(n.join(s, s.c.member_id == n.c.recipient_id))
+            .where(n.c.dedupe_key.in_(fresh), n.c.created_at == now)
         )
-        session.execute(_queue(session, devices).add_cte(new))
+        session.execute(_queue(session, devices))
         return
-    session.execute(recorded)
-    fresh = select(source.c.dedupe_key).where(source.c.kind.in_(pushed))
-    devices = (
-        select(n.c.id, s.c.id, *_queued_columns(now))
-        .select_from(n.join(s, s.c.member_id == n.c.recipient_id))
-        .where(n.c.dedupe_key.in_(fresh), n.c.created_at == now)
+    if kinds - pushed:
+        # the kinds that are not pushed (a settled day's bulk) need no RETURNING
+        session.execute(record(source.c.kind.not_in(pushed)))
+    # the pushed ones in one statement: the rows just inserted (RETURNING) fan out to devices
+    new = record(source.c.kind.in_(pushed)).returning(n.c.id, n.c.recipient_id).cte("new_notifications")
+    devices = select(new.c.id, s.c.id, *_queued_columns(now)).select_from(
+        new.join(s, s.c.member_id == new.c.recipient_id)
     )
-    session.execute(_queue(session, devices))
+    session.execute(_queue(session, devices).add_cte(new))
 
 
 def _queued_columns(now: datetime):

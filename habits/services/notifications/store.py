@@ -63,12 +63,22 @@ def notify(
 
 
 def notify_from_select(
-    session: Session, rows: Select | CompoundSelect, *, kinds: Iterable[str], now: datetime
+    session: Session,
+    rows: Select | CompoundSelect,
+    *,
+    kinds: Iterable[str],
+    now: datetime,
+    once_by_caller: bool = False,
 ) -> None:
     """Record a notification for each row of ``rows`` (columns ``SELECT_COLUMNS``: recipient,
     kind, dedupe key, params as SQL JSON) and queue the pushes of those that are pushed: an
     INSERT ... SELECT or two, whatever the number of rows. ``kinds`` lists the kinds the rows may
     have. Rows whose event was recorded before are skipped (and get no new pushes).
+
+    ``once_by_caller``: the caller's own transaction already happens once per event (a settled
+    day: its ``day_settlements`` row is unique), so a row recorded before cannot be; the rows are
+    then inserted plainly, still under the unique key (a repeat would fail, not pass), without
+    the cost of ``ON CONFLICT``'s speculative insertion.
     """
     kinds = set(kinds)
     if unknown := kinds - set(KINDS):
@@ -79,10 +89,11 @@ def notify_from_select(
     def record(*where):
         # SQLite parses INSERT ... SELECT ... ON CONFLICT only when the SELECT has a WHERE
         picked = select(*(source.c[name] for name in SELECT_COLUMNS), literal(now, n.c.created_at.type))
+        statement = _insert(session, n).from_select(
+            [*SELECT_COLUMNS, "created_at"], picked.where(true(), *where)
+        )
         return (
-            _insert(session, n)
-            .from_select([*SELECT_COLUMNS, "created_at"], picked.where(true(), *where))
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            statement if once_by_caller else statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
         )
 
     pushed = kinds & PUSHED

@@ -13,8 +13,9 @@ The amounts are the expressions the day's ledger transactions move (``DayWork.wi
   the day and of the last pot) instead;
 - ``last_chance`` besides, for a miss after which the next one eliminates.
 
-The dedupe keys (``settled:{enrollment}:{day}``, ``last_chance:{enrollment}:{day}``) make each
-one exactly once, as the day itself is settled once.
+Each is exactly once because the day is (its ``day_settlements`` row is unique, in the same
+transaction); the dedupe keys (``settled:{enrollment}:{day}``, ``last_chance:{enrollment}:{day}``)
+hold it too: a second insert of one would fail the day rather than tell it twice.
 """
 
 from __future__ import annotations
@@ -98,4 +99,5 @@ def tell_members(
         ).where(out.c.kind == o.MISSED, out.c.misses + 1 == challenge.max_misses)
         rows = union_all(rows, warned)
         kinds.add(LAST_CHANCE)
-    notify_from_select(session, rows, kinds=kinds, now=now)
+    # the day is settled once (its day_settlements row is unique): so are its notices
+    notify_from_select(session, rows, kinds=kinds, now=now, once_by_caller=True)

@@ -239,15 +239,14 @@ def relay_due(
     sending = set_aside_lapsed(session, claimed, now=now)
     result.skipped = sorted({push.id for push in claimed} - {push.id for push in sending})
     commit()
-    claimed = sending
-    if not claimed:
+    if not sending:
         return result
     try:
-        outcomes = transport.send_all(claimed)
+        outcomes = transport.send_all(sending)
     except Exception as exc:  # a bug in the transport: the whole batch waits for its retry
         log.exception("push transport failed on a batch")
-        outcomes = {push.id: PushFailed(f"{type(exc).__name__}: {exc}") for push in claimed}
-    for push in claimed:
+        outcomes = {push.id: PushFailed(f"{type(exc).__name__}: {exc}") for push in sending}
+    for push in sending:
         failure = outcomes.get(push.id, PushFailed("the transport said nothing of this push"))
         record_outcome(session, push, failure, now=now, policy=policy, result=result)
     commit()

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from habits import vapid_keys as vapid
+
 #: Stripe.js, from Stripe (docs.stripe.com/js/including: never bundled nor served from elsewhere)
 STRIPE_JS = "https://js.stripe.com/v3/"
 #: STRIPE_PAYMENT_METHODS for the methods switched on in the Dashboard
@@ -109,6 +111,13 @@ class Config:
     #: the site's address as members reach it (https://streakpot.example), for links in mail;
     #: required in production once MAIL_SERVER is set (never taken from a request's Host header)
     PUBLIC_URL: str | None = None
+    # Web Push (habits/notify): the server's VAPID private key, base64url of 32 bytes, required in
+    # production (`python -m habits.vapid_keys` prints a new one; the demo generates its own
+    # into instance/), and the contact push services may write to (mailto: or https:; default:
+    # PUBLIC_URL, else the MAIL_FROM address). Push endpoints are outbound URLs: in production
+    # their hosts are OUTBOUND_URL_HOSTS["web_push"], by default the browsers' push services.
+    VAPID_PRIVATE_KEY: str | None = None
+    VAPID_SUBJECT: str | None = None
     # flask-smorest: the OpenAPI document lives at /api/v1/openapi.json
     API_TITLE = "Streakpot"
     API_VERSION = "v1"
@@ -150,6 +159,9 @@ def fill_demo_secrets(config: dict, instance_path: str) -> None:
         return
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _instance_secret(instance_path, "secret_key", lambda: secrets.token_hex(32))
+    if not config.get("VAPID_PRIVATE_KEY"):
+        key = _instance_secret(instance_path, "vapid_private_key", vapid.new_private_key)
+        config["VAPID_PRIVATE_KEY"] = key
     if config["PAYMENTS_MODE"] == "offline" and not config.get("STRIPE_WEBHOOK_SECRET"):
         config["STRIPE_WEBHOOK_SECRET"] = _instance_secret(
             instance_path, "offline_webhook_secret", lambda: "whsec_" + secrets.token_hex(24)
@@ -206,6 +218,26 @@ def validate_config(config: dict) -> None:
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         raise ConfigError("STREAKPOT_SQLALCHEMY_DATABASE_URI is missing.")
     _validate_mail(config)
+    _validate_push(config)
+
+
+def _validate_push(config: dict) -> None:
+    key = config.get("VAPID_PRIVATE_KEY")
+    if not key:
+        raise ConfigError(
+            "STREAKPOT_VAPID_PRIVATE_KEY is missing: Web Push needs the server's key "
+            "(`python -m habits.vapid_keys` prints a new one; keep it: browsers subscribed with it)."
+        )
+    try:
+        vapid.load_private_key(str(key))
+    except ValueError:
+        raise ConfigError(
+            "STREAKPOT_VAPID_PRIVATE_KEY is not a VAPID private key: it is 32 bytes in base64url "
+            "(`python -m habits.vapid_keys` prints one)."
+        )
+    subject = config.get("VAPID_SUBJECT")
+    if subject and not str(subject).startswith(("mailto:", "https://")):
+        raise ConfigError(f"STREAKPOT_VAPID_SUBJECT must start with mailto: or https://; it is {subject!r}.")
 
 
 def _validate_stripe_page(config: dict) -> None:

@@ -96,6 +96,10 @@ LIMITS: dict[str, NamedLimit] = {
     "comment": NamedLimit("10/minute;100/hour", (CALLER,), "writing and deleting comments"),
     "report": NamedLimit("10/minute;50/hour", (CALLER,), "flagging check-ins and reporting comments"),
     "site_admin": NamedLimit("20/minute;100/hour", (CALLER,), "administrators publishing the terms"),
+    "notifications": NamedLimit("60/minute;1000/hour", (CALLER,), "marking one's notifications read"),
+    "push_subscriptions": NamedLimit(
+        "20/minute;100/hour", (CALLER,), "adding and removing one's devices for Web Push"
+    ),
 }
 
 #: every write endpoint -> the name of its limit (tests/test_rate_limits.py: none is missing)
@@ -185,6 +189,9 @@ ENDPOINT_LIMITS: dict[str, str] = {
     "terms.accept_terms": "account",
     "web.accept_terms": "account",
     "web.admin_terms": "site_admin",
+    "notifications.mark_read": "notifications",
+    "notifications.subscribe": "push_subscriptions",
+    "notifications.unsubscribe": "push_subscriptions",
 }
 
 #: write endpoints deliberately without a limit, and why

@@ -3,7 +3,9 @@
 Correctness never comes from the scheduler (PAYMENTS.md section 4): the settlement sweep is
 catch-up by construction and exactly-once by database keys and row locks, so a missed, doubled
 or late run is harmless; the mail relay claims each mail in the database the same way
-(``habits.services.mail_relay``). The scheduler only decides *when* the sweep runs:
+(``habits.services.mail_relay``), and so do the notification jobs: a reminder, a day-before
+notice or a digest is claimed by a unique key, a push by ``SKIP LOCKED``
+(``habits.services.notifications``). The scheduler only decides *when* the sweep runs:
 
 - ``SCHEDULER_MODE="in-process"`` (the demo): ``create_app`` starts a BackgroundScheduler once;
   never under tests, never in the debug reloader's watcher process, never twice in a process.
@@ -28,10 +30,13 @@ from flask.cli import ScriptInfo, pass_script_info, with_appcontext
 
 from habits.extensions import db
 from habits.mail.transports import transport_for
+from habits.notify.digest_mail import compose_digest
+from habits.notify.webpush import WebPushTransport
 from habits.observability.heartbeat import node_name
 from habits.observability.metrics import SETTLEMENT_SECONDS, SETTLEMENTS
+from habits.services import mail_relay
 from habits.services.health import SCHEDULER, record_node_beat
-from habits.services.mail_relay import BATCH, give_up_abandoned, purge_delivered, relay_due
+from habits.services.notifications import digest, push_relay, reminders, upcoming
 from habits.services.settlement import settle_due_days
 
 log = logging.getLogger(__name__)
@@ -51,10 +56,17 @@ JOBS = [
     Job(id="settle-due-days", func="habits.scheduler:run_settle_due_days", seconds=60),
     # Sends the outbox's due mail (SMTP, or the log without MAIL_SERVER), retrying with backoff.
     Job(id="relay-mail", func="habits.scheduler:run_mail_relay", seconds=60),
+    # Records the reminders due this minute (one set-based claim) and queues their pushes.
+    Job(id="remind", func="habits.scheduler:run_reminders", seconds=60),
+    # Sends the queued Web Push deliveries, retrying with backoff; removes expired devices.
+    Job(id="relay-push", func="habits.scheduler:run_push_relay", seconds=60),
+    # The day before a challenge starts, tells its members; writes the daily e-mail digests due.
+    Job(id="daily-notices", func="habits.scheduler:run_daily_notices", seconds=60),
 ]
 
 #: batches one relay run may send before it yields to the next run
 MAIL_BATCHES_PER_RUN = 25
+PUSH_BATCHES_PER_RUN = 50
 
 #: every job runs at start-up too, is never run twice at once, and a late run still runs (once)
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
@@ -106,18 +118,76 @@ def run_mail_relay(app) -> dict:
         try:
             for _ in range(MAIL_BATCHES_PER_RUN):
                 now = datetime.now(UTC)
-                result = relay_due(session, transport, now=now, commit=session.commit)
+                result = mail_relay.relay_due(session, transport, now=now, commit=session.commit)
                 for name in totals:
                     totals[name] += len(getattr(result, name))
-                if len(result.claimed) < BATCH:
+                if len(result.claimed) < mail_relay.BATCH:
                     break
             now = datetime.now(UTC)
-            give_up_abandoned(session, now=now)
-            purge_delivered(session, now=now)
+            mail_relay.give_up_abandoned(session, now=now)
+            mail_relay.purge_delivered(session, now=now)
             session.commit()
             if any(totals.values()):
                 log.info("mail relay: sent %(sent)s, retrying %(retrying)s, failed %(failed)s", totals)
             return totals
+        finally:
+            session.remove()
+
+
+def run_reminders(app) -> None:
+    """The reminders due now: recorded, and their pushes queued, in one commit."""
+    now = datetime.now(UTC)
+    with app.app_context():
+        session = db.session
+        try:
+            reminders.remind_due(session, now=now)
+            session.commit()
+        finally:
+            session.remove()
+
+
+def run_push_relay(app) -> dict:
+    """The push relay as a job: batches of due pushes until none is left (push_relay says how
+    several processes share the work)."""
+    transport = WebPushTransport.from_config(app.config)
+    totals = {"sent": 0, "retrying": 0, "failed": 0, "skipped": 0, "removed": 0}
+    with app.app_context():
+        session = db.session
+        try:
+            for _ in range(PUSH_BATCHES_PER_RUN):
+                now = datetime.now(UTC)
+                result = push_relay.relay_due(session, transport, now=now, commit=session.commit)
+                for name in totals:
+                    totals[name] += len(getattr(result, name))
+                if len(result.claimed) < push_relay.BATCH:
+                    break
+            now = datetime.now(UTC)
+            push_relay.give_up_abandoned(session, now=now)
+            push_relay.purge_delivered(session, now=now)
+            session.commit()
+            if any(totals.values()):
+                log.info(
+                    "push relay: sent %(sent)s, retrying %(retrying)s, failed %(failed)s, "
+                    "skipped %(skipped)s, devices removed %(removed)s",
+                    totals,
+                )
+            return totals
+        finally:
+            session.remove()
+
+
+def run_daily_notices(app) -> dict:
+    """The day-before notices of starting challenges, then the e-mail digests due now."""
+    now = datetime.now(UTC)
+    with app.app_context():
+        session = db.session
+        try:
+            announced = upcoming.announce_starting_challenges(session, now=now)
+            session.commit()
+            digests = digest.send_due_digests(
+                session, composer=compose_digest, now=now, commit=session.commit
+            )
+            return {"announced": len(announced), "digests": len(digests.mailed)}
         finally:
             session.remove()
 

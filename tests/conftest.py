@@ -67,6 +67,8 @@ def test_settings(database_url: str, instance_path) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": "test-secret-key-not-for-production",
         "STRIPE_WEBHOOK_SECRET": "whsec_test_secret",
+        # a fixed Web Push key (production-mode test apps need one; never used outside tests)
+        "VAPID_PRIVATE_KEY": "cp8ED44N56y1NyTqznelxIKEx084Ky_iqQm1mlpuxvc",
         "SCHEDULER_MODE": "off",
         "LOG_FORMAT": "text",
         "LOG_LEVEL": "WARNING",

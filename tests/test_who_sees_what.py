@@ -153,6 +153,10 @@ ROWS = [
     Row("enrollments.list_my_enrollments", "/api/v1/me/enrollments", "signed_in"),
     Row("wallets.get_wallet", "/api/v1/me/wallet", "signed_in"),
     Row("account_data.export_me", "/api/v1/me/export", "signed_in"),
+    # only the caller's own notifications, whatever they are (tests/notifications/test_api.py)
+    Row("notifications.list_notifications", "/api/v1/me/notifications", "signed_in"),
+    # the server's public key, the same for everyone, before signing in too
+    Row("notifications.vapid_public_key", "/api/v1/push/vapid-public-key", "signed_in", anonymous=200),
     # the pages
     Row("web.referee_log", "/challenges/{challenge}/referee-log", "participants"),
     Row("web.edit_rules", "/challenges/{challenge}/rules", "organizers", seen_by="challenge_members"),

@@ -13,6 +13,7 @@ from habits.api.feed import feed_bp
 from habits.api.health import health_bp
 from habits.api.leaderboard import leaderboard_bp
 from habits.api.members import members_bp
+from habits.api.notifications import notifications_bp
 from habits.api.openapi import SPEC_KWARGS, ExactDocument
 from habits.api.payments import payments_bp
 from habits.api.payouts import payouts_bp
@@ -60,6 +61,7 @@ def blueprints() -> list:
         payouts_bp,
         terms_bp,
         account_data_bp,
+        notifications_bp,
     ]
 
 

@@ -30,7 +30,8 @@ def get_me():
 @members_bp.response(200, MemberSchema)
 @problems(409, 429)
 def update_me(changes):
-    """Change display name, time zone, language (``locale``) or region now; an ``email`` is only
+    """Change display name, time zone, language (``locale``), region, reminders (minutes before a
+    window closes, or null for none) and the daily e-mail digest now; an ``email`` is only
     asked for: it takes effect when the link mailed to it is followed, and the old address is
     told (``pending_email`` shows it until then). 409 when another account has that address,
     429 after too many address changes in a day."""

@@ -1,7 +1,7 @@
 """How a delivery that failed is tried again: exponential backoff, capped, then given up.
 
-One rule for every kind of delivery from an outbox (e-mail today; Web Push and chat webhooks
-later take their own ``RetryPolicy`` with the same arithmetic): after the n-th failed attempt
+One rule for every kind of delivery from an outbox (e-mail and Web Push; chat webhooks later
+take their own ``RetryPolicy`` with the same arithmetic): after the n-th failed attempt
 the next one waits ``first_delay * 2**(n-1)``, never more than ``max_delay``, and after
 ``max_attempts`` attempts there is no next one (the message is marked failed for a human).
 """
@@ -36,3 +36,7 @@ class RetryPolicy:
 #: e-mail: 1, 2, 4, 8, 16, 32, 64 minutes, then failed (about two hours in all; the
 #: links it carries live an hour or a week, so later would rarely help)
 MAIL_RETRIES = RetryPolicy(max_attempts=8, first_delay=timedelta(minutes=1), max_delay=timedelta(hours=2))
+
+#: Web Push: 1, 2, 4, 8, 16 minutes, then failed (about half an hour: a notification that late
+#: is rarely news, and the member still finds it in the app)
+PUSH_RETRIES = RetryPolicy(max_attempts=6, first_delay=timedelta(minutes=1), max_delay=timedelta(minutes=30))

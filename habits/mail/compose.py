@@ -41,6 +41,12 @@ KINDS: dict[str, MailKind] = {
     "email_change": MailKind(_l("Confirm your new e-mail address for Streakpot")),
     "email_change_asked": MailKind(_l("Your Streakpot address may change")),
     "email_changed": MailKind(_l("Your Streakpot address has changed")),
+    # habits.services.notifications.digest (its items are written by habits.notify.digest_mail)
+    "notification_digest": MailKind(
+        _l("Your news from Streakpot"),
+        transactional=False,
+        label=_l("the daily digest of your notifications"),
+    ),
 }
 
 

@@ -24,6 +24,13 @@ from habits.models.feed import (  # noqa: F401
     MemberBlock,
 )
 from habits.models.member import ApiToken, Member, WebSession  # noqa: F401
+from habits.models.notification import (  # noqa: F401
+    Notification,
+    NotificationDigest,
+    PushDelivery,
+    PushStatus,
+    PushSubscription,
+)
 from habits.models.one_time_link import LinkPurpose, OneTimeLink  # noqa: F401
 from habits.models.outbox import MailOptOut, MailStatus, OutboxMail  # noqa: F401
 from habits.models.payment import Dispute, Payment, Refund, StripeEvent, Withdrawal  # noqa: F401

@@ -37,6 +37,11 @@ class Member(Base):
     #: when the member deleted their account (None: not deleted). The row stays, anonymised, so
     #: the ledger's codes that name its id keep naming one row (services/account_deletion.py)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: remind the member this many minutes before a window closes on a day they have not
+    #: checked in yet (None: no reminders; habits.services.notifications.reminders)
+    reminder_minutes_before_close: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: a daily e-mail of the day's notifications (opt-in; habits.services.notifications.digest)
+    email_digest: Mapped[bool] = mapped_column(server_default=false())
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="member", lazy="raise_on_sql")
 

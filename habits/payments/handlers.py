@@ -73,7 +73,9 @@ def on_payment_failed(ctx: HandlerContext, event: dict) -> None:
     intent = read.object_of(event)
     error = read.mapping(intent, "last_payment_error")
     reason = read.text(error, "message", max_length=MAX_PAYMENT_ERROR) or "The payment failed."
-    deposits.record_payment_failure(ctx.session, payment_intent_id=intent["id"], reason=reason, now=ctx.now)
+    deposits.record_payment_failure(
+        ctx.session, payment_intent_id=intent["id"], reason=reason, now=ctx.now, event_id=event["id"]
+    )
 
 
 def _refund_update(refund: dict, *, charge: dict | None = None) -> refund_updates.RefundUpdate:

@@ -56,9 +56,12 @@ from habits.models import (
     Member,
     MemberBlock,
     MembershipStatus,
+    Notification,
+    NotificationDigest,
     OneTimeLink,
     OutboxMail,
     Payout,
+    PushSubscription,
     Role,
     WebSession,
 )
@@ -311,6 +314,15 @@ def _erase_feed_words(session: Session, erasing: Erasing) -> None:
     )
 
 
+def _forget_notifications(session: Session, erasing: Erasing) -> None:
+    """The member's notifications (no foreign key: settlement writes them set-based), devices
+    (their queued pushes go with them) and digest claims."""
+    member_id = erasing.member.id
+    session.execute(delete(Notification).where(Notification.recipient_id == member_id))
+    session.execute(delete(PushSubscription).where(PushSubscription.member_id == member_id))
+    session.execute(delete(NotificationDigest).where(NotificationDigest.member_id == member_id))
+
+
 def _erase_payout_destinations(session: Session, erasing: Erasing) -> None:
     for payout in session.scalars(select(Payout).where(Payout.member_id == erasing.member.id)).all():
         payout.destination = ""
@@ -323,6 +335,7 @@ def _anonymise_profile(session: Session, erasing: Erasing) -> None:
     member.password_hash = NO_PASSWORD
     member.display_name = DELETED_NAME
     member.timezone, member.locale, member.region = "UTC", "en", None
+    member.reminder_minutes_before_close, member.email_digest = None, False
     member.is_admin = False
     member.deleted_at = erasing.now
 
@@ -348,6 +361,7 @@ ERASURES: tuple[Erasure, ...] = (
         _erase_feed_words,
     ),
     Erasure(("payouts.member_id",), _erase_payout_destinations),
+    Erasure(("push_subscriptions.member_id", "notification_digests.member_id"), _forget_notifications),
     Erasure((), _anonymise_profile),
 )
 

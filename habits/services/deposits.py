@@ -29,6 +29,7 @@ from habits.models import Challenge, Enrollment
 from habits.models.payment import Payment, PaymentUse
 from habits.services import terms
 from habits.services.errors import EnrollmentClosed, HabitsError, NotFound
+from habits.services.notifications import events as notifications
 from habits.services.payment_lookups import payment_by_intent
 from habits.services.ports import DepositIntent, PaymentGateway
 from habits.services.wallets import NotEnoughInWallet, available_minor, lock_wallet
@@ -233,7 +234,7 @@ def why_not_payable(enrollment: Enrollment, challenge: Challenge, received: Rece
 
 
 def record_payment_failure(
-    session: Session, *, payment_intent_id: str, reason: str, now: datetime
+    session: Session, *, payment_intent_id: str, reason: str, now: datetime, event_id: str | None = None
 ) -> Enrollment | None:
     """A card attempt failed: the enrollment stays pending, with the reason shown to the member.
 
@@ -251,6 +252,9 @@ def record_payment_failure(
         return enrollment
     enrollment.payment_error = reason[:500]
     session.flush()
+    notifications.payment_failed(
+        session, enrollment, reason=enrollment.payment_error, event_id=event_id, now=now
+    )
     return enrollment
 
 

@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from habits.models import LinkPurpose, Member
 from habits.services import one_time_links
 from habits.services.errors import FieldError, HabitsError, InvalidInput
+from habits.services.notifications.preferences import apply_preferences
 from habits.services.passwords import check_new_password, password_problem
 from habits.services.tokens import DEFAULT_TTL_DAYS, IssuedToken, issue_token, revoke_all_tokens
 from habits.services.web_sessions import end_all_sessions
@@ -124,12 +125,13 @@ def log_in(
 
 
 def update_profile(session: Session, member: Member, *, changes: dict, now: datetime) -> Member:
-    """Change display name, time zone, language or region (fields validated by the edge; a
-    region of None follows the browser)."""
+    """Change display name, time zone, language or region (a region of None follows the
+    browser), and what the member wants to be told (fields validated by the edge)."""
     for name in PROFILE_FIELDS:
         if name in changes:
             value = changes[name]
             setattr(member, name, value.strip() if name == "display_name" else value)
+    apply_preferences(session, member, changes)
     session.flush()
     return member
 

@@ -37,6 +37,7 @@ from habits.models import Member
 from habits.models.payment import Payment
 from habits.models.payout import Payout, PayoutEvent
 from habits.services.errors import FieldError, HabitsError, InvalidInput, NotFound
+from habits.services.notifications import events as notifications
 from habits.services.site_admins import require_site_admin
 from habits.services.wallets import account_available, lock_wallet, wallet_account
 from habits.services.withdrawals import refundable_minor
@@ -264,6 +265,7 @@ def approve_payout(
     payout.status, payout.decided_at, payout.decided_by_id = PayoutStatus.APPROVED, now, admin.id
     payout.reason = note
     _log(session, payout, PayoutAction.APPROVE, admin, now, reason=note, ledger_key=key)
+    notifications.payout_decided(session, payout, "approve", now=now)
     return payout
 
 
@@ -284,6 +286,7 @@ def refuse_payout(session: Session, payout_id: int, *, admin: Member, reason: st
     payout.status, payout.decided_at, payout.decided_by_id = PayoutStatus.REFUSED, now, admin.id
     payout.reason = reason
     _log(session, payout, PayoutAction.REFUSE, admin, now, reason=reason, ledger_key=key)
+    notifications.payout_decided(session, payout, "refuse", now=now)
     return payout
 
 
@@ -302,6 +305,7 @@ def mark_paid(session: Session, payout_id: int, *, admin: Member, reference: str
     payout.status, payout.paid_at, payout.paid_by_id = PayoutStatus.PAID, now, admin.id
     payout.reference = reference
     _log(session, payout, PayoutAction.PAY, admin, now, reference=reference, ledger_key=key)
+    notifications.payout_decided(session, payout, "pay", now=now)
     return payout
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 import ledger
 from habits import books
 from habits.models.payment import Refund, RefundStatus
+from habits.services.notifications import events as notifications
 from habits.services.payment_lookups import payment_by_charge
 from habits.services.wallets import account_available, lock_wallet, wallet_account
 
@@ -71,6 +72,7 @@ def apply_refund_status(
             now,
         )
         refund.completed_at = now
+        notifications.refund_completed(session, refund, now=now)
     elif target == RefundStatus.FAILED and current == RefundStatus.SUCCEEDED:
         _post(
             session,

@@ -87,6 +87,7 @@ def test_every_route_and_method_answers_with_the_headers(client, session, world)
         "payout_id": 1,
         "appeal_id": 1,
         "comment_id": 1,
+        "subscription_id": 1,
     }
     token = auth_headers(session, world.member, now=at_local(world.challenge, 0, "00:00"), ttl_days=3650)
     kinds = set()

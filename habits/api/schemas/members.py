@@ -7,7 +7,7 @@ import zoneinfo
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from habits.api.schemas.common import ChangesSchema, Text, TextRule, UTCInstant
+from habits.api.schemas.common import ChangesSchema, StrictBoolean, Text, TextRule, UTCInstant
 from habits.services.regions import regions
 
 LOCALES = ("en", "zh_Hans")
@@ -57,6 +57,10 @@ class MemberSchema(Schema):
     #: the address asked for with ``PATCH /me {email}`` and not confirmed yet (the link mailed to
     #: it not followed); null when there is none
     pending_email = fields.String(allow_none=True)
+    #: minutes before a day's window closes to be reminded of a check-in not made yet (null: never)
+    reminder_minutes_before_close = fields.Integer(allow_none=True, required=True)
+    #: a daily e-mail of one's notifications (needs a confirmed address)
+    email_digest = fields.Boolean(required=True)
 
 
 class PublicMemberSchema(Schema):
@@ -86,6 +90,10 @@ class MemberUpdateSchema(ChangesSchema):
     #: the new address takes effect when the link mailed to it is followed; the old one is told
     #: (``pending_email`` until then). The current address drops a pending change.
     email = EmailAddress(validate=validate.Length(max=254))
+    reminder_minutes_before_close = fields.Integer(
+        strict=True, allow_none=True, validate=validate.Range(min=1, max=1440)
+    )
+    email_digest = StrictBoolean()
 
 
 class PasswordChangeSchema(Schema):

@@ -13,6 +13,7 @@ from habits.services import referees
 from habits.services.checkins.refusals import VoidTooLate
 from habits.services.communities import is_organizing
 from habits.services.errors import Forbidden
+from habits.services.notifications import events as notifications
 
 
 def void_check_in(
@@ -53,4 +54,5 @@ def void_check_in(
         enrollment_id=checkin.enrollment_id,
         check_in_id=checkin.id,
     )
+    notifications.check_in_voided(session, checkin, organizer, now=now)
     return checkin

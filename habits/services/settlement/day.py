@@ -24,6 +24,7 @@ from habits.domain.stakes import stake_for_day
 from habits.models import Challenge, ChallengeStatus, ExcusedDay, Split
 from habits.models.settlement import DaySettlement, DaySettlementStatus
 from habits.services import daymarks
+from habits.services.settlement import notices
 from habits.services.settlement import outcomes as o
 from habits.services.settlement.errors import SettlementError
 
@@ -58,6 +59,7 @@ def settle_next_day(session: Session, challenge: Challenge, *, now: datetime) ->
     day.work.update_enrollments()
     if day.last_day:
         day.finish()
+    day.tell_members()
     return day.close()
 
 
@@ -204,6 +206,19 @@ class DayInSettlement:
                 o.pot_to_account_legs(self.pot.id, unclaimed.id, left),
                 "nobody completed",
             )
+
+    def tell_members(self) -> None:
+        """Each member's notice of the day, set-based from the outcomes (``notices``)."""
+        row = self.row
+        notices.tell_members(
+            self.session,
+            self.work,
+            self.challenge,
+            prize=row.split_minor,
+            random=row.seed is not None,
+            final_split=row.final_split_minor,
+            now=row.settled_at,
+        )
 
     def close(self) -> DaySettlement:
         """Store the day's figures and move the challenge to its next due day (or complete it)."""

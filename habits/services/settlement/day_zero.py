@@ -15,6 +15,7 @@ from habits.books import OpenStep
 from habits.domain.calendar import due_at
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.models import Challenge, ChallengeStatus, Enrollment
+from habits.services.notifications import events as notifications
 from habits.services.settlement.errors import SettlementError
 from habits.services.settlement.outcomes import union_legs
 from ledger import tables
@@ -57,6 +58,7 @@ def open_day_zero(session: Session, challenge: Challenge, *, now: datetime) -> N
     active = select(e.c.id).where(e.c.challenge_id == ch, e.c.status == S.ACTIVE)
     count = session.scalar(select(func.count()).select_from(active.subquery()))
     if count < challenge.min_participants:
+        notifications.challenge_cancelled(session, challenge, active, now=now)
         _refund_held(
             session, challenge, active, step=OpenStep.CANCEL_REFUNDS, memo="too few participants", now=now
         )

@@ -55,6 +55,9 @@ OUTCOMES = Table(
     "settle_outcomes",
     _scratch,
     Column("enrollment_id", BigInteger, primary_key=True),
+    #: whose enrollment, and the misses it had before the day (the members' notices read them)
+    Column("member_id", BigInteger),
+    Column("misses", BigInteger),
     Column("held_account_id", BigInteger),
     Column("wallet_account_id", BigInteger),
     Column("kind", String(16), nullable=False),
@@ -158,6 +161,8 @@ class DayWork:
         base = (
             select(
                 e.c.id.label("enrollment_id"),
+                e.c.member_id,
+                e.c.misses,
                 e.c.held_account_id,
                 e.c.wallet_account_id,
                 kind,
@@ -173,6 +178,8 @@ class DayWork:
         )
         rows = select(
             base.c.enrollment_id,
+            base.c.member_id,
+            base.c.misses,
             base.c.held_account_id,
             base.c.wallet_account_id,
             base.c.kind,
@@ -184,6 +191,8 @@ class DayWork:
             insert(OUTCOMES).from_select(
                 [
                     "enrollment_id",
+                    "member_id",
+                    "misses",
                     "held_account_id",
                     "wallet_account_id",
                     "kind",
@@ -256,17 +265,7 @@ class DayWork:
         SQL form, the random split's shares computed in Python and loaded by rank (``load_shares``).
         """
         o = self.o
-        if not prize:
-            share = literal(0, BigInteger)
-            source = o
-        elif random:
-            s = SHARES
-            share = func.coalesce(s.c.share, 0)
-            source = o.outerjoin(s, s.c.win_rank == o.c.win_rank)
-        else:
-            winners = self.session.scalar(select(func.count()).where(o.c.kind == SUCCESS))
-            share = split_sql.equal_share(prize, winners, o.c.win_rank)
-            source = o
+        share, source = self.winner_share(prize, random=random)
         won = o.c.kind == SUCCESS
         legs = [
             select(o.c.held_account_id.label("account_id"), o.c.amount.label("amount_minor")).where(won),
@@ -277,6 +276,18 @@ class DayWork:
         if fee_minor:
             legs.append(select(literal(fee_id, BigInteger), literal(-fee_minor, BigInteger)))
         return union_legs(*legs)
+
+    def winner_share(self, prize: int, *, random: bool):
+        """Each winner's share of ``prize`` as an expression over the outcomes, and the FROM it
+        is read from: the winners' transaction pays it, the members' notices say it."""
+        o = self.o
+        if not prize:
+            return literal(0, BigInteger), o
+        if random:
+            s = SHARES
+            return func.coalesce(s.c.share, 0), o.outerjoin(s, s.c.win_rank == o.c.win_rank)
+        winners = self.session.scalar(select(func.count()).where(o.c.kind == SUCCESS))
+        return split_sql.equal_share(prize, winners, o.c.win_rank), o
 
     def load_shares(self, amounts: list[int]) -> None:
         """Store a split computed in Python (amount i belongs to the winner of rank i + 1)."""
@@ -309,21 +320,25 @@ class DayWork:
 
     # -- the last day --
 
-    def _finishers(self):
+    def finishers(self):
         o = self.o
         return o.c.kind.in_((SUCCESS, REST, EXCUSED, MISSED))
 
-    def leftover_amount(self) -> int:
+    def leftover(self):
+        """What is left of a finisher's held deposit after the last day's stake (where > 0)."""
         o = self.o
-        left = o.c.held_minor - o.c.amount
+        return o.c.held_minor - o.c.amount
+
+    def leftover_amount(self) -> int:
+        left = self.leftover()
         return int(
-            self.session.scalar(select(func.coalesce(func.sum(left), 0)).where(self._finishers(), left > 0))
+            self.session.scalar(select(func.coalesce(func.sum(left), 0)).where(self.finishers(), left > 0))
         )
 
     def leftover_legs(self):
         o = self.o
-        left = o.c.held_minor - o.c.amount
-        where = (self._finishers(), left > 0)
+        left = self.leftover()
+        where = (self.finishers(), left > 0)
         return union_legs(
             select(o.c.held_account_id.label("account_id"), left.label("amount_minor")).where(*where),
             select(o.c.wallet_account_id, -left).where(*where),
@@ -331,7 +346,7 @@ class DayWork:
 
     def complete_enrollments(self) -> int:
         e, o = Enrollment.__table__, self.o
-        finishers = select(o.c.enrollment_id).where(self._finishers())
+        finishers = select(o.c.enrollment_id).where(self.finishers())
         result = self.session.execute(
             update(e)
             .where(e.c.id.in_(finishers), e.c.status == S.ACTIVE)
@@ -339,20 +354,29 @@ class DayWork:
         )
         return result.rowcount
 
-    def final_split_legs(self, pot_id: int, amount: int):
-        """The last pot, split equally among finishers (the domain's order and equal split)."""
+    def final_shares(self, amount: int):
+        """Each finisher's share of the last pot (the domain's order and equal split), as a
+        subquery (enrollment_id, wallet_account_id, share): paid by the final split, said by
+        the members' notices."""
         o = self.o
-        count = self.session.scalar(select(func.count()).where(self._finishers()))
+        count = self.session.scalar(select(func.count()).where(self.finishers()))
         ranked = (
             select(
+                o.c.enrollment_id,
                 o.c.wallet_account_id,
                 split_sql.finisher_rank(enrollment_id=o.c.enrollment_id).label("position"),
             )
-            .where(self._finishers())
+            .where(self.finishers())
             .subquery("ranked")
         )
         share = split_sql.equal_share(amount, count, ranked.c.position)
-        shares = select(ranked.c.wallet_account_id, share.label("share")).subquery("shares")
+        return select(ranked.c.enrollment_id, ranked.c.wallet_account_id, share.label("share")).subquery(
+            "shares"
+        )
+
+    def final_split_legs(self, pot_id: int, amount: int):
+        """The last pot, split equally among finishers (the domain's order and equal split)."""
+        shares = self.final_shares(amount)
         return union_legs(
             select(
                 literal(pot_id, BigInteger).label("account_id"),

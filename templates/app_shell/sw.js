@@ -1,5 +1,7 @@
 // Streakpot's service worker: it keeps one page, the offline page, and shows it when a page
 // cannot load. Nothing else is cached: every other page comes from the server, fresh.
+// the push handler (shows a notification; a tap opens the check-in page): static/sw-push.js
+importScripts({{ url_for('static', filename='sw-push.js')|tojson }});
 const CACHE = {{ cache|tojson }};
 const OFFLINE = {{ offline|tojson }};
 

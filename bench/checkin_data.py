@@ -18,6 +18,10 @@ from pathlib import Path
 
 import psycopg
 
+from habits import vapid_keys
+
+#: production mode needs Web Push's key; a fresh one per run (both trees get the same)
+BENCH_VAPID_KEY = vapid_keys.new_private_key()
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 

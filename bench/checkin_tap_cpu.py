@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.checkin_data import database_url, drop_database
+from bench.checkin_data import BENCH_VAPID_KEY, database_url, drop_database
 
 ROOT = Path(__file__).resolve().parent.parent
 WARM_UP = 200
@@ -33,6 +33,7 @@ def environment(database: str) -> dict:
         STREAKPOT_ENV="production",
         STREAKPOT_SQLALCHEMY_DATABASE_URI=database_url(database),
         STREAKPOT_SECRET_KEY="bench-" + "x" * 40,
+        STREAKPOT_VAPID_PRIVATE_KEY=BENCH_VAPID_KEY,
         STREAKPOT_STRIPE_WEBHOOK_SECRET="whsec_bench",
         STREAKPOT_PAYMENTS_MODE="offline",
         STREAKPOT_SCHEDULER_MODE="off",

@@ -36,7 +36,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.checkin_data import backend_pids, checkins_in_database, database_url, drop_database
+from bench.checkin_data import (
+    BENCH_VAPID_KEY,
+    backend_pids,
+    checkins_in_database,
+    database_url,
+    drop_database,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_DB = 15
@@ -66,6 +72,7 @@ def environment(args, database: str) -> dict:
         STREAKPOT_ENV="production",
         STREAKPOT_SQLALCHEMY_DATABASE_URI=database_url(database),
         STREAKPOT_SECRET_KEY="bench-" + "x" * 40,
+        STREAKPOT_VAPID_PRIVATE_KEY=BENCH_VAPID_KEY,
         STREAKPOT_STRIPE_WEBHOOK_SECRET="whsec_bench",
         STREAKPOT_PAYMENTS_MODE="offline",
         STREAKPOT_STAGING="true",  # production settings with offline payments: a staging server

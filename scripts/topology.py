@@ -33,6 +33,8 @@ from pathlib import Path
 
 import psycopg
 
+from habits import vapid_keys
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PG_ADMIN = os.environ.get("TOPOLOGY_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -88,6 +90,8 @@ def app_environment(state: Path, database: str, public_url: str) -> dict[str, st
         STREAKPOT_STRIPE_WEBHOOK_SECRET=secret(
             state, "webhook_secret", lambda: "whsec_" + secrets.token_hex(24)
         ),
+        # production requires the Web Push key (habits/vapid_keys.py): one per topology
+        STREAKPOT_VAPID_PRIVATE_KEY=secret(state, "vapid_private_key", vapid_keys.new_private_key),
     )
     return env
 
@@ -149,7 +153,11 @@ def start(args) -> None:
         command = [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "app:create_app()"]
         if args.workers:
             command[1:1] = ["--workers", str(args.workers)]
-        processes.append(spawn(state, f"web{index}", command, env))
+        # each node its own name (its heartbeat row) and metrics folder (habits/observability)
+        node = {**env, "STREAKPOT_NODE_NAME": f"web{index}"}
+        node["PROMETHEUS_MULTIPROC_DIR"] = str(state / f"metrics-web{index}")
+        Path(node["PROMETHEUS_MULTIPROC_DIR"]).mkdir(exist_ok=True)
+        processes.append(spawn(state, f"web{index}", command, node))
     for index in range(1, args.schedulers + 1):
         command = [str(BIN / "flask"), "--app", "app", "scheduler", "run"]
         processes.append(spawn(state, f"scheduler{index}", command, env))

@@ -13,7 +13,7 @@ from habits.models import PushStatus
 from habits.services import payouts, withdrawals
 from habits.services.notifications.upcoming import announce_starting_challenges
 from habits.services.settlement import settle_due_days
-from tests.api.helpers import auth_headers
+from tests.api.helpers import auth_headers, enrollment_row
 from tests.factories import at_local, make_challenge, make_checkin, make_enrollment, make_member
 from tests.notifications.helpers import add_device, deliveries, kinds_told, told
 from tests.payments.helpers import (
@@ -189,3 +189,34 @@ def test_the_api_lists_a_challenge_start_in_the_readers_zone_and_language(client
         "“早起”明天开始",
         "第 1 天的打卡时间从 2026年3月1日 22:00 开始。",
     )
+
+
+def test_a_cheer_a_comment_and_a_mention_each_tell_their_member_once(client, session, world):
+    """The feed's events (habits.services.feed): the owner hears of a cheer once however often it
+    is taken back and given again, and of each comment; a mentioned member hears of the mention;
+    nobody hears of their own doing."""
+    checkin = make_checkin(session, world.owner_enrollment, 0, at=at_local(world.challenge, 0, "05:30"))
+    third = make_member(session, display_name="Third")
+    enrollment_row(session, world.challenge, third)
+    cheers = f"/api/v1/checkins/{checkin.id}/cheers"
+    for _ in range(2):
+        assert client.post(cheers, headers=world.as_("other")).status_code == 200
+        assert client.delete(cheers, headers=world.as_("other")).status_code == 200
+    assert client.post(f"/api/v1/checkins/{checkin.id}/cheers", headers=world.as_("owner")).status_code == 200
+    posted = client.post(
+        f"/api/v1/checkins/{checkin.id}/comments",
+        json={
+            "body": "Up before the sun! " + "x" * 100,
+            "mentions": [third.id, world.owner.id, world.other.id],
+        },
+        headers=world.as_("other"),
+    )
+    assert posted.status_code == 201, posted.get_json()
+
+    owner_notes = told(session, world.owner.id)
+    assert [note.kind for note in owner_notes] == ["cheered", "commented"]
+    assert owner_notes[0].params["by"] == "Other" and owner_notes[0].params["day_index"] == 0
+    excerpt = owner_notes[1].params["excerpt"]
+    assert excerpt.startswith("Up before the sun! ") and excerpt.endswith("…") and len(excerpt) == 80
+    assert kinds_told(session, third.id) == ["mentioned"]
+    assert kinds_told(session, world.other.id) == []  # not of their own cheer, comment or mention

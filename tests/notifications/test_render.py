@@ -75,6 +75,18 @@ SAMPLES = {
         "day_index": 2,
         "closes_time": "2026-03-04 23:00:00.000000",
     },
+    # the feed's (habits.services.notifications.events.cheered / commented)
+    **{
+        kind: {
+            "challenge_id": 1,
+            "challenge": "Dawn",
+            "day_index": 2,
+            "check_in_id": 5,
+            "by": "Mei",
+            **({"excerpt": "Up before the sun!"} if kind != "cheered" else {}),
+        }
+        for kind in ("cheered", "commented", "mentioned")
+    },
 }
 
 

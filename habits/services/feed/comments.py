@@ -23,6 +23,7 @@ from habits.services import visibility
 from habits.services.errors import FieldError, InvalidInput, NotFound
 from habits.services.feed.reactions import owner_id
 from habits.services.feed.refusals import BlockSelf, CommentBlocked, CommentNotYours, MentionBlocked
+from habits.services.notifications import events
 
 #: a comment's length, in characters
 MAX_BODY = 1000
@@ -174,6 +175,9 @@ def add_comment(
     session.add(comment)
     session.flush()
     session.add_all(CommentMention(comment_id=comment.id, member_id=member_id) for member_id in picked)
+    events.commented(
+        session, checkin, owner, comment_id=comment.id, body=text, author=viewer, mentioned=picked, now=now
+    )
     session.flush()
     return _lines(session, session.execute(_query().where(Comment.id == comment.id)).all())[0]
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from habits.models import CheckIn, CheckInFlag, Cheer, Enrollment, Member
 from habits.services import visibility
 from habits.services.feed.refusals import AlreadyFlagged, FlagNotParticipant, FlagOwnCheckIn, PhotoNotYours
+from habits.services.notifications import events
 
 
 def _insert(session: Session):
@@ -47,6 +48,8 @@ def cheer(session: Session, checkin_id: int, viewer: Member, *, now: datetime) -
         .returning(Cheer.id)
     )
     added = result.scalar_one_or_none() is not None
+    if added:
+        events.cheered(session, checkin, owner_id(session, checkin), viewer, now=now)
     session.flush()
     return _state(session, checkin, viewer, added=added)
 

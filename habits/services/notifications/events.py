@@ -128,3 +128,69 @@ def challenge_starts_tomorrow(session: Session, challenge: Challenge, *, now: da
         e.c.status.in_((EnrollmentStatus.ACTIVE, EnrollmentStatus.PENDING_PAYMENT)),
     )
     notify_from_select(session, rows, kinds=["challenge_starts_tomorrow"], now=now)
+
+
+#: how much of a comment a notification quotes
+EXCERPT = 80
+
+
+def _feed_params(session: Session, checkin: CheckIn, by: Member) -> dict:
+    challenge = session.get(Challenge, checkin.challenge_id)
+    return {
+        "challenge_id": challenge.id,
+        "challenge": challenge.title,
+        "day_index": checkin.day_index,
+        "check_in_id": checkin.id,
+        "by": by.display_name,
+    }
+
+
+def cheered(session: Session, checkin: CheckIn, owner_id: int, cheerer: Member, *, now: datetime) -> None:
+    """Once per cheerer and check-in: cheering, taking it back and cheering again tells once."""
+    if owner_id == cheerer.id:
+        return
+    notify(
+        session,
+        recipient_id=owner_id,
+        kind="cheered",
+        params=_feed_params(session, checkin, cheerer),
+        dedupe_key=f"cheered:{checkin.id}:{cheerer.id}",
+        now=now,
+    )
+
+
+def commented(
+    session: Session,
+    checkin: CheckIn,
+    owner_id: int,
+    *,
+    comment_id: int,
+    body: str,
+    author: Member,
+    mentioned: list[int],
+    now: datetime,
+) -> None:
+    """The check-in's owner is told of the comment; each other member it mentions, of the
+    mention (the owner once, as the owner); the author is told nothing."""
+    excerpt = body if len(body) <= EXCERPT else body[: EXCERPT - 1] + "…"
+    params = {**_feed_params(session, checkin, author), "excerpt": excerpt}
+    if owner_id != author.id:
+        notify(
+            session,
+            recipient_id=owner_id,
+            kind="commented",
+            params=params,
+            dedupe_key=f"commented:{comment_id}",
+            now=now,
+        )
+    for member_id in mentioned:
+        if member_id in (author.id, owner_id):
+            continue
+        notify(
+            session,
+            recipient_id=member_id,
+            kind="mentioned",
+            params=params,
+            dedupe_key=f"mentioned:{comment_id}:{member_id}",
+            now=now,
+        )

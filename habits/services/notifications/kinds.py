@@ -126,6 +126,21 @@ KINDS: dict[str, Kind] = {
         push=True,
         digest=False,
     ),
+    # the feed (habits.services.feed): someone cheered, commented on or mentioned the member
+    "cheered": Kind(
+        _l("%(by)s cheered you on"),
+        _l("%(by)s cheered your check-in for Day %(day)s of %(challenge)s."),
+    ),
+    "commented": Kind(
+        _l("%(by)s commented on your check-in"),
+        _l("%(by)s on your check-in for Day %(day)s of %(challenge)s: “%(excerpt)s”"),
+        push=True,
+    ),
+    "mentioned": Kind(
+        _l("%(by)s mentioned you"),
+        _l("%(by)s mentioned you in a comment on Day %(day)s of %(challenge)s: “%(excerpt)s”"),
+        push=True,
+    ),
 }
 
 PUSHED = frozenset(name for name, kind in KINDS.items() if kind.push)

@@ -50,6 +50,7 @@ from habits.models import (
 )
 from habits.services import daymarks, referees, visibility
 from habits.services.errors import Forbidden, HabitsError, NotFound
+from habits.services.notifications import events
 from habits.services.photos import Photo, PhotoStore
 
 MAX_REASON = referees.MAX_REASON
@@ -252,6 +253,7 @@ def decide_appeal(
         _accept(session, challenge, appeal, enrollment, organizer, reason, now=now)
     else:
         _refuse(session, challenge, appeal, organizer, reason, now=now)
+    events.appeal_decided(session, challenge, appeal, enrollment.member_id, organizer, now=now)
     session.flush()
     return appeal
 

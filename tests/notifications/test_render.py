@@ -87,6 +87,16 @@ SAMPLES = {
         }
         for kind in ("cheered", "commented", "mentioned")
     },
+    **{
+        kind: {
+            "challenge_id": 1,
+            "challenge": "Dawn",
+            "day_index": 2,
+            "by": "Mei",
+            "reason": "the alarm failed",
+        }
+        for kind in ("appeal_accepted", "appeal_refused")
+    },
 }
 
 

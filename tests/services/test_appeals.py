@@ -18,6 +18,7 @@ from habits.models import (
     AppealStatus,
     CheckIn,
     CheckInSource,
+    Notification,
     RefereeKind,
     RefereeLogEntry,
     Role,
@@ -254,6 +255,8 @@ def test_accepting_records_the_check_in_and_the_day_settles_as_a_success(session
         checkin.id,
     )
     assert decided.decision_reason == "same sunrise as the others"
+    (told,) = [n for n in kinds_and_params(session, mia.id) if n[0].startswith("appeal_")]
+    assert told == ("appeal_accepted", {"by": "Carl", "day_index": 1, "reason": "same sunrise as the others"})
     assert checkin.voided_at is None and checkin.source == CheckInSource.APPEAL
     assert checkin.recorded_by_id == carl.id and checkin.appeal_reason == "same sunrise as the others"
     log = session.scalars(select(RefereeLogEntry).order_by(RefereeLogEntry.id)).all()
@@ -300,6 +303,8 @@ def test_refusing_keeps_the_reason_in_the_log_and_the_day_stays_a_miss(session, 
         at_local(challenge, 1, "06:30"),
     )
     assert total == 2  # the void, then the refusal
+    (told,) = [n for n in kinds_and_params(session, mia.id) if n[0].startswith("appeal_")]
+    assert told == ("appeal_refused", {"by": "Carl", "day_index": 1, "reason": "that photo is from Monday"})
     with pytest.raises(appeals.AppealAlreadyDecided):
         appeals.decide_appeal(
             session,
@@ -422,3 +427,14 @@ def test_organizers_list_a_challenges_requests_and_members_may_not(session, club
         appeals.visible_appeal(session, lines[0].id, max_)
     assert session.scalar(select(CheckIn.id).where(CheckIn.enrollment_id == mine.id, CheckIn.day_index == 1))
     assert timedelta(0) < lines[0].due_at - lines[0].asked_at
+
+
+def kinds_and_params(session, member_id: int) -> list[tuple[str, dict]]:
+    """What the member was told (habits.services.notifications), with the params a reader needs."""
+    keep = ("by", "day_index", "reason")
+    return [
+        (n.kind, {k: v for k, v in n.params.items() if k in keep})
+        for n in session.scalars(
+            select(Notification).where(Notification.recipient_id == member_id).order_by(Notification.id)
+        )
+    ]

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from habits.domain.calendar import day_zero_open, due_at
 from habits.domain.lifecycle import EnrollmentStatus
-from habits.models import Challenge, CheckIn, Enrollment, Member, Payout, Refund
+from habits.models import AppealRequest, AppealStatus, Challenge, CheckIn, Enrollment, Member, Payout, Refund
 from habits.services.notifications import sql
 from habits.services.notifications.store import notify, notify_from_select
 from ledger import tables
@@ -194,3 +194,30 @@ def commented(
             dedupe_key=f"mentioned:{comment_id}:{member_id}",
             now=now,
         )
+
+
+def appeal_decided(
+    session: Session,
+    challenge: Challenge,
+    appeal: AppealRequest,
+    member_id: int,
+    organizer: Member,
+    *,
+    now: datetime,
+) -> None:
+    """The member hears the decision on their appeal, with who decided and why."""
+    accepted = appeal.status == AppealStatus.ACCEPTED
+    notify(
+        session,
+        recipient_id=member_id,
+        kind="appeal_accepted" if accepted else "appeal_refused",
+        params={
+            "challenge_id": challenge.id,
+            "challenge": challenge.title,
+            "day_index": appeal.day_index,
+            "by": organizer.display_name,
+            "reason": appeal.decision_reason or "",
+        },
+        dedupe_key=f"appeal_decided:{appeal.id}",
+        now=now,
+    )

@@ -141,6 +141,20 @@ KINDS: dict[str, Kind] = {
         _l("%(by)s mentioned you in a comment on Day %(day)s of %(challenge)s: “%(excerpt)s”"),
         push=True,
     ),
+    # an organizer decided the member's appeal (habits.services.appeals)
+    "appeal_accepted": Kind(
+        _l("Your appeal was accepted"),
+        _l(
+            "%(by)s accepted your appeal of Day %(day)s of %(challenge)s: "
+            "the day counts as checked in (%(reason)s)."
+        ),
+        push=True,
+    ),
+    "appeal_refused": Kind(
+        _l("Your appeal was refused"),
+        _l("%(by)s refused your appeal of Day %(day)s of %(challenge)s (reason: %(reason)s)."),
+        push=True,
+    ),
 }
 
 PUSHED = frozenset(name for name, kind in KINDS.items() if kind.push)

@@ -57,6 +57,10 @@ PRODUCTION = {
     "MAIL_PASSWORD": "your SMTP password",
     "MAIL_FROM": "an address of your domain, e.g. `Streakpot <no-reply@streakpot.example>`",
     "PUBLIC_URL": "**required**: the site's address, `https://streakpot.example` (links in mail)",
+    "VAPID_PRIVATE_KEY": "**required**: `python -m habits.vapid_keys` prints one; keep it (devices use it)",
+    "VAPID_SUBJECT": "`mailto:` an address push services can reach you at",
+    "NODE_NAME": "each web node its own (`web1`, `web2`): its heartbeat row and metrics label",
+    "METRICS_TOKEN": "at least 16 random characters if Prometheus scrapes `/metrics` (unset: no `/metrics`)",
 }
 
 

@@ -135,9 +135,8 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("members", schema=None) as batch_op:
-        batch_op.drop_column("email_digest")
-        batch_op.drop_column("reminder_minutes_before_close")
+    _drop_column("members", "email_digest")
+    _drop_column("members", "reminder_minutes_before_close")
 
     with op.batch_alter_table("push_deliveries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_push_deliveries_subscription_id"))
@@ -153,3 +152,12 @@ def downgrade():
 
     op.drop_table("notifications")
     op.drop_table("notification_digests")
+
+
+def _drop_column(table: str, column: str) -> None:
+    """SQLite (3.35+) drops a column in place; a batch would copy the table, which fails on
+    members while other tables' rows reference it."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    else:
+        op.drop_column(table, column)

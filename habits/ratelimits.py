@@ -131,6 +131,7 @@ ENDPOINT_LIMITS: dict[str, str] = {
     "members.update_me": "account",
     "web.language": "account",
     "web.account_profile": "account",
+    "web.account_reminders": "account",
     "web.account_email": "email_change",
     "communities.create_community": "create",
     "web.new_community": "create",
@@ -190,6 +191,7 @@ ENDPOINT_LIMITS: dict[str, str] = {
     "web.accept_terms": "account",
     "web.admin_terms": "site_admin",
     "notifications.mark_read": "notifications",
+    "web.notifications_read": "notifications",
     "notifications.subscribe": "push_subscriptions",
     "notifications.unsubscribe": "push_subscriptions",
 }

@@ -163,6 +163,7 @@ ROWS = [
     Row("web.home", "/", "signed_in", anonymous=200),
     Row("web.account", "/account", "signed_in"),
     Row("web.wallet", "/wallet", "signed_in"),
+    Row("web.notifications", "/notifications", "signed_in"),
     Row("web.export_data", "/account/export", "signed_in"),
     Row("web.delete_account", "/account/deletion", "signed_in"),
     Row("web.terms", "/terms", "signed_in", anonymous=200),

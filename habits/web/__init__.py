@@ -36,6 +36,7 @@ def init_web(app) -> None:
         home,
         i18n,
         instants,
+        notifications,
         organizer,
         password_reset,
         payouts,

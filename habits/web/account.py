@@ -22,7 +22,13 @@ from habits.mail.compose import compose_mail
 from habits.services import email_change, members
 from habits.services.one_time_links import LinkRefused
 from habits.web import web_bp
-from habits.web.account_forms import EmailChangeForm, ProfileForm, region_choices
+from habits.web.account_forms import (
+    REMINDER_SUGGESTIONS,
+    EmailChangeForm,
+    ProfileForm,
+    RemindersForm,
+    region_choices,
+)
 from habits.web.auth import password_method, rotate_session
 from habits.web.edge import attempt, me, read, request_now
 from habits.web.forms import EmptyForm, PasswordChangeForm
@@ -48,7 +54,16 @@ def _profile_form(member, *, submitted: bool = False) -> ProfileForm:
     return ProfileForm(formdata=None, data=stored, region_menu=menu)
 
 
-def _page(member, *, profile=None, email=None, password=None, status: int = 200):
+def _reminders_form(member) -> RemindersForm:
+    minutes = member.reminder_minutes_before_close
+    stored = {
+        "reminder_minutes": "" if minutes is None else str(minutes),
+        "email_digest": member.email_digest,
+    }
+    return RemindersForm(formdata=None, data=stored)
+
+
+def _page(member, *, profile=None, email=None, password=None, reminders=None, status: int = 200):
     """The settings page; the form that was sent (if any) with its errors, the others as stored."""
     now = request_now()
     page = render_template(
@@ -56,6 +71,8 @@ def _page(member, *, profile=None, email=None, password=None, status: int = 200)
         member=member,
         profile_form=profile or _profile_form(member),
         email_form=email or EmailChangeForm(formdata=None),
+        reminders_form=reminders or _reminders_form(member),
+        reminder_suggestions=REMINDER_SUGGESTIONS,
         form=password or PasswordChangeForm(formdata=None),
         pending_email=read(email_change.pending_email, member),
         zone_options=zone_options(now),
@@ -105,6 +122,20 @@ def account_profile():
             flash(gettext("Your settings are saved."), "success")
             return redirect(url_for("web.account"))
     return _page(member, profile=form, status=422)
+
+
+@web_bp.post("/account/reminders")
+@login_required
+def account_reminders():
+    """When to be reminded before a window closes, and the daily e-mail digest."""
+    member = me()
+    form = RemindersForm()
+    if form.validate_on_submit():
+        outcome = attempt(members.update_profile, member, form=form, changes=form.changes())
+        if outcome.ok:
+            flash(gettext("Your settings are saved."), "success")
+            return redirect(url_for("web.account"))
+    return _page(member, reminders=form, status=422)
 
 
 @web_bp.post("/account/email")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import ValidationError
 
 from habits.services.regions import regions
@@ -73,3 +73,32 @@ class EmailChangeForm(FlaskForm):
         if not EMAIL.match(address):
             raise ValidationError(_l("Write an email address like name@example.com."))
         field.data = address
+
+
+#: the reminder times offered as one types (any whole number of minutes in range is taken)
+REMINDER_SUGGESTIONS = (15, 30, 60, 120)
+REMINDER_RANGE = _l("Write a number of minutes from 1 to 1440, or leave it empty for no reminder.")
+
+
+class RemindersForm(FlaskForm):
+    reminder_minutes = StringField(_l("Remind me this many minutes before my window closes"))
+    email_digest = BooleanField(_l("Send me a daily e-mail of my notifications"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="reminders", **kwargs)
+
+    def validate_reminder_minutes(self, field):
+        text = (field.data or "").strip()
+        if not text:
+            field.minutes = None
+            return
+        if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 1440:
+            raise ValidationError(REMINDER_RANGE)
+        field.minutes = int(text)
+
+    def changes(self) -> dict:
+        """In the services' shape (``members.update_profile``)."""
+        return {
+            "reminder_minutes_before_close": self.reminder_minutes.minutes,
+            "email_digest": bool(self.email_digest.data),
+        }

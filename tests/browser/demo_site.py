@@ -85,6 +85,7 @@ def _pages(session) -> dict[str, dict[str, str]]:
             "enrollment": f"/enrollments/{enrollment.id}",
             "statement": f"/challenges/{running.id}/days/0",
             "wallet": "/wallet",
+            "notifications": "/notifications",
             "payout": "/wallet/payout",
             "account": "/account",
             "communities": "/communities",

@@ -81,7 +81,7 @@ def build(database: str, workdir: Path) -> str:
             INSERT INTO check_ins (id, enrollment_id, challenge_id, day_index, checked_in_at, note,
                                    photo_private, source, counts_for_money)
             SELECT row_number() OVER (ORDER BY at), enrollment_id, 1, day_index, at,
-                   CASE WHEN enrollment_id % 3 = 0 THEN 'up at dawn' END, false, 'member', true
+                   CASE WHEN enrollment_id %% 3 = 0 THEN 'up at dawn' END, false, 'member', true
             FROM (
                 SELECT e AS enrollment_id, d AS day_index,
                        c.day_zero_opens_at
@@ -97,7 +97,7 @@ def build(database: str, workdir: Path) -> str:
             """
             INSERT INTO cheers (check_in_id, member_id, created_at)
             SELECT DISTINCT ON (ci, mi) ci, mi, now() FROM (
-                SELECT CASE WHEN g % 3 = 0 THEN %(n)s - floor(random() * 30000)::bigint
+                SELECT CASE WHEN g %% 3 = 0 THEN %(n)s - floor(random() * 30000)::bigint
                             ELSE 1 + floor(random() * %(n)s)::bigint END AS ci,
                        1 + floor(random() * %(m)s)::bigint AS mi
                 FROM generate_series(1, 200000) g
@@ -110,9 +110,9 @@ def build(database: str, workdir: Path) -> str:
         conn.execute(
             """
             INSERT INTO cheers (check_in_id, member_id, created_at)
-            SELECT ci, %(r)s, now() FROM generate_series(%(n)s - 30, %(n)s) ci WHERE ci % 3 = 0
+            SELECT ci, %(r)s, now() FROM generate_series(%(n)s - 30, %(n)s) ci WHERE ci %% 3 = 0
             UNION ALL
-            SELECT ci, %(r)s, now() FROM generate_series(%(n)s / 2 - 30, %(n)s / 2 + 30) ci WHERE ci % 3 = 0
+            SELECT ci, %(r)s, now() FROM generate_series(%(n)s / 2 - 30, %(n)s / 2 + 30) ci WHERE ci %% 3 = 0
             ON CONFLICT DO NOTHING
             """,
             {"n": total, "r": READER},
@@ -120,7 +120,7 @@ def build(database: str, workdir: Path) -> str:
         conn.execute(
             """
             INSERT INTO comments (check_in_id, challenge_id, author_id, body, created_at)
-            SELECT CASE WHEN g % 3 = 0 THEN %(n)s - floor(random() * 30000)::bigint
+            SELECT CASE WHEN g %% 3 = 0 THEN %(n)s - floor(random() * 30000)::bigint
                         ELSE 1 + floor(random() * %(n)s)::bigint END,
                    1, 1 + floor(random() * %(m)s)::bigint, 'well done', now()
             FROM generate_series(1, 50000) g

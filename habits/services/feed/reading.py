@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, exists, func, select, tuple_
+from sqlalchemy import bindparam, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from habits.models import Challenge, CheckIn, Cheer, Comment, Enrollment, Member
@@ -85,7 +85,14 @@ def feed_page(
     comments = (
         select(func.count()).where(Comment.check_in_id == CheckIn.id).correlate(CheckIn).scalar_subquery()
     )
-    mine = exists().where(Cheer.check_in_id == CheckIn.id, Cheer.member_id == viewer.id).correlate(CheckIn)
+    # A count through the (check_in_id, member_id) index, not EXISTS: PostgreSQL may run an EXISTS
+    # as one hashed pass over all the reader's cheers, every page (bench/feed_page.py).
+    mine = (
+        select(func.count())
+        .where(Cheer.check_in_id == CheckIn.id, Cheer.member_id == viewer.id)
+        .correlate(CheckIn)
+        .scalar_subquery()
+    )
     query = (
         select(CheckIn, Member.id, Member.display_name, cheers, comments, mine)
         .join(Enrollment, Enrollment.id == CheckIn.enrollment_id)

@@ -18,6 +18,11 @@ Then it serves the tree with gunicorn in production settings (bench/checkin_wake
 The three are timed in alternating rounds (first, deep, middle, first, ...), --requests each;
 it prints median and p95 of each and EXPLAIN (ANALYZE, BUFFERS) of the page query (the SQL the
 app sends, captured from SQLAlchemy) for the first and the middle page.
+
+With ``--before-tree DIR`` (the starting commit, ``git archive <commit> | tar -x -C DIR``) a
+second gunicorn serves that tree on the same database (port + 1), with its own warm client; each
+request round times every page on both trees, which goes first alternating (docs/benchmarks.md,
+"Method for before/after comparisons").
 """
 
 from __future__ import annotations
@@ -153,14 +158,15 @@ def counts(database: str) -> dict:
 # -- serving and timing ---------------------------------------------------------------------------
 
 
-def start_server(args, env: dict) -> subprocess.Popen:
+def start_server(args, env: dict, tree: Path, port: int) -> subprocess.Popen:
+    """gunicorn from ``tree`` with that tree's recommended configuration."""
     command = [
-        sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"),
+        sys.executable, "-m", "gunicorn", "--config", str(tree / "gunicorn.conf.py"),
         "--workers", str(args.workers), "--threads", str(args.threads),
-        "--bind", f"127.0.0.1:{args.port}", "bench.checkin_wsgi:app",
+        "--bind", f"127.0.0.1:{port}", "bench.checkin_wsgi:app",
     ]  # fmt: skip
-    print("gunicorn:", " ".join(command[2:]), flush=True)
-    return subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+    print(f"gunicorn ({tree}):", " ".join(command[2:]), flush=True)
+    return subprocess.Popen(command, env=env, cwd=tree, start_new_session=True)
 
 
 class Client:
@@ -265,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8097)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--before-tree", type=Path, help="also serve this checkout (port + 1), alternating")
     parser.add_argument("--reuse", action="store_true", help="use the database a --keep run left")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args(argv)
@@ -282,39 +289,54 @@ def main(argv: list[str] | None = None) -> int:
         token_file.write_text(token)
     print(f"data: {counts(args.database)} ({time.monotonic() - started:.0f} s)", flush=True)
     subprocess.run(["redis-cli", "-n", str(REDIS_DB), "FLUSHDB"], check=True, capture_output=True)
-    process = start_server(args, env)
+    trees = {"this" if args.before_tree is None else "after": ROOT}
+    if args.before_tree is not None:
+        trees["before"] = args.before_tree.resolve()
+    processes = {
+        label: start_server(args, env, tree, args.port + number)
+        for number, (label, tree) in enumerate(trees.items())
+    }
     try:
-        wait_for(args.port, process)
-        client = Client(args.port, token)
+        for number, process in enumerate(processes.values()):
+            wait_for(args.port + number, process)
+        clients = {label: Client(args.port + number, token) for number, label in enumerate(processes)}
         cursor = None
         for _ in range(args.deep_pages):  # walking there also warms the client, server and pool
-            _, page = client.get(page_path(cursor))
+            _, page = clients[next(iter(clients))].get(page_path(cursor))
             cursor = page["next_cursor"]
         pages = {
             "first": page_path(None),
             "deep": page_path(cursor),
             "middle": page_path(middle_cursor(args.database)),
         }
-        for name, path in pages.items():
-            _, page = client.get(path)
-            cheered = sum(item["cheered_by_me"] for item in page["items"])
-            items = page["items"]
-            print(
-                f"  {name}: {len(items)} items, newest {items[0]['checked_in_at']}, "
-                f"{sum(item['cheers'] for item in items)} cheers, "
-                f"{sum(item['comments'] for item in items)} comments, {cheered} cheered by me"
-            )
-        times: dict[str, list[float]] = {name: [] for name in pages}
-        for _ in range(args.requests):
+        for label, client in clients.items():
+            for _ in range(args.deep_pages if label != next(iter(clients)) else 0):
+                client.get(pages["deep"])  # the same warm-up for the other tree
             for name, path in pages.items():
-                times[name].append(client.get(path)[0])
+                _, page = client.get(path)
+                cheered = sum(item["cheered_by_me"] for item in page["items"])
+                items = page["items"]
+                print(
+                    f"  {label} {name}: {len(items)} items, newest {items[0]['checked_in_at']}, "
+                    f"{sum(item['cheers'] for item in items)} cheers, "
+                    f"{sum(item['comments'] for item in items)} comments, {cheered} cheered by me"
+                )
+        times: dict[tuple[str, str], list[float]] = {(label, name): [] for label in clients for name in pages}
+        order = list(clients.items())
+        for number in range(args.requests):
+            # alternate which tree goes first, so a drift of the machine's speed favours neither
+            for label, client in order if number % 2 == 0 else order[::-1]:
+                for name, path in pages.items():
+                    times[label, name].append(client.get(path)[0])
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-    print(f"\none warm keep-alive client, {args.requests} requests of each page, alternating:")
-    for name in pages:
-        print(f"  {name:>6} page: {summary(times[name])}")
+        for process in processes.values():
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+    print(f"\none warm keep-alive client per tree, {args.requests} requests of each page, alternating:")
+    for label, name in times:
+        print(f"  {label:>6} {name:>6} page: {summary(times[label, name])}")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    # the plans are this tree's (its feed query)
     print("\nEXPLAIN (ANALYZE, BUFFERS), first page:\n" + explain(args.database, None))
     print(
         "\nEXPLAIN (ANALYZE, BUFFERS), middle page:\n" + explain(args.database, middle_cursor(args.database))

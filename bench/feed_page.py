@@ -301,8 +301,10 @@ def main(argv: list[str] | None = None) -> int:
             wait_for(args.port + number, process)
         clients = {label: Client(args.port + number, token) for number, label in enumerate(processes)}
         cursor = None
-        for _ in range(args.deep_pages):  # walking there also warms the client, server and pool
-            _, page = clients[next(iter(clients))].get(page_path(cursor))
+        for _ in range(args.deep_pages):  # walking there also warms the clients, servers and pools
+            # every client each page: an idle keep-alive connection would be closed by the server
+            for client in clients.values():
+                _, page = client.get(page_path(cursor))
             cursor = page["next_cursor"]
         pages = {
             "first": page_path(None),
@@ -310,8 +312,6 @@ def main(argv: list[str] | None = None) -> int:
             "middle": page_path(middle_cursor(args.database)),
         }
         for label, client in clients.items():
-            for _ in range(args.deep_pages if label != next(iter(clients)) else 0):
-                client.get(pages["deep"])  # the same warm-up for the other tree
             for name, path in pages.items():
                 _, page = client.get(path)
                 cheered = sum(item["cheered_by_me"] for item in page["items"])

@@ -28,11 +28,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from habits.domain.retries import MAIL_RETRIES, RetryPolicy
 from habits.models import MailStatus, OutboxMail
+from habits.services.leased_rows import LeasedRows
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,16 @@ LEASE = timedelta(minutes=30)
 #: how long sent and failed mail stays in the outbox (the demo's mail page, a human's look)
 RETENTION = timedelta(days=30)
 MAX_ERROR_LENGTH = 2000
+#: the outbox as a table of leased rows (habits/services/leased_rows.py)
+OUTBOX = LeasedRows(
+    OutboxMail,
+    queued=MailStatus.QUEUED,
+    sending=MailStatus.SENDING,
+    failed=MailStatus.FAILED,
+    finished=(MailStatus.SENT, MailStatus.FAILED),
+    lease=LEASE,
+    retention=RETENTION,
+)
 
 
 @dataclass(frozen=True)
@@ -86,13 +97,7 @@ class RelayResult:
 
 
 def _due(now: datetime, policy: RetryPolicy):
-    waiting = and_(OutboxMail.status == MailStatus.QUEUED, OutboxMail.next_attempt_at <= now)
-    abandoned = and_(
-        OutboxMail.status == MailStatus.SENDING,
-        OutboxMail.claimed_at <= now - LEASE,
-        OutboxMail.attempts < policy.max_attempts,
-    )
-    return or_(waiting, abandoned)
+    return OUTBOX.due(now, policy)
 
 
 def claim_due(
@@ -143,13 +148,7 @@ def claim_due(
 
 
 def _record(session: Session, mail: Outgoing, **values) -> bool:
-    result = session.execute(
-        update(OutboxMail)
-        .where(OutboxMail.id == mail.id, OutboxMail.claim_token == mail.claim_token)
-        .values(claim_token=None, claimed_at=None, **values)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
+    return OUTBOX.record(session, mail.id, mail.claim_token, **values)
 
 
 def record_sent(session: Session, mail: Outgoing, *, now: datetime) -> bool:
@@ -224,34 +223,10 @@ def _send_one(send: Callable[[Outgoing], None], mail: Outgoing) -> DeliveryFaile
 
 
 def give_up_abandoned(session: Session, *, now: datetime, policy: RetryPolicy = MAIL_RETRIES) -> int:
-    """Mail left ``sending`` past the lease with no attempt left (relays died on it each time)
-    is marked failed rather than sent yet again."""
-    result = session.execute(
-        update(OutboxMail)
-        .where(
-            OutboxMail.status == MailStatus.SENDING,
-            OutboxMail.claimed_at <= now - LEASE,
-            OutboxMail.attempts >= policy.max_attempts,
-        )
-        .values(
-            status=MailStatus.FAILED,
-            claim_token=None,
-            claimed_at=None,
-            last_error="the relay stopped while sending it, on every attempt",
-        )
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount or 0
+    """Mail left ``sending`` past the lease with no attempt left is marked failed."""
+    return OUTBOX.give_up_abandoned(session, now=now, policy=policy)
 
 
 def purge_delivered(session: Session, *, now: datetime) -> int:
     """Delete sent and failed mail older than ``RETENTION`` (the outbox is not an archive)."""
-    result = session.execute(
-        delete(OutboxMail)
-        .where(
-            OutboxMail.status.in_([MailStatus.SENT, MailStatus.FAILED]),
-            OutboxMail.created_at < now - RETENTION,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount or 0
+    return OUTBOX.purge(session, now=now)

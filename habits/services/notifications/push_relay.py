@@ -27,11 +27,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import and_, delete, or_, select, tuple_, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session
 
 from habits.domain.retries import PUSH_RETRIES, RetryPolicy
 from habits.models import CheckIn, Member, Notification, PushDelivery, PushStatus, PushSubscription
+from habits.services.leased_rows import LeasedRows
 from habits.services.notifications.params import parse_instant
 from habits.services.notifications.subscriptions import forget_device
 
@@ -44,6 +45,16 @@ LEASE = timedelta(minutes=10)
 #: how long sent, failed and skipped deliveries stay (a human's look at what went out)
 RETENTION = timedelta(days=7)
 MAX_ERROR_LENGTH = 2000
+#: the push queue as a table of leased rows (habits/services/leased_rows.py)
+QUEUE = LeasedRows(
+    PushDelivery,
+    queued=PushStatus.QUEUED,
+    sending=PushStatus.SENDING,
+    failed=PushStatus.FAILED,
+    finished=(PushStatus.SENT, PushStatus.FAILED, PushStatus.SKIPPED),
+    lease=LEASE,
+    retention=RETENTION,
+)
 #: the one kind that is withdrawn once its day is checked in or closed
 REMINDER = "reminder"
 
@@ -96,12 +107,7 @@ class PushRelayResult:
 
 
 def _due(now: datetime, policy: RetryPolicy):
-    d = PushDelivery
-    waiting = and_(d.status == PushStatus.QUEUED, d.next_attempt_at <= now)
-    abandoned = and_(
-        d.status == PushStatus.SENDING, d.claimed_at <= now - LEASE, d.attempts < policy.max_attempts
-    )
-    return or_(waiting, abandoned)
+    return QUEUE.due(now, policy)
 
 
 def claim_due(
@@ -185,13 +191,7 @@ def _lapsed_reminders(session: Session, claimed: list[OutgoingPush], *, now: dat
 
 
 def _record(session: Session, push: OutgoingPush, **values) -> bool:
-    result = session.execute(
-        update(PushDelivery)
-        .where(PushDelivery.id == push.id, PushDelivery.claim_token == push.claim_token)
-        .values(claim_token=None, claimed_at=None, **values)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
+    return QUEUE.record(session, push.id, push.claim_token, **values)
 
 
 def record_outcome(
@@ -255,32 +255,9 @@ def relay_due(
 
 def give_up_abandoned(session: Session, *, now: datetime, policy: RetryPolicy = PUSH_RETRIES) -> int:
     """Deliveries left ``sending`` past the lease with no attempt left are marked failed."""
-    result = session.execute(
-        update(PushDelivery)
-        .where(
-            PushDelivery.status == PushStatus.SENDING,
-            PushDelivery.claimed_at <= now - LEASE,
-            PushDelivery.attempts >= policy.max_attempts,
-        )
-        .values(
-            status=PushStatus.FAILED,
-            claim_token=None,
-            claimed_at=None,
-            last_error="the relay stopped while sending it, on every attempt",
-        )
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount or 0
+    return QUEUE.give_up_abandoned(session, now=now, policy=policy)
 
 
 def purge_delivered(session: Session, *, now: datetime) -> int:
     """Delete sent, failed and skipped deliveries older than ``RETENTION``."""
-    result = session.execute(
-        delete(PushDelivery)
-        .where(
-            PushDelivery.status.in_([PushStatus.SENT, PushStatus.FAILED, PushStatus.SKIPPED]),
-            PushDelivery.created_at < now - RETENTION,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount or 0
+    return QUEUE.purge(session, now=now)

@@ -1,0 +1,87 @@
+"""A table of work rows that relays claim under a lease: the outbox's mail and the push queue.
+
+Each row is ``queued`` until a relay claims it (a fresh ``claim_token`` and ``claimed_at``), then
+``sending``; a relay that dies mid-send leaves it ``sending``, and once the lease has run out it is
+due again, until its attempts are spent and it is given up. What is due, recording an outcome
+under the claim, giving up and purging are the same for every such table; each relay names its
+model, its statuses, its lease and how long finished rows are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, or_, update
+from sqlalchemy.orm import Session
+
+from habits.domain.retries import RetryPolicy
+
+
+@dataclass(frozen=True)
+class LeasedRows:
+    #: the mapped class: ``id``, ``status``, ``claim_token``, ``claimed_at``, ``attempts``,
+    #: ``next_attempt_at``, ``last_error``, ``created_at``
+    model: Any
+    queued: str
+    sending: str
+    failed: str
+    #: statuses of rows nothing will touch again (purged after ``retention``)
+    finished: Sequence[str]
+    lease: timedelta
+    retention: timedelta
+
+    def due(self, now: datetime, policy: RetryPolicy):
+        """Rows a relay may claim: queued and due, or left ``sending`` past the lease with an
+        attempt left."""
+        m = self.model
+        waiting = and_(m.status == self.queued, m.next_attempt_at <= now)
+        abandoned = and_(
+            m.status == self.sending, m.claimed_at <= now - self.lease, m.attempts < policy.max_attempts
+        )
+        return or_(waiting, abandoned)
+
+    def record(self, session: Session, row_id: int, claim_token: str, **values) -> bool:
+        """Write an outcome, only while the claim is still ours (another relay may have taken
+        the row over after the lease)."""
+        m = self.model
+        result = session.execute(
+            update(m)
+            .where(m.id == row_id, m.claim_token == claim_token)
+            .values(claim_token=None, claimed_at=None, **values)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    def give_up_abandoned(self, session: Session, *, now: datetime, policy: RetryPolicy) -> int:
+        """Rows left ``sending`` past the lease with no attempt left (relays died on them each
+        time) are marked failed rather than sent yet again."""
+        m = self.model
+        result = session.execute(
+            update(m)
+            .where(
+                m.status == self.sending,
+                m.claimed_at <= now - self.lease,
+                m.attempts >= policy.max_attempts,
+            )
+            .values(
+                status=self.failed,
+                claim_token=None,
+                claimed_at=None,
+                last_error="the relay stopped while sending it, on every attempt",
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount or 0
+
+    def purge(self, session: Session, *, now: datetime) -> int:
+        """Delete finished rows older than ``retention`` (a queue is not an archive)."""
+        m = self.model
+        result = session.execute(
+            delete(m)
+            .where(m.status.in_(list(self.finished)), m.created_at < now - self.retention)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount or 0

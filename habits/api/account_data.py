@@ -6,9 +6,6 @@ Rules: ``habits.services.account_export``, ``account_deletion`` and ``community_
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import current_app
 from flask_smorest import Blueprint
 
 from habits.api.communities import community_views
@@ -18,16 +15,12 @@ from habits.api.schemas.account_data import DeletionSchema, ExportSchema, Handov
 from habits.api.schemas.communities import CommunitySchema
 from habits.api.security import auth_required, current_member
 from habits.extensions import db
+from habits.photo_files import photo_store
 from habits.services import account_deletion, account_export, communities, community_handover
-from habits.services.photos import PhotoStore
 
 account_data_bp = Blueprint(
     "account_data", __name__, url_prefix="/api/v1", description="The member's own data and account"
 )
-
-
-def photo_store() -> PhotoStore:
-    return PhotoStore(Path(current_app.instance_path) / "photos")
 
 
 @account_data_bp.route("/me/export", methods=["GET"])

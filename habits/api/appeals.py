@@ -10,9 +10,8 @@ challenge's participants read. Rules: ``habits.services.appeals``.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from flask import current_app, request, send_file
+from flask import current_app, request
 from flask_smorest import Blueprint, abort
 from marshmallow import ValidationError
 
@@ -30,6 +29,7 @@ from habits.api.schemas.common import PageArgsSchema
 from habits.api.security import auth_required, current_member
 from habits.extensions import db
 from habits.models import AppealStatus
+from habits.photo_files import NoPhoto, PhotoMissing, photo_store, send_photo, stored_photo
 from habits.services import appeals, enrollments, photos
 
 appeals_bp = Blueprint("appeals", __name__, url_prefix="/api/v1", description="Appeals")
@@ -44,10 +44,6 @@ APPEAL_BODY = {
         "multipart/form-data": {"schema": AppealRequestPhotoFormSchema},
     },
 }
-
-
-def photo_store() -> photos.PhotoStore:
-    return photos.PhotoStore(Path(current_app.instance_path) / "photos")
 
 
 def _load(schema, data, location: str) -> dict:
@@ -192,17 +188,10 @@ def decide(data, appeal_id):
 def get_photo(appeal_id):
     """An appeal's photo, for its member and the community's organizers only."""
     appeal = appeals.visible_appeal(db.session, appeal_id, current_member())
-    if not appeal.photo_path or appeal.photo_content_type not in photos.TYPES:
-        abort(404, message="This appeal has no photo.")
     try:
-        path = photo_store().path(appeal.photo_path)
-    except ValueError:
+        path = stored_photo(appeal.photo_path, appeal.photo_content_type)
+    except NoPhoto:
         abort(404, message="This appeal has no photo.")
-    if not path.is_file():
+    except PhotoMissing:
         abort(404, message="This appeal's photo is missing.")
-    response = send_file(path, mimetype=appeal.photo_content_type, conditional=False, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Content-Disposition"] = "inline"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_photo(path, appeal.photo_content_type, inline=True)

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import functools
 import json
-from pathlib import Path
 from typing import NoReturn
 
-from flask import current_app, request, send_file
+from flask import current_app, request
 from flask_smorest import Blueprint, abort
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, Unauthorized
@@ -35,6 +34,7 @@ from habits.domain.instants import rfc3339_utc
 from habits.extensions import db
 from habits.models import CheckIn
 from habits.observability.metrics import CHECKINS
+from habits.photo_files import NoPhoto, PhotoMissing, photo_store, send_photo, stored_photo
 from habits.services import checkins, enrollments, photos
 
 checkins_bp = Blueprint("checkins", __name__, url_prefix="/api/v1", description="Check-ins")
@@ -52,10 +52,6 @@ CHECKIN_BODY = {
         "multipart/form-data": {"schema": CheckInPhotoFormSchema},
     },
 }
-
-
-def photo_store() -> photos.PhotoStore:
-    return photos.PhotoStore(Path(current_app.instance_path) / "photos")
 
 
 def read_photo_form() -> checkins.Evidence:
@@ -207,20 +203,13 @@ def list_checkins(enrollment_id, page, per_page):
 def get_photo(checkin_id):
     """A check-in's photo, for the feed's readers; when marked private, its member and the organizers."""
     checkin = checkins.photo_check_in(db.session, checkin_id, current_member())
-    if not checkin.photo_path or checkin.photo_content_type not in photos.TYPES:
-        abort(404, message="This check-in has no photo.")
     try:
-        path = photo_store().path(checkin.photo_path)
-    except ValueError:
+        path = stored_photo(checkin.photo_path, checkin.photo_content_type)
+    except NoPhoto:
         abort(404, message="This check-in has no photo.")
-    if not path.is_file():
+    except PhotoMissing:
         abort(404, message="This check-in's photo is missing.")
-    response = send_file(path, mimetype=checkin.photo_content_type, conditional=False, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Content-Disposition"] = "inline"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_photo(path, checkin.photo_content_type, inline=True)
 
 
 @checkins_bp.route("/checkins/<id:checkin_id>/void", methods=["POST"])

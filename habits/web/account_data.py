@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
-from flask import Response, abort, current_app, flash, redirect, render_template, session, url_for
+from flask import Response, abort, flash, redirect, render_template, session, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh as refresh_locale
@@ -27,8 +26,8 @@ from wtforms.validators import InputRequired
 from habits.books import CodeKind
 from habits.extensions import db
 from habits.models import Challenge, Community, Enrollment
+from habits.photo_files import photo_store
 from habits.services import account_deletion, account_export, communities, community_handover
-from habits.services.photos import PhotoStore
 from habits.web import web_bp
 from habits.web.confirm import confirmed, render_confirmation
 from habits.web.edge import attempt, me, read, request_now
@@ -49,10 +48,6 @@ class HandoverForm(FlaskForm):
 def deletion_form() -> DeletionForm:
     # prefixed: the account page has other forms, and their ids must not repeat
     return DeletionForm(prefix="deletion")
-
-
-def photo_store() -> PhotoStore:
-    return PhotoStore(Path(current_app.instance_path) / "photos")
 
 
 # -- what stands in the way, in words -------------------------------------------------------------

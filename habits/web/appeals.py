@@ -12,13 +12,12 @@ organizers'; 404 for everyone else, 403 for its member, who may not decide it).
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import abort, current_app, flash, redirect, send_file, url_for
+from flask import abort, current_app, flash, redirect, url_for
 from flask_babel import gettext
 from flask_login import login_required
 
 from habits.extensions import db
+from habits.photo_files import NoPhoto, PhotoMissing, photo_store, send_photo, stored_photo
 from habits.services import appeals, enrollments, photos
 from habits.services.errors import HabitsError
 from habits.web import web_bp
@@ -42,10 +41,6 @@ BACK = {
         lambda enrollment, posted: render_enrollment(enrollment, posted, 422),
     ),
 }
-
-
-def photo_store() -> photos.PhotoStore:
-    return photos.PhotoStore(Path(current_app.instance_path) / "photos")
 
 
 def _photo_of(form: AppealAskForm) -> photos.Photo | None:
@@ -126,16 +121,8 @@ def decide_appeal(appeal_id: int):
 def appeal_photo(appeal_id: int):
     """The photo a member sent with an appeal, for them and the community's organizers."""
     appeal = appeals.visible_appeal(db.session, appeal_id, me())
-    if not appeal.photo_path or appeal.photo_content_type not in photos.TYPES:
-        abort(404)
     try:
-        path = photo_store().path(appeal.photo_path)
-    except ValueError:
+        path = stored_photo(appeal.photo_path, appeal.photo_content_type)
+    except (NoPhoto, PhotoMissing):
         abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=appeal.photo_content_type, conditional=False, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_photo(path, appeal.photo_content_type)

@@ -7,9 +7,7 @@ answer (checked in / the window opens at ...). The server's clock decides the da
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import login_required
 
@@ -19,6 +17,7 @@ from habits.domain.stakes import stake_for_day
 from habits.extensions import db
 from habits.models import Challenge
 from habits.observability.metrics import CHECKINS
+from habits.photo_files import NoPhoto, PhotoMissing, photo_store, send_photo, stored_photo
 from habits.services import checkins, enrollments, photos
 from habits.services.errors import HabitsError
 from habits.web import web_bp
@@ -27,10 +26,6 @@ from habits.web.edge import attach_field_errors, attempt, me, read
 from habits.web.forms import CheckInForm
 from habits.web.home import today_cards
 from habits.web.refusals import friendly_error
-
-
-def photo_store() -> photos.PhotoStore:
-    return photos.PhotoStore(Path(current_app.instance_path) / "photos")
 
 
 def render_checkin(enrollment, posted: PostedAsk, status: int):
@@ -139,16 +134,8 @@ def _photo_from_request() -> photos.Photo | None:
 def checkin_photo(checkin_id: int):
     """A check-in's photo, for the feed's readers; when marked private, its member and the organizers."""
     checkin = checkins.photo_check_in(db.session, checkin_id, me())
-    if not checkin.photo_path or checkin.photo_content_type not in photos.TYPES:
-        abort(404)
     try:
-        path = photo_store().path(checkin.photo_path)
-    except ValueError:
+        path = stored_photo(checkin.photo_path, checkin.photo_content_type)
+    except (NoPhoto, PhotoMissing):
         abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=checkin.photo_content_type, conditional=False, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_photo(path, checkin.photo_content_type)

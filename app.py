@@ -17,6 +17,7 @@ from habits.database import prepare_engine
 from habits.extensions import babel, csrf, db, limiter, login_manager, migrate
 from habits.logging_setup import configure_logging
 from habits.observability import init_observability, start_heartbeat
+from habits.outages import install as install_outage_answers
 from habits.payments import init_payments
 from habits.problems import register_error_handlers
 from habits.ratelimits import install as install_rate_limits
@@ -71,6 +72,7 @@ def init_extensions(app: Flask) -> None:
 
 def register_edges(app: Flask) -> None:
     register_error_handlers(app)
+    install_outage_answers(app)
     register_converters(app)
     init_security_headers(app)
     init_compression(app)

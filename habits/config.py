@@ -55,6 +55,14 @@ class Config:
     SCHEDULER_MODE = "in-process"  # "in-process" | "off" (then run `flask scheduler run`)
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
+    #: the storage's options: its errors come as limits' StorageError (habits/outages.py answers
+    #: 503 or lets a check-in through), and a Redis that stopped answering is given up on in
+    #: half a second rather than holding the request (memory:// ignores the timeouts)
+    RATELIMIT_STORAGE_OPTIONS: dict[str, Any] = {
+        "wrap_exceptions": True,
+        "socket_timeout": 0.5,
+        "socket_connect_timeout": 0.5,
+    }
     # each named limit is RATELIMIT_<NAME> too, e.g. RATELIMIT_MONEY (habits/ratelimits.py)
     #: reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none)
     PROXY_COUNT = 0

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -36,11 +37,15 @@ from flask import Flask, Response, current_app, render_template, request
 from flask_babel import format_timedelta
 from flask_login import current_user
 from limits import RateLimitItem, parse_many
+from limits.errors import StorageError
 from werkzeug.exceptions import TooManyRequests
 
 from habits.extensions import limiter
 from habits.fastpath.limiter_hook import skip_request_limit_hook
+from habits.outages import limits_unreachable
 from habits.problems import http_problem, wants_json
+
+log = logging.getLogger(__name__)
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -58,6 +63,9 @@ class NamedLimit:
     keys: tuple[str, ...]
     #: what it protects
     why: str
+    #: when the storage (Redis) cannot be reached: let the request through (True) rather than
+    #: answer 503 (habits/outages.py); only where a refusal costs more than a missed count
+    fails_open: bool = False
 
 
 LIMITS: dict[str, NamedLimit] = {
@@ -65,7 +73,8 @@ LIMITS: dict[str, NamedLimit] = {
         "10/minute;100/hour", (ADDRESS,), "every check of a password: logging in, changing it"
     ),
     "register": NamedLimit("10/minute;100/hour", (ADDRESS,), "new accounts"),
-    "checkin": NamedLimit("30/minute", (CALLER,), "check-ins"),
+    # a member refused at the wake-up spike loses a day; a missed count costs nothing
+    "checkin": NamedLimit("30/minute", (CALLER,), "check-ins", fails_open=True),
     "auth_failures": NamedLimit(
         "30/minute;300/hour", (ADDRESS,), "API requests whose bearer token is missing or not valid (401)"
     ),
@@ -258,11 +267,19 @@ def spend(name: str) -> None:
     """Spend one from limit ``name`` for this request; raise a 429 when it is used up."""
     if not limiter.enabled:
         return
+    limit = LIMITS[name]
     strategy = limiter.limiter
-    for kind in LIMITS[name].keys:
+    for kind in limit.keys:
         key = _KEYS[kind]()
         for item in _parsed(limit_text(name)):
-            if not strategy.hit(item, name, key):
+            try:
+                within = strategy.hit(item, name, key)
+            except StorageError:
+                if limit.fails_open:
+                    log.warning("rate-limit storage unreachable: %s let through uncounted", name)
+                    return
+                raise  # habits/outages.py: a 503 with Retry-After
+            if not within:
                 _refuse(name, item, strategy.get_window_stats(item, name, key).reset_time)
 
 
@@ -345,7 +362,11 @@ def check_named_limit() -> None:
 def count_failed_authentication(response: Response) -> Response:
     """After every request: an API 401 spends from its address's ``auth_failures`` budget."""
     if response.status_code == 401 and limiter.enabled and request.path.startswith("/api/"):
-        count_failure("auth_failures")
+        try:
+            count_failure("auth_failures")
+        except StorageError as exc:
+            # an uncounted failure would let a guesser go on: refuse, as every closed limit does
+            return limits_unreachable(exc)
     return response
 
 

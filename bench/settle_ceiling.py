@@ -35,8 +35,11 @@ def _tables():
     }
 
 
-def load(session: Session, *, n: int, deposit: int, days: int, currency: str, tz: str, start) -> int:
-    """One challenge with n active enrollments, each deposit in the ledger, 70 % checked in on day 0."""
+def load(
+    session: Session, *, n: int, deposit: int, days: int, currency: str, tz: str, start, prefix: str = "m"
+) -> int:
+    """One challenge with n active enrollments, each deposit in the ledger, 70 % checked in on day 0.
+    Its members' addresses are ``<prefix><number>@bench.test`` (another data set may use "m")."""
     organizer = Member(
         email="organizer@bench.test", password_hash="x", display_name="Organizer", timezone="UTC",
         locale="en", created_at=NOW,
@@ -58,11 +61,11 @@ def load(session: Session, *, n: int, deposit: int, days: int, currency: str, tz
     session.add(challenge)
     session.flush()
     ch = challenge.id
-    params = {"n": n, "ch": ch, "d": deposit, "ccy": currency, "now": NOW}
+    params = {"n": n, "ch": ch, "d": deposit, "ccy": currency, "now": NOW, "prefix": prefix}
     session.execute(
         text(
             "INSERT INTO members (email, password_hash, display_name, timezone, locale, created_at)"
-            " SELECT 'm' || g || '@bench.test', 'x', 'Member ' || g, 'UTC', 'en', :now"
+            " SELECT :prefix || g || '@bench.test', 'x', 'Member ' || g, 'UTC', 'en', :now"
             " FROM generate_series(1, :n) g"
         ),
         params,
@@ -72,7 +75,7 @@ def load(session: Session, *, n: int, deposit: int, days: int, currency: str, tz
             "INSERT INTO enrollments (challenge_id, member_id, status, misses, deposit_minor, currency,"
             " rest_days_used, paid_from_wallet, joined_at, activated_at)"
             " SELECT :ch, m.id, 'active', 0, :d, :ccy, 0, false, :now, :now FROM members m"
-            " WHERE m.email LIKE 'm%@bench.test' ORDER BY m.id"
+            " WHERE m.email LIKE :prefix || '%@bench.test' ORDER BY m.id"
         ),
         params,
     )

@@ -64,8 +64,10 @@ class ProxyHandler(BaseHTTPRequestHandler):
                 upstream.close()
                 continue  # that node is down: the next one takes the request
             except OSError:
+                # the node died or hung mid-request: whether it acted is unknown, so say "retry"
+                # (a check-in's retry is safe: the day's unique key refuses a second one)
                 upstream.close()
-                self._answer(502, b"upstream failed\n")
+                self._answer(503, b"the web node failed mid-request: try again\n", retry_after=1)
                 return
             upstream.close()
             self.send_response(response.status, response.reason)
@@ -78,10 +80,12 @@ class ProxyHandler(BaseHTTPRequestHandler):
             if self.command != "HEAD":
                 self.wfile.write(payload)
             return
-        self._answer(502, b"no web node answers\n")
+        self._answer(503, b"no web node answers: try again\n", retry_after=5)
 
-    def _answer(self, status: int, text: bytes) -> None:
+    def _answer(self, status: int, text: bytes, *, retry_after: int | None = None) -> None:
         self.send_response(status)
+        if retry_after is not None:
+            self.send_header("Retry-After", str(retry_after))
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(text)))
         self.end_headers()

@@ -39,6 +39,42 @@ from habits.services.errors import Forbidden, HabitsError, InvalidInput, NotFoun
 MAX_REASON = referees.MAX_REASON
 
 
+# --- refusals (each with its code: habits.web.refusals says them in the member's language) -------
+# Their English says "Day k+1", as people count; ``day_index`` in ``extra`` stays 0-based.
+
+
+class DayAlreadyDue(HabitsError):
+    code = "day_already_due"
+
+
+class EnrollmentNotActive(HabitsError):
+    code = "enrollment_not_active"
+
+
+class RestDayWindowOpened(HabitsError):
+    code = "rest_day_window_opened"
+
+
+class RestDayTaken(HabitsError):
+    code = "rest_day_taken"
+
+
+class RestDaysUsedUp(HabitsError):
+    code = "rest_days_used_up"
+
+
+class DayAlreadyExcused(HabitsError):
+    code = "day_already_excused"
+
+
+class DayNotOpenYet(HabitsError):
+    code = "day_not_open_yet"
+
+
+class AlreadyValidCheckIn(HabitsError):
+    code = "already_valid_check_in"
+
+
 def locked_challenge(session: Session, challenge_id: int) -> Challenge:
     """The challenge, its row locked for this transaction (see the module's docstring)."""
     challenge = session.scalars(
@@ -79,10 +115,11 @@ def _require_organizer(session: Session, challenge: Challenge, member: Member) -
 def _require_before_due(challenge: Challenge, day_index: int, *, now: datetime, what: str) -> datetime:
     due = due_at(challenge.schedule(), day_index, challenge.review_minutes)
     if day_index < challenge.settled_days or now >= due:
-        raise HabitsError(
-            f"Day {day_index} is already due for settlement (since {rfc3339_utc(due)}): "
+        raise DayAlreadyDue(
+            f"Day {day_index + 1} is already due for settlement (since {rfc3339_utc(due)}): "
             f"it can no longer be {what}.",
             due_at=rfc3339_utc(due),
+            day_index=day_index,
         )
     return due
 
@@ -106,22 +143,27 @@ def declare_rest_day(
     session.refresh(enrollment, with_for_update=True)
     check_day(challenge, day_index)
     if enrollment.status != EnrollmentStatus.ACTIVE:
-        raise HabitsError(f"Only an active enrollment can take rest days; this one is {enrollment.status}.")
+        raise EnrollmentNotActive(
+            f"Only an active enrollment can take rest days; this one is {enrollment.status}.",
+            enrollment_status=str(enrollment.status),
+        )
     opens_at = day_window(challenge.schedule(), day_index)[0]
     if now >= opens_at:
-        raise HabitsError(
-            f"Day {day_index}'s window opened at {rfc3339_utc(opens_at)}: "
+        raise RestDayWindowOpened(
+            f"Day {day_index + 1}'s window opened at {rfc3339_utc(opens_at)}: "
             "rest days are declared before it opens.",
             window_opens_at=rfc3339_utc(opens_at),
+            day_index=day_index,
         )
     already = session.scalar(
         select(RestDay.id).where(RestDay.enrollment_id == enrollment.id, RestDay.day_index == day_index)
     )
     if already is not None:
-        raise HabitsError(f"Day {day_index} is already one of your rest days.")
+        raise RestDayTaken(f"Day {day_index + 1} is already one of your rest days.", day_index=day_index)
     if enrollment.rest_days_used >= challenge.rest_days:
-        raise HabitsError(
-            f"This challenge allows {challenge.rest_days} rest day(s) and you have used them all."
+        raise RestDaysUsedUp(
+            f"This challenge allows {challenge.rest_days} rest day(s) and you have used them all.",
+            rest_days=challenge.rest_days,
         )
     rest = RestDay(
         enrollment_id=enrollment.id, challenge_id=challenge.id, day_index=day_index, declared_at=now
@@ -150,7 +192,11 @@ def excuse_day(
         select(ExcusedDay).where(ExcusedDay.challenge_id == challenge.id, ExcusedDay.day_index == day_index)
     ).first()
     if existing is not None:
-        raise HabitsError(f"Day {day_index} is already excused: {existing.reason}")
+        raise DayAlreadyExcused(
+            f"Day {day_index + 1} is already excused: {existing.reason}",
+            day_index=day_index,
+            reason=existing.reason,
+        )
     return _excuse(session, challenge, day_index, reason=reason, referee_id=organizer.id, now=now)
 
 
@@ -249,17 +295,24 @@ def accept_appeal(
             "That enrollment is not in this challenge.", errors={"enrollment_id": ["not in this challenge"]}
         )
     if enrollment.status != EnrollmentStatus.ACTIVE:
-        raise HabitsError(f"Appeals are for active enrollments; this one is {enrollment.status}.")
+        raise EnrollmentNotActive(
+            f"Appeals are for active enrollments; this one is {enrollment.status}.",
+            enrollment_status=str(enrollment.status),
+        )
     opens_at = day_window(challenge.schedule(), day_index)[0]
     if now < opens_at:
-        raise HabitsError(
-            f"Day {day_index}'s window has not opened yet (it opens at {rfc3339_utc(opens_at)})."
+        raise DayNotOpenYet(
+            f"Day {day_index + 1}'s window has not opened yet (it opens at {rfc3339_utc(opens_at)}).",
+            window_opens_at=rfc3339_utc(opens_at),
+            day_index=day_index,
         )
     checkin = session.scalars(
         select(CheckIn).where(CheckIn.enrollment_id == enrollment.id, CheckIn.day_index == day_index)
     ).first()
     if checkin is not None and checkin.voided_at is None and checkin.counts_for_money:
-        raise HabitsError(f"This member already has a valid check-in on day {day_index}.")
+        raise AlreadyValidCheckIn(
+            f"This member already has a valid check-in on day {day_index + 1}.", day_index=day_index
+        )
     if checkin is None:
         checkin = CheckIn(
             enrollment_id=enrollment.id, challenge_id=challenge.id, day_index=day_index, checked_in_at=now

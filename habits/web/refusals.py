@@ -22,6 +22,16 @@ from habits.services import appeals, email_change, one_time_links
 from habits.services.account_deletion import AccountHoldsMoney, OnlyOrganizer
 from habits.services.challenges import CancelTooLate, ChallengeOver, RulesFrozen
 from habits.services.checkins import AlreadyCheckedIn, CheckInClosed, CheckInNotAllowed, VoidTooLate
+from habits.services.daymarks import (
+    AlreadyValidCheckIn,
+    DayAlreadyDue,
+    DayAlreadyExcused,
+    DayNotOpenYet,
+    EnrollmentNotActive,
+    RestDaysUsedUp,
+    RestDayTaken,
+    RestDayWindowOpened,
+)
 from habits.services.deposits import DepositNotDue
 from habits.services.enrollments import AlreadyEnrolled
 from habits.services.errors import EnrollmentClosed, Forbidden, HabitsError, InvalidInput
@@ -102,7 +112,56 @@ def _referee_plays_in(extra: Mapping, zone: str | None) -> str:
     )
 
 
+def _day(extra: Mapping) -> int:
+    """The refusal's day as people count it (Day 1 is day_index 0)."""
+    return int(extra.get("day_index") or 0) + 1
+
+
+def _rest_day_window_opened(extra: Mapping, zone: str | None) -> str:
+    opened = _instant(extra.get("window_opens_at"))
+    if opened is None:
+        return gettext(
+            "Day %(day)s's window has opened: rest days are declared before it opens.", day=_day(extra)
+        )
+    return gettext(
+        "Day %(day)s's window opened %(when)s: rest days are declared before it opens.",
+        day=_day(extra),
+        when=when(opened, zone),
+    )
+
+
+def _day_not_open_yet(extra: Mapping, zone: str | None) -> str:
+    opens = _instant(extra.get("window_opens_at"))
+    if opens is None:
+        return gettext("Day %(day)s's window has not opened yet.", day=_day(extra))
+    return gettext(
+        "Day %(day)s's window has not opened yet: it opens %(when)s.", day=_day(extra), when=soon(opens, zone)
+    )
+
+
 REFUSALS: dict[str, RefusalMessage] = {
+    # habits.services.daymarks: rest days, excused days, accepted appeals
+    DayAlreadyDue.code: lambda extra, zone: gettext(
+        "Day %(day)s is already due for settlement: it can no longer change.", day=_day(extra)
+    ),
+    EnrollmentNotActive.code: lambda extra, zone: gettext(
+        "Only an active enrollment can do this (not one that was eliminated, withdrew or is not paid)."
+    ),
+    RestDayWindowOpened.code: _rest_day_window_opened,
+    RestDayTaken.code: lambda extra, zone: gettext(
+        "Day %(day)s is already one of your rest days.", day=_day(extra)
+    ),
+    RestDaysUsedUp.code: lambda extra, zone: gettext(
+        "This challenge allows %(count)s rest day(s) and you have used them all.",
+        count=extra.get("rest_days", 0),
+    ),
+    DayAlreadyExcused.code: lambda extra, zone: gettext(
+        "Day %(day)s is already excused: %(reason)s", day=_day(extra), reason=extra.get("reason", "")
+    ),
+    DayNotOpenYet.code: _day_not_open_yet,
+    AlreadyValidCheckIn.code: lambda extra, zone: gettext(
+        "This member already has a valid check-in on day %(day)s.", day=_day(extra)
+    ),
     CheckInClosed.code: _check_in_closed,
     AlreadyCheckedIn.code: lambda extra, zone: gettext(
         "You have already checked in for day %(day)s.", day=(extra.get("day_index") or 0) + 1

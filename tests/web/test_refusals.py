@@ -9,8 +9,18 @@ from types import SimpleNamespace
 import pytest
 from flask_babel import force_locale
 
+from habits.domain.lifecycle import EnrollmentStatus
 from habits.models import Member
-from habits.services import account_deletion, challenges, communities, email_change, members, photos, terms
+from habits.services import (
+    account_deletion,
+    challenges,
+    communities,
+    daymarks,
+    email_change,
+    members,
+    photos,
+    terms,
+)
 from habits.services.challenges import ChallengeStarted
 from habits.services.checkins import AlreadyCheckedIn, CheckInClosed
 from habits.services.errors import FieldError, Forbidden, HabitsError, InvalidInput
@@ -192,3 +202,22 @@ def test_the_launch_form_shows_the_services_rules_in_chinese(client, session, wo
     ):
         assert chinese in page, chinese
     assert "The window must close after it opens" not in page and "minor unit per day" not in page
+
+
+def test_a_day_mark_refusal_names_the_day_as_people_count_it(session, app):
+    """Rest days, excuses and appeals refuse with their own codes; pages say "Day k+1" in the
+    member's language, the API's detail too, while ``day_index`` stays 0-based."""
+    challenge = make_challenge(session, rest_days=2)
+    enrollment = make_enrollment(session, challenge, status=EnrollmentStatus.ACTIVE)
+    player = session.get(Member, enrollment.member_id)
+    with travel(at_local(challenge, 0, "04:00")):
+        daymarks.declare_rest_day(session, enrollment.id, member=player, day_index=2, now=datetime.now(UTC))
+        with pytest.raises(daymarks.RestDayTaken) as taken:
+            daymarks.declare_rest_day(
+                session, enrollment.id, member=player, day_index=2, now=datetime.now(UTC)
+            )
+    assert taken.value.extra["day_index"] == 2 and "Day 3 " in taken.value.detail
+    with app.test_request_context("/"):
+        assert friendly_error(taken.value) == "Day 3 is already one of your rest days."
+        with force_locale("zh_Hans"):
+            assert friendly_error(taken.value) == "第 3 天已经是你的休息日。"

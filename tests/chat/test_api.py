@@ -52,9 +52,7 @@ def test_telegram_needs_its_chat_and_dingtalk_keeps_its_secret_unread(client, wo
     assert "SECabc" not in signed.get_data(as_text=True)
 
 
-@pytest.mark.parametrize(
-    ("who", "status"), [("owner", 403), ("outsider", 403), ("anonymous", 401)]
-)
+@pytest.mark.parametrize(("who", "status"), [("owner", 403), ("outsider", 403), ("anonymous", 401)])
 def test_only_organizers_change_the_hook(client, world, receiver, who, status):
     assert client.put(path(world), json=body(receiver), headers=world.as_(who)).status_code == status
     assert client.delete(path(world), headers=world.as_(who)).status_code == status
@@ -96,7 +94,9 @@ def test_in_production_only_the_kinds_hosts_are_allowed(client, world, monkeypat
     policy = OutboundPolicy(allowed_hosts={}, allow_loopback=False)
     monkeypatch.setattr("habits.services.chat_hooks.OutboundPolicy.from_settings", lambda settings: policy)
     monkeypatch.setattr(
-        outbound_urls.socket, "getaddrinfo", lambda host, port, type=0: [(2, 1, 6, "", ("93.184.215.14", 443))]
+        outbound_urls.socket,
+        "getaddrinfo",
+        lambda host, port, type=0: [(2, 1, 6, "", ("93.184.215.14", 443))],
     )
     wrong = client.put(
         path(world),

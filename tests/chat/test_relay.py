@@ -96,7 +96,9 @@ def test_a_4xx_fails_for_good(app, session, world, receiver):
     assert session.get(ChatDelivery, delivery.id).status == ChatDeliveryStatus.FAILED
 
 
-def test_an_address_that_moved_to_a_private_network_is_refused_at_send_time(app, session, world, receiver, monkeypatch):
+def test_an_address_that_moved_to_a_private_network_is_refused_at_send_time(
+    app, session, world, receiver, monkeypatch
+):
     """DNS rebinding: the URL passed when it was saved; before the post it resolves elsewhere."""
     hook = connect(session, app, world, receiver.base + "/services/T/B/C")
     hook.url = "https://hooks.example.com/services/T/B/C"  # as saved when it resolved publicly

@@ -21,7 +21,16 @@ class ChatWebhookPutSchema(Schema):
     #: DingTalk only: the robot's signing secret, when it has one
     secret = Text(load_default=None, allow_none=True, validate=validate.Length(max=128))
     #: when the daily summary is posted, HH:MM in the community's zone
-    summary_at = fields.String(required=True, validate=validate.Length(max=5))
+    summary_at = fields.String(
+        required=True,
+        validate=[
+            validate.Length(equal=5),
+            validate.Regexp(
+                r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$", error="Write the time as HH:MM, e.g. 21:00."
+            ),
+        ],
+        metadata={"example": "21:00"},
+    )
     locale = fields.String(required=True, validate=validate.OneOf(LOCALES))
 
 

@@ -15,13 +15,12 @@ The same three steps as the mail and push relays (``habits.services.leased_rows`
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from habits.domain.retries import CHAT_RETRIES, RetryPolicy
@@ -88,25 +87,7 @@ class ChatRelayResult:
 def claim_due(
     session: Session, *, now: datetime, limit: int = BATCH, policy: RetryPolicy = CHAT_RETRIES
 ) -> list[OutgoingChat]:
-    token = secrets.token_hex(16)
-    picked = (
-        select(ChatDelivery.id)
-        .where(QUEUE.due(now, policy))
-        .order_by(ChatDelivery.next_attempt_at, ChatDelivery.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    session.execute(
-        update(ChatDelivery)
-        .where(ChatDelivery.id.in_(picked.scalar_subquery()))
-        .values(
-            status=ChatDeliveryStatus.SENDING,
-            claim_token=token,
-            claimed_at=now,
-            attempts=ChatDelivery.attempts + 1,
-        )
-        .execution_options(synchronize_session=False)
-    )
+    token = QUEUE.claim(session, now=now, policy=policy, limit=limit)
     rows = session.execute(
         select(ChatDelivery, ChatWebhook)
         .join(ChatWebhook, ChatWebhook.community_id == ChatDelivery.community_id, isouter=True)

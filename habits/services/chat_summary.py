@@ -13,6 +13,7 @@ eliminated at the last settlement, and the pot (minor units; written by the read
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -40,6 +41,8 @@ from habits.models import (
     RestDay,
 )
 from habits.services.challenges import pot_minor
+
+log = logging.getLogger(__name__)
 
 #: names one list of a summary shows (then "and N more")
 NAMES_SHOWN = 10
@@ -120,9 +123,14 @@ def claim_due_summaries(session: Session, *, now: datetime, commit) -> SummaryRe
         delivery_id = claim(session, hook.community_id, on, now=now)
         if delivery_id is None:  # another scheduler took it first
             continue
-        community = session.get(Community, hook.community_id)
-        session.get(ChatDelivery, delivery_id).params = summary_facts(session, community, on=on)
-        commit()
+        try:
+            community = session.get(Community, hook.community_id)
+            session.get(ChatDelivery, delivery_id).params = summary_facts(session, community, on=on)
+            commit()
+        except Exception:  # a bug in one summary: its claim is released, the others go on
+            session.rollback()
+            log.exception("chat summary of community %s on %s could not be written", hook.community_id, on)
+            continue
         result.claimed.append(delivery_id)
     return result
 

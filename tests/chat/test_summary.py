@@ -144,3 +144,18 @@ def test_the_community_zone_defaults_to_the_organizers(session):
     assert chat_summary.community_zone(community, organizer).key == "America/New_York"
     assert chat_summary.community_zone(community, None).key == "UTC"
     assert datetime(2026, 3, 4, tzinfo=UTC)  # the module's clock is never read: ``now`` is passed
+
+
+def test_a_summary_that_cannot_be_written_releases_its_claim_only(app, session, receiver, monkeypatch):
+    community, _ = seed(session, app, receiver.base + "/services/x")
+    written = chat_summary.summary_facts
+
+    def fails_once(session, community, *, on):
+        monkeypatch.setattr(chat_summary, "summary_facts", written)
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(chat_summary, "summary_facts", fails_once)
+    assert chat_summary.claim_due_summaries(session, now=SUMMARY, commit=session.commit).claimed == []
+    assert session.query(ChatDelivery).count() == 0
+    (claimed,) = chat_summary.claim_due_summaries(session, now=SUMMARY, commit=session.commit).claimed
+    assert session.get(ChatDelivery, claimed).params["community"] == "Early birds"

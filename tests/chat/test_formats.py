@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,6 +15,7 @@ import pytest
 from habits.notify.chat.transport import ChatWebhookTransport
 from habits.services.chat_hooks import chat_policy
 from habits.services.chat_relay import OutgoingChat
+from tests.chat.receiver import ChatReceiver
 
 NOW = datetime(2026, 3, 4, 13, 0, tzinfo=UTC)
 FACTS = {
@@ -132,3 +134,21 @@ def test_the_host_header_names_the_host_while_the_connection_goes_to_the_checked
     post = send(app, receiver, "slack")
     assert post.headers["host"] == urlsplit(receiver.base).netloc
     assert post.headers["content-type"].startswith("application/json")
+
+
+def test_https_goes_to_the_checked_address_and_verifies_the_certificate(app, monkeypatch, tmp_path):
+    monkeypatch.setitem(app.config, "OUTBOUND_URLS_ALLOW_LOOPBACK", True)
+    message = OutgoingChat(
+        id=1, community_id=1, purpose="test", params={"community": "Early birds", "summary_at": "21:00"},
+        kind="slack", url="", chat_id=None, secret=None, locale="en", attempts=1, claim_token="t",
+    )  # fmt: skip
+    with ChatReceiver(tls_folder=tmp_path) as receiver, app.app_context():
+        url = receiver.base + "/services/T/B/C"
+        assert url.startswith("https://")
+        trusted = ChatWebhookTransport(policy=chat_policy(app.config), ca_certs=str(receiver.cert_path))
+        assert trusted.send(replace(message, url=url)) is None
+        (post,) = receiver.posts
+        assert post.body["text"] == "Streakpot is connected to this chat"
+        # the system's trust store does not know the run's certificate: no post, a retry later
+        failure = ChatWebhookTransport(policy=chat_policy(app.config)).send(replace(message, url=url))
+        assert failure is not None and not failure.permanent and len(receiver.posts) == 1

@@ -51,8 +51,11 @@ def _zone(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def post_json(checked: CheckedUrl, body: dict, *, timeout=TIMEOUT) -> tuple[int, bytes]:
-    """POST ``body`` to the checked URL through one of its checked addresses."""
+def post_json(
+    checked: CheckedUrl, body: dict, *, timeout=TIMEOUT, ca_certs: str | None = None
+) -> tuple[int, bytes]:
+    """POST ``body`` to the checked URL through one of its checked addresses (``ca_certs``: the
+    certificates to trust instead of the system's, for tests)."""
     parts = urlsplit(checked.url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     default_port = 443 if parts.scheme == "https" else 80
@@ -73,6 +76,7 @@ def post_json(checked: CheckedUrl, body: dict, *, timeout=TIMEOUT) -> tuple[int,
                 server_hostname=checked.host,
                 assert_hostname=checked.host,
                 cert_reqs="CERT_REQUIRED",
+                ca_certs=ca_certs,
                 timeout=timeout,
                 retries=False,
             )
@@ -98,8 +102,10 @@ def answer_of(data: bytes) -> dict:
 
 
 class ChatWebhookTransport:
-    def __init__(self, *, policy: OutboundPolicy, clock=lambda: datetime.now(UTC)):
-        self.policy, self.clock = policy, clock
+    def __init__(
+        self, *, policy: OutboundPolicy, clock=lambda: datetime.now(UTC), ca_certs: str | None = None
+    ):
+        self.policy, self.clock, self.ca_certs = policy, clock, ca_certs
 
     @classmethod
     def from_config(cls, config: Mapping) -> ChatWebhookTransport:
@@ -131,7 +137,7 @@ class ChatWebhookTransport:
                 f"webhook URL refused: {refused.detail}", permanent=codes != {"url_host_unknown"}
             )
         try:
-            status, data = post_json(checked, body)
+            status, data = post_json(checked, body, ca_certs=self.ca_certs)
         except ChatFailed as failure:
             return failure
         if status == 429 or status >= 500:

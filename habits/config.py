@@ -67,9 +67,12 @@ class Config:
     #: reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none)
     PROXY_COUNT = 0
     #: URLs an organizer makes the server call (habits/services/outbound_urls.py): in production
-    #: their host must be listed here under the URL's kind, e.g. {"chat_webhook": ["hooks.slack.com"]}
+    #: their host must be listed here under the URL's kind, e.g. {"chat_slack": ["hooks.slack.com"]};
+    #: a chat kind not listed (chat_wecom, chat_dingtalk, chat_feishu, chat_slack, chat_discord,
+    #: chat_telegram) allows its vendor's own hosts (habits/services/chat_hooks.py KNOWN_CHAT_HOSTS)
     OUTBOUND_URL_HOSTS: dict[str, list[str]] = {}
-    #: tests only (STREAKPOT_ENV=test): outbound URLs may point at this machine's loopback
+    #: tests only (STREAKPOT_ENV=test): outbound URLs may point at this machine's loopback, over
+    #: plain http too (a test's local chat receiver or push service)
     OUTBOUND_URLS_ALLOW_LOOPBACK = False
     #: gzip responses in the app (habits/compression.py): the demo does; in production the
     #: reverse proxy compresses (README) and this stays off

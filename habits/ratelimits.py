@@ -109,6 +109,12 @@ LIMITS: dict[str, NamedLimit] = {
     "push_subscriptions": NamedLimit(
         "20/minute;100/hour", (CALLER,), "adding and removing one's devices for Web Push"
     ),
+    "chat_webhook": NamedLimit(
+        "10/minute;60/hour", (CALLER,), "connecting and disconnecting a community's chat group"
+    ),
+    "chat_webhook_test": NamedLimit(
+        "3/minute;20/hour", (CALLER,), "test messages to a community's chat group (each posts to the chat)"
+    ),
 }
 
 #: every write endpoint -> the name of its limit (tests/test_rate_limits.py: none is missing)
@@ -203,6 +209,12 @@ ENDPOINT_LIMITS: dict[str, str] = {
     "web.notifications_read": "notifications",
     "notifications.subscribe": "push_subscriptions",
     "notifications.unsubscribe": "push_subscriptions",
+    "chat_webhooks.put_hook": "chat_webhook",
+    "chat_webhooks.delete_hook": "chat_webhook",
+    "chat_webhooks.test_hook": "chat_webhook_test",
+    "web.chat_webhook": "chat_webhook",
+    "web.chat_webhook_disconnect": "chat_webhook",
+    "web.chat_webhook_test": "chat_webhook_test",
 }
 
 #: write endpoints deliberately without a limit, and why

@@ -30,11 +30,12 @@ from flask.cli import ScriptInfo, pass_script_info, with_appcontext
 
 from habits.extensions import db
 from habits.mail.transports import transport_for
+from habits.notify.chat.transport import ChatWebhookTransport
 from habits.notify.digest_mail import compose_digest
 from habits.notify.webpush import WebPushTransport
 from habits.observability.heartbeat import node_name
 from habits.observability.metrics import SETTLEMENT_SECONDS, SETTLEMENTS
-from habits.services import mail_relay
+from habits.services import chat_relay, chat_summary, mail_relay
 from habits.services.health import SCHEDULER, record_node_beat
 from habits.services.notifications import digest, push_relay, reminders, upcoming
 from habits.services.settlement import settle_due_days
@@ -62,11 +63,16 @@ JOBS = [
     Job(id="relay-push", func="habits.scheduler:run_push_relay", seconds=60),
     # The day before a challenge starts, tells its members; writes the daily e-mail digests due.
     Job(id="daily-notices", func="habits.scheduler:run_daily_notices", seconds=60),
+    # Claims each community's chat summary once its time has come (unique community + date).
+    Job(id="chat-summaries", func="habits.scheduler:run_chat_summaries", seconds=60),
+    # Posts the queued chat messages to their webhooks, retrying with backoff.
+    Job(id="relay-chat", func="habits.scheduler:run_chat_relay", seconds=60),
 ]
 
 #: batches one relay run may send before it yields to the next run
 MAIL_BATCHES_PER_RUN = 25
 PUSH_BATCHES_PER_RUN = 50
+CHAT_BATCHES_PER_RUN = 10
 
 #: every job runs at start-up too, is never run twice at once, and a late run still runs (once)
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
@@ -188,6 +194,44 @@ def run_daily_notices(app) -> dict:
                 session, composer=compose_digest, now=now, commit=session.commit
             )
             return {"announced": len(announced), "digests": len(digests.mailed)}
+        finally:
+            session.remove()
+
+
+def run_chat_summaries(app) -> dict:
+    """The chat summaries due now, each claimed by its (community, date) key and committed."""
+    now = datetime.now(UTC)
+    with app.app_context():
+        session = db.session
+        try:
+            result = chat_summary.claim_due_summaries(session, now=now, commit=session.commit)
+            return {"claimed": len(result.claimed)}
+        finally:
+            session.remove()
+
+
+def run_chat_relay(app) -> dict:
+    """The chat relay as a job: batches of due messages until none is left (chat_relay says how
+    several processes share the work)."""
+    transport = ChatWebhookTransport.from_config(app.config)
+    totals = {"sent": 0, "retrying": 0, "failed": 0}
+    with app.app_context():
+        session = db.session
+        try:
+            for _ in range(CHAT_BATCHES_PER_RUN):
+                now = datetime.now(UTC)
+                result = chat_relay.relay_due(session, transport, now=now, commit=session.commit)
+                for name in totals:
+                    totals[name] += len(getattr(result, name))
+                if len(result.claimed) < chat_relay.BATCH:
+                    break
+            now = datetime.now(UTC)
+            chat_relay.give_up_abandoned(session, now=now)
+            chat_relay.purge_delivered(session, now=now)
+            session.commit()
+            if any(totals.values()):
+                log.info("chat relay: sent %(sent)s, retrying %(retrying)s, failed %(failed)s", totals)
+            return totals
         finally:
             session.remove()
 

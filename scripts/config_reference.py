@@ -41,7 +41,8 @@ PRODUCTION = {
     "RATELIMIT_STORAGE_URI": "`redis://HOST:6379/0`, one Redis shared by every web node",
     "PROXY_COUNT": "how many reverse proxies are in front: `1` behind Caddy or nginx",
     "OUTBOUND_URL_HOSTS": (
-        'the hosts organizers\' URLs may reach, by kind, `{"chat_webhook": ["hooks.slack.com"]}`'
+        'the hosts organizers\' URLs may reach, by kind, `{"chat_slack": ["hooks.slack.com"]}`; '
+        "unset chat kinds allow their vendor's hosts"
     ),
     "OUTBOUND_URLS_ALLOW_LOOPBACK": "`false` (start-up refuses it outside tests)",
     "SERVE_COMPRESSED": "`false`: the reverse proxy compresses",

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from habits.domain.lifecycle import EnrollmentStatus
-from habits.models import AppealRequest, CommunityMembership, Enrollment, MembershipStatus, Role
+from habits.models import AppealRequest, ChatWebhook, CommunityMembership, Enrollment, MembershipStatus, Role
 from habits.services.photos import PhotoStore, accept_photo
 from habits.services.settlement import settle_due_days
 from tests import images
@@ -184,6 +184,9 @@ ROWS = [
     Row("web.feed_comments", "/checkins/{checkin}/comments", "participants"),
     Row("web.statement", "/challenges/{challenge}/days/0", "challenge_members"),
     Row("web.dashboard", "/challenges/{challenge}/organize", "organizers"),
+    # the community's chat group (its webhook is a secret of the organizers)
+    Row("chat_webhooks.get_hook", "/api/v1/communities/{community}/chat-webhook", "organizers"),
+    Row("web.chat_webhook", "/communities/{community}/chat", "organizers"),
     Row("web.checkin_photo", "/checkins/{checkin}/photo", "owner_or_organizers"),
     Row("web.appeal_photo", "/appeals/{appeal}/photo", "owner_or_organizers"),
     Row("web.enrollment", "/enrollments/{enrollment}", "owner"),
@@ -300,6 +303,17 @@ def world(session, app) -> World:
         asked_at=at_local(challenge, 1, "05:20"),
     )
     session.add(appeal)
+    session.add(
+        ChatWebhook(
+            community_id=community.id,
+            kind="slack",
+            url="https://hooks.slack.com/services/T/B/C",
+            summary_minute=21 * 60,
+            locale="en",
+            created_at=challenge.created_at,
+            updated_at=challenge.created_at,
+        )
+    )
     session.commit()
     ids = {
         "community": community.id,

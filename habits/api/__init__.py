@@ -6,6 +6,7 @@ from habits.api.account_data import account_data_bp
 from habits.api.appeals import appeals_bp
 from habits.api.auth import auth_bp
 from habits.api.challenges import challenges_bp
+from habits.api.chat_webhooks import chat_webhooks_bp
 from habits.api.checkins import checkins_bp
 from habits.api.communities import communities_bp
 from habits.api.enrollments import enrollments_bp
@@ -62,6 +63,7 @@ def blueprints() -> list:
         terms_bp,
         account_data_bp,
         notifications_bp,
+        chat_webhooks_bp,
     ]
 
 

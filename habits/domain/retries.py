@@ -1,7 +1,7 @@
 """How a delivery that failed is tried again: exponential backoff, capped, then given up.
 
-One rule for every kind of delivery from an outbox (e-mail and Web Push; chat webhooks later
-take their own ``RetryPolicy`` with the same arithmetic): after the n-th failed attempt
+One rule for every kind of delivery from an outbox (e-mail, Web Push and chat webhooks, each
+with its own ``RetryPolicy`` and the same arithmetic): after the n-th failed attempt
 the next one waits ``first_delay * 2**(n-1)``, never more than ``max_delay``, and after
 ``max_attempts`` attempts there is no next one (the message is marked failed for a human).
 """
@@ -40,3 +40,7 @@ MAIL_RETRIES = RetryPolicy(max_attempts=8, first_delay=timedelta(minutes=1), max
 #: Web Push: 1, 2, 4, 8, 16 minutes, then failed (about half an hour: a notification that late
 #: is rarely news, and the member still finds it in the app)
 PUSH_RETRIES = RetryPolicy(max_attempts=6, first_delay=timedelta(minutes=1), max_delay=timedelta(minutes=30))
+
+#: chat webhooks: 1, 2, 4, 8, 16, 32 minutes, then failed (about an hour: a daily summary much
+#: later than its time is stale; the organizer sees the failing hook on the dashboard)
+CHAT_RETRIES = RetryPolicy(max_attempts=7, first_delay=timedelta(minutes=1), max_delay=timedelta(minutes=30))

@@ -21,14 +21,13 @@ then carries the same Message-ID, which lets mail software drop the copy).
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from habits.domain.retries import MAIL_RETRIES, RetryPolicy
@@ -96,33 +95,11 @@ class RelayResult:
     failed: list[int] = field(default_factory=list)
 
 
-def _due(now: datetime, policy: RetryPolicy):
-    return OUTBOX.due(now, policy)
-
-
 def claim_due(
     session: Session, *, now: datetime, limit: int = BATCH, policy: RetryPolicy = MAIL_RETRIES
 ) -> list[Outgoing]:
     """Claim up to ``limit`` due mails for this run (the caller commits before sending)."""
-    token = secrets.token_hex(16)
-    picked = (
-        select(OutboxMail.id)
-        .where(_due(now, policy))
-        .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    session.execute(
-        update(OutboxMail)
-        .where(OutboxMail.id.in_(picked.scalar_subquery()))
-        .values(
-            status=MailStatus.SENDING,
-            claim_token=token,
-            claimed_at=now,
-            attempts=OutboxMail.attempts + 1,
-        )
-        .execution_options(synchronize_session=False)
-    )
+    token = OUTBOX.claim(session, now=now, policy=policy, limit=limit)
     rows = session.scalars(
         select(OutboxMail)
         .where(OutboxMail.claim_token == token)

@@ -14,7 +14,8 @@ A URL passes when:
 - EVERY address the host resolves to is a public unicast one: never loopback, private, shared
   (100.64/10), link-local, site-local, multicast, unspecified, reserved or documentation, and an
   IPv4 address carried inside IPv6 (mapped, 6to4, NAT64) is judged as that IPv4 address. Only
-  the tests' setting OUTBOUND_URLS_ALLOW_LOOPBACK lets loopback through (and nothing else).
+  the tests' setting OUTBOUND_URLS_ALLOW_LOOPBACK lets loopback through (and nothing else),
+  over plain ``http://`` too (a test's local receiver has no certificate), never a public host.
 
 ``check_outbound_url`` returns the addresses it checked: the caller connects to one of them (the
 name only for TLS and ``Host``), so a DNS answer that changes after the check (rebinding) is never
@@ -100,7 +101,8 @@ def check_outbound_url(
     if any(ord(char) <= 0x20 or ord(char) == 0x7F for char in url):
         refuse("url_spaces", "A URL has no spaces or control characters.")
     parts = urlsplit(url)
-    if parts.scheme.lower() != "https":
+    scheme = parts.scheme.lower()
+    if scheme != "https" and not (scheme == "http" and policy.allow_loopback):
         refuse("url_not_https", "The URL must start with https://.")
     if "@" in parts.netloc:
         refuse("url_credentials", "The URL must not carry a user name or password.")
@@ -127,6 +129,8 @@ def check_outbound_url(
         address = _ip(text.split("%", 1)[0])  # an IPv6 scope ("%eth0") says nothing of the address
         if address is None or not _public(address, allow_loopback=policy.allow_loopback):
             refuse("url_private_address", f"{host} is not a public address on the internet.", host=host)
+        if scheme == "http" and not address.is_loopback:
+            refuse("url_not_https", "The URL must start with https://.")
     return CheckedUrl(url=url, host=host, port=port, addresses=tuple(addresses))
 
 

@@ -27,6 +27,7 @@ def init_web(app) -> None:
         appeals,
         auth,
         challenges,
+        chat_webhook,
         checkin,
         communities,
         dev_mail,

@@ -25,7 +25,7 @@ from habits.domain.calendar import day_date, due_at, format_hhmm
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.extensions import db
 from habits.models import Challenge, ChallengeStatus, Community
-from habits.services import challenges, checkins, daymarks, feed, referees, visibility
+from habits.services import challenges, chat_hooks, checkins, daymarks, feed, referees, visibility
 from habits.services.dashboard import Dashboard, actionable_days, organizer_dashboard
 from habits.services.errors import FieldError
 from habits.services.visibility import Audience
@@ -196,6 +196,7 @@ def _render_dashboard(
             log=referee_log_preview(challenge),
             challenge=challenge,
             community=db.session.get(Community, challenge.community_id),
+            chat_hook=chat_hooks.hook_of(db.session, challenge.community_id),
             health=view.health,
             standings=view.standings,
             standings_total=view.standings_total,

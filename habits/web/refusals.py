@@ -235,6 +235,28 @@ def _deposit_below_days(params: Mapping) -> str:
 
 
 FIELD_MESSAGES: dict[str, FieldMessage] = {
+    # habits.services.outbound_urls (chat webhooks, push endpoints)
+    "url_length": lambda params: gettext(
+        "Give a URL of at most %(max)s characters.", max=params.get("max", 2048)
+    ),
+    "url_spaces": lambda params: gettext("A URL has no spaces or control characters."),
+    "url_not_https": lambda params: gettext("The URL must start with https://."),
+    "url_credentials": lambda params: gettext("The URL must not carry a user name or password."),
+    "url_port": lambda params: gettext("The URL must use the standard HTTPS port (443)."),
+    "url_no_host": lambda params: gettext("The URL has no host."),
+    "url_bad_host": lambda params: gettext("The URL's host is not a valid name."),
+    "url_numeric_host": lambda params: gettext("Write an IP address as four decimal numbers, or use a name."),
+    "url_host_not_allowed": lambda params: gettext(
+        "%(host)s is not a host of this chat app: copy the URL from the app's own webhook settings.",
+        host=params.get("host", ""),
+    ),
+    "url_host_unknown": lambda params: gettext("%(host)s could not be found.", host=params.get("host", "")),
+    "url_private_address": lambda params: gettext(
+        "%(host)s is not a public address on the internet.", host=params.get("host", "")
+    ),
+    # habits.services.chat_hooks
+    "chat_id_required": lambda params: gettext("Give the Telegram chat's id (a number, or @channelname)."),
+    "unknown_locale": lambda params: gettext("Choose English or Chinese."),
     # habits.services.challenges.check_rules
     "not_a_time": lambda params: gettext("Write a time as HH:MM, from 00:00 to 24:00 (e.g. 06:30)."),
     "window_opens_at_midnight": lambda params: gettext("The window must open before 24:00."),

@@ -191,3 +191,14 @@ def test_loopback_outside_tests_stops_start_up(database_url, tmp_path):
     }
     with pytest.raises(ConfigError, match="OUTBOUND_URLS_ALLOW_LOOPBACK is for tests only"):
         create_app(settings)
+
+
+def test_the_tests_setting_lets_plain_http_reach_loopback_only():
+    """A test's local receiver has no certificate: http passes to loopback under the tests'
+    setting, never to a public host, and never without the setting."""
+    checked = check_outbound_url(
+        "http://127.0.0.1:8080/hook", kind="chat_webhook", policy=TESTS, resolve=resolver("127.0.0.1")
+    )
+    assert checked.addresses == ("127.0.0.1",)
+    assert refusal("http://hooks.example.com/x", TESTS, resolver(PUBLIC)) == "url_not_https"
+    assert refusal("http://127.0.0.1:8080/hook", OPEN) == "url_not_https"

@@ -14,6 +14,7 @@ from habits.models import Member
 from habits.services import (
     account_deletion,
     challenges,
+    chat_hooks,
     communities,
     daymarks,
     email_change,
@@ -22,8 +23,10 @@ from habits.services import (
     terms,
 )
 from habits.services.challenges import ChallengeStarted
+from habits.services.chat_hooks import HookSettings
 from habits.services.checkins import AlreadyCheckedIn, CheckInClosed
 from habits.services.errors import FieldError, Forbidden, HabitsError, InvalidInput
+from habits.services.outbound_urls import OutboundPolicy
 from habits.services.wallets import NotEnoughInWallet
 from habits.web.refusals import FIELD_MESSAGES, REFUSALS, field_message, friendly_error
 from tests import images
@@ -132,6 +135,31 @@ def test_every_field_code_in_the_table_is_one_a_service_writes(session):
     for refused_by in refusals_of_terms:
         with pytest.raises(InvalidInput) as refused:
             refused_by()
+        written |= {error.code for errors in refused.value.errors.values() for error in errors}
+    # chat_hooks.connect: each refusal of an outbound URL, a Telegram hook without its chat, a language
+    club = make_community(session)
+    club_organizer = session.get(Member, club.organizer_id)
+    production, anywhere = OutboundPolicy(allowed_hosts={}), OutboundPolicy(allowed_hosts=None)
+    hooks = [
+        ({"url": "https://" + "a" * 2050 + ".com/"}, anywhere),
+        ({"url": "https://hooks.slack.com/a b"}, anywhere),
+        ({"url": "http://hooks.slack.com/x"}, anywhere),
+        ({"url": "https://u:p@hooks.slack.com/x"}, anywhere),
+        ({"url": "https://hooks.slack.com:8443/x"}, anywhere),
+        ({"url": "https:///x"}, anywhere),
+        ({"url": "https://bad_host.example.com/x"}, anywhere),
+        ({"url": "https://2130706433/x"}, anywhere),
+        ({"url": "https://discord.com/api/webhooks/1/x"}, production),
+        ({"url": "https://nowhere.invalid/x"}, anywhere),
+        ({"url": "https://10.0.0.1/x"}, anywhere),
+        ({"kind": "telegram", "locale": "fr"}, anywhere),
+    ]
+    for changes, policy in hooks:
+        settings = {"kind": "slack", "url": "https://10.0.0.1/x", "summary_at": "21:00", "locale": "en"}
+        with pytest.raises(InvalidInput) as refused:
+            chat_hooks.connect(
+                session, club, club_organizer, HookSettings(**{**settings, **changes}), policy=policy, now=now
+            )
         written |= {error.code for errors in refused.value.errors.values() for error in errors}
     assert set(FIELD_MESSAGES) - written == set()
 

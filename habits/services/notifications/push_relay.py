@@ -21,13 +21,12 @@ relay reclaims them (a push may then arrive twice, only after such a crash).
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from habits.domain.retries import PUSH_RETRIES, RetryPolicy
@@ -106,30 +105,11 @@ class PushRelayResult:
     removed: list[int] = field(default_factory=list)
 
 
-def _due(now: datetime, policy: RetryPolicy):
-    return QUEUE.due(now, policy)
-
-
 def claim_due(
     session: Session, *, now: datetime, limit: int = BATCH, policy: RetryPolicy = PUSH_RETRIES
 ) -> list[OutgoingPush]:
     """Claim up to ``limit`` due deliveries for this run (the caller commits before sending)."""
-    token = secrets.token_hex(16)
-    picked = (
-        select(PushDelivery.id)
-        .where(_due(now, policy))
-        .order_by(PushDelivery.next_attempt_at, PushDelivery.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    session.execute(
-        update(PushDelivery)
-        .where(PushDelivery.id.in_(picked.scalar_subquery()))
-        .values(
-            status=PushStatus.SENDING, claim_token=token, claimed_at=now, attempts=PushDelivery.attempts + 1
-        )
-        .execution_options(synchronize_session=False)
-    )
+    token = QUEUE.claim(session, now=now, policy=policy, limit=limit)
     rows = session.execute(
         select(PushDelivery, Notification, PushSubscription, Member.locale, Member.timezone)
         .join(Notification, Notification.id == PushDelivery.notification_id)

@@ -145,6 +145,8 @@ ROWS = [
     Row("appeals.list_my_appeals", "/api/v1/enrollments/{enrollment}/appeals", "owner"),
     Row("appeals.get_photo", "/api/v1/appeals/{appeal}/photo", "owner_or_organizers"),
     Row("checkins.get_photo", "/api/v1/checkins/{checkin}/photo", "owner_or_organizers"),
+    # a check-in's share card: whoever reads it in the feed (it never carries the photo)
+    Row("checkins.get_card", "/api/v1/checkins/{checkin}/card.png", "participants"),
     Row("enrollments.get_enrollment", "/api/v1/enrollments/{enrollment}", "owner"),
     Row("enrollments.get_today", "/api/v1/enrollments/{enrollment}/today", "owner"),
     Row("checkins.list_checkins", "/api/v1/enrollments/{enrollment}/checkins", "owner"),
@@ -185,6 +187,7 @@ ROWS = [
     Row("web.statement", "/challenges/{challenge}/days/0", "challenge_members"),
     Row("web.dashboard", "/challenges/{challenge}/organize", "organizers"),
     Row("web.checkin_photo", "/checkins/{checkin}/photo", "owner_or_organizers"),
+    Row("web.checkin_card", "/checkins/{checkin}/card.png", "participants"),
     Row("web.appeal_photo", "/appeals/{appeal}/photo", "owner_or_organizers"),
     Row("web.enrollment", "/enrollments/{enrollment}", "owner"),
     Row("web.checkin", "/enrollments/{enrollment}/checkin", "owner"),

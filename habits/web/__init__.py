@@ -26,6 +26,7 @@ def init_web(app) -> None:
         app_shell,
         appeals,
         auth,
+        cards,
         challenges,
         checkin,
         communities,

@@ -184,6 +184,8 @@ ROWS = [
     Row("web.challenge", "/challenges/{challenge}", "challenge_members"),
     Row("web.feed_page", "/challenges/{challenge}/feed", "participants"),
     Row("web.feed_comments", "/checkins/{checkin}/comments", "participants"),
+    # the comment form's mention picker (JSON): the names the API's participants list gives
+    Row("web.feed_participants", "/challenges/{challenge}/participants.json", "participants"),
     Row("web.statement", "/challenges/{challenge}/days/0", "challenge_members"),
     Row("web.dashboard", "/challenges/{challenge}/organize", "organizers"),
     Row("web.checkin_photo", "/checkins/{checkin}/photo", "owner_or_organizers"),

@@ -194,6 +194,8 @@ ENDPOINT_LIMITS: dict[str, str] = {
     "web.notifications_read": "notifications",
     "notifications.subscribe": "push_subscriptions",
     "notifications.unsubscribe": "push_subscriptions",
+    "web.push_device_on": "push_subscriptions",
+    "web.push_device_off": "push_subscriptions",
 }
 
 #: write endpoints deliberately without a limit, and why

@@ -41,6 +41,7 @@ def init_web(app) -> None:
         organizer,
         password_reset,
         payouts,
+        push_devices,
         refusals,
         terms,
         wallet,

@@ -9,8 +9,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 from habits.extensions import db
-from habits.models import CheckIn, Enrollment, Member
+from habits.models import Challenge, CheckIn, Enrollment, Member
+from tests.api.helpers import enrollment_row
 from tests.browser.test_flows import PASSWORD, follow, rival_checks_in, seed_world, sweep
+from tests.factories import make_member
 
 LANGUAGES = {"en": ("en-US", "en"), "zh_Hans": ("zh-CN", "zh-Hans")}
 MEASURE = (Path(__file__).parent / "measure_targets.js").read_text()
@@ -30,6 +32,18 @@ def checked_in_world(live_server):
         found = (rival.id, rival.email, checkin_id)
         db.session.remove()
     return world, found
+
+
+def add_participant(live_server, world, name: str) -> int:
+    """Another member enrolled in the world's challenge (no money moved); their member id."""
+    with live_server.app.app_context():
+        member = make_member(
+            db.session, display_name=name, email=f"p{world.challenge_id}-{name}@browser.test"
+        )
+        enrollment_row(db.session, db.session.get(Challenge, world.challenge_id), member)
+        member_id = member.id
+        db.session.remove()
+    return member_id
 
 
 def set_member(live_server, email: str, **values) -> None:

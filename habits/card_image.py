@@ -3,7 +3,7 @@
 1080 x 1350 (4:5 portrait): a card is shared as a picture, not as a link preview, and chat apps
 (WeChat, WhatsApp, Telegram) and WeChat Moments show a picture at the phone's width: a 4:5
 portrait fills that width without being cropped, where a 1200 x 630 link-preview card would be a
-thin strip with small text. Flat colours keep the PNG small (tens of kilobytes).
+thin strip with small text. Flat colours keep the PNG small (under 100 kB).
 """
 
 from __future__ import annotations
@@ -91,5 +91,6 @@ def render(text: CardText) -> bytes:
     _line(draw, NAME_TOP, text.member, faces.bold, 80, INK)
     _line(draw, HEIGHT - 85, text.brand, faces.regular, 36, MUTED)
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    # zlib level 6 without optimize: nearly as small, several times faster to write
+    image.save(out, format="PNG", compress_level=6)
     return out.getvalue()

@@ -2,8 +2,9 @@
    start of a name in the comment asks the page's JSON list of the challenge's participants
    (habits/web/feed.py feed_participants, this session's) and offers the names as buttons; a
    pick writes "@Name" into the comment and adds a hidden "mentions" input with the member's id
-   (display names are not unique), shown as a chip one can remove. The picker replaces the
-   "Mention someone" box, which is what the form uses without script. */
+   (display names are not unique), shown as a chip one can remove. The "Mention someone" box
+   (a list of "Name #id" entries) stays: it is what the form uses without script, and a second
+   way to pick with it. */
 "use strict";
 
 (function () {
@@ -14,15 +15,15 @@
   var status = document.getElementById("mention-status");
   var mentioned = document.getElementById("mentioned");
   var list = document.getElementById("mentioned-list");
-  var fallback = document.getElementById("mention-field");
   var url = form.dataset.participants;
   var AT = /(^|\s)@([^\s@]{0,80})$/;
   var pending = null;
   var timer = null;
 
-  // the picker takes over: the no-script box stays only if it already holds something
-  var typed = fallback.querySelector("input[name=mention]");
-  if (!typed.value) fallback.hidden = true;
+  var hint = document.getElementById("picker-hint");
+  hint.hidden = false;
+  var described = text.getAttribute("aria-describedby");
+  text.setAttribute("aria-describedby", (described ? described + " " : "") + hint.id);
 
   function query() {
     var match = AT.exec(text.value.slice(0, text.selectionStart));

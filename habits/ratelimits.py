@@ -215,6 +215,8 @@ ENDPOINT_LIMITS: dict[str, str] = {
     "web.chat_webhook": "chat_webhook",
     "web.chat_webhook_disconnect": "chat_webhook",
     "web.chat_webhook_test": "chat_webhook_test",
+    "web.push_device_on": "push_subscriptions",
+    "web.push_device_off": "push_subscriptions",
 }
 
 #: write endpoints deliberately without a limit, and why

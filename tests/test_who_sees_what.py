@@ -145,6 +145,8 @@ ROWS = [
     Row("appeals.list_my_appeals", "/api/v1/enrollments/{enrollment}/appeals", "owner"),
     Row("appeals.get_photo", "/api/v1/appeals/{appeal}/photo", "owner_or_organizers"),
     Row("checkins.get_photo", "/api/v1/checkins/{checkin}/photo", "owner_or_organizers"),
+    # a check-in's share card: whoever reads it in the feed (it never carries the photo)
+    Row("checkins.get_card", "/api/v1/checkins/{checkin}/card.png", "participants"),
     Row("enrollments.get_enrollment", "/api/v1/enrollments/{enrollment}", "owner"),
     Row("enrollments.get_today", "/api/v1/enrollments/{enrollment}/today", "owner"),
     Row("checkins.list_checkins", "/api/v1/enrollments/{enrollment}/checkins", "owner"),
@@ -182,12 +184,15 @@ ROWS = [
     Row("web.challenge", "/challenges/{challenge}", "challenge_members"),
     Row("web.feed_page", "/challenges/{challenge}/feed", "participants"),
     Row("web.feed_comments", "/checkins/{checkin}/comments", "participants"),
+    # the comment form's mention picker (JSON): the names the API's participants list gives
+    Row("web.feed_participants", "/challenges/{challenge}/participants.json", "participants"),
     Row("web.statement", "/challenges/{challenge}/days/0", "challenge_members"),
     Row("web.dashboard", "/challenges/{challenge}/organize", "organizers"),
     # the community's chat group (its webhook is a secret of the organizers)
     Row("chat_webhooks.get_hook", "/api/v1/communities/{community}/chat-webhook", "organizers"),
     Row("web.chat_webhook", "/communities/{community}/chat", "organizers"),
     Row("web.checkin_photo", "/checkins/{checkin}/photo", "owner_or_organizers"),
+    Row("web.checkin_card", "/checkins/{checkin}/card.png", "participants"),
     Row("web.appeal_photo", "/appeals/{appeal}/photo", "owner_or_organizers"),
     Row("web.enrollment", "/enrollments/{enrollment}", "owner"),
     Row("web.checkin", "/enrollments/{enrollment}/checkin", "owner"),

@@ -35,7 +35,8 @@ from habits.extensions import db
 from habits.models import CheckIn
 from habits.observability.metrics import CHECKINS
 from habits.photo_files import NoPhoto, PhotoMissing, photo_store, send_photo, stored_photo
-from habits.services import checkins, enrollments, photos
+from habits.services import card_facts, checkins, enrollments, photos
+from habits.share_card import card_response
 
 checkins_bp = Blueprint("checkins", __name__, url_prefix="/api/v1", description="Check-ins")
 
@@ -210,6 +211,27 @@ def get_photo(checkin_id):
     except PhotoMissing:
         abort(404, message="This check-in's photo is missing.")
     return send_photo(path, checkin.photo_content_type, inline=True)
+
+
+@checkins_bp.route("/checkins/<id:checkin_id>/card.png", methods=["GET"])
+@auth_required
+@checkins_bp.doc(
+    responses={
+        "200": {
+            "description": "The share card: 1080 x 1350 PNG, with an ETag (304 for If-None-Match)",
+            "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        "304": {"description": "The caller already has this very card"},
+    }
+)
+@problems(404, 503)
+def get_card(checkin_id):
+    """A check-in's share card, in your language: the member's name, the community, the time (or
+    the number), the streak and the day. For whoever reads the challenge's feed (404 otherwise);
+    never the photo."""
+    member = current_member()
+    facts = card_facts.card_facts(db.session, checkin_id, member)
+    return card_response(facts, member.locale or "en")
 
 
 @checkins_bp.route("/checkins/<id:checkin_id>/void", methods=["POST"])

@@ -10,8 +10,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
-from wtforms.validators import ValidationError
+from wtforms.validators import Optional, ValidationError
 
+from habits.services.outbound_urls import MAX_URL_CHARS
 from habits.services.regions import regions
 from habits.web.forms import EMAIL, choice, length, required
 from habits.web.i18n import LANGUAGE_NAMES, SUPPORTED, regional_locale
@@ -102,3 +103,12 @@ class RemindersForm(FlaskForm):
             "reminder_minutes_before_close": self.reminder_minutes.minutes,
             "email_digest": bool(self.email_digest.data),
         }
+
+
+class PushDeviceForm(FlaskForm):
+    """This browser's push subscription, as the account page's script sends it (its ``toJSON()``
+    flattened; the CSRF token in the same body). The service checks the URL and the keys."""
+
+    endpoint = StringField(validators=[required(), length(MAX_URL_CHARS)])
+    p256dh = StringField(validators=[Optional(), length(100)])
+    auth = StringField(validators=[Optional(), length(50)])

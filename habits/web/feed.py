@@ -2,6 +2,11 @@
 cursor), a cheer button, a check-in's comments with a comment form whose mentions are picked
 from the participants, report, flag and delete. Every button is a form POST (no script needed).
 
+Mentions, by member id: without script, the "Mention someone" box offers the participants'
+"Name #id" entries (a datalist); with static/mention-picker.js, typing "@" in the comment asks
+``feed_participants`` (JSON, this session's) and each name picked becomes a hidden ``mentions``
+input. The server takes both.
+
 Who sees what is ``habits.services.feed``'s (SPEC): the challenge's participants and the
 organizers; 404 for everyone else.
 """
@@ -10,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import login_required
 
@@ -26,6 +31,13 @@ PER_PAGE = 20
 #: how many names the mention picker offers (the rest are typed as "Name #id")
 PICKER_SIZE = 100
 _MENTIONED = re.compile(r"#(\d{1,18})\b")
+_MEMBER_ID = re.compile(r"\d{1,18}")
+#: hidden ``mentions`` inputs read at most (the service refuses more than its own cap anyway)
+MAX_PICKED = 50
+#: names the live picker suggests for what follows "@"
+SUGGESTIONS = 8
+#: the longest "@..." the picker asks about (display names are at most 80 characters)
+MAX_QUERY = 80
 
 
 def _back(checkin: CheckIn) -> str:
@@ -86,10 +98,29 @@ def feed_flag(checkin_id: int):
     return redirect(_back(checkin))
 
 
-def render_comments(checkin: CheckIn, form: CommentForm, status: int = 200):
+@web_bp.get("/challenges/<id:challenge_id>/participants.json")
+@login_required
+def feed_participants(challenge_id: int):
+    """The mention picker's suggestions: participants whose name contains ``q``, by name."""
+    q = (request.args.get("q") or "").strip()[:MAX_QUERY]
+    people, _ = read(feed.participants, challenge_id, me(), q=q, page=1, per_page=SUGGESTIONS)
+    response = jsonify(items=[{"id": member_id, "name": name} for member_id, name in people])
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _mentions(form: CommentForm) -> list[int]:
+    """The ids picked (hidden ``mentions`` inputs), then those typed as "Name #id", once each."""
+    picked = [int(v) for v in request.form.getlist("mentions")[:MAX_PICKED] if _MEMBER_ID.fullmatch(v)]
+    typed = [int(found) for found in _MENTIONED.findall(form.mention.data or "")]
+    return list(dict.fromkeys(picked + typed))
+
+
+def render_comments(checkin: CheckIn, form: CommentForm, status: int = 200, picked: list[int] = ()):
     lines, total = read(feed.comments_of, checkin.id, me(), page=1, per_page=100)
     _, sight = feed_check_in(checkin.id)
     people, _ = read(feed.participants, checkin.challenge_id, me(), q="", page=1, per_page=PICKER_SIZE)
+    names = dict(people)
     page = render_template(
         "feed/comments.html",
         checkin=checkin,
@@ -99,6 +130,7 @@ def render_comments(checkin: CheckIn, form: CommentForm, status: int = 200):
         report_form=ReasonForm(prefix="report"),
         delete_form=CheerForm(prefix="delete"),
         people=people,
+        picked=[(member_id, names.get(member_id, f"#{member_id}")) for member_id in picked],
         me_id=me().id,
         organizer=sight.organizer,
     )
@@ -113,12 +145,12 @@ def feed_comments(checkin_id: int):
     form = CommentForm()
     if request.method == "GET":
         return render_comments(checkin, form)
+    mentions = _mentions(form)
     if not form.validate_on_submit():
-        return render_comments(checkin, form, 422)
-    mentions = [int(found) for found in _MENTIONED.findall(form.mention.data or "")]
+        return render_comments(checkin, form, 422, picked=mentions)
     outcome = attempt(feed.add_comment, checkin.id, me(), body=form.body.data, mentions=mentions, form=form)
     if not outcome.ok:
-        return render_comments(checkin, form, 422)
+        return render_comments(checkin, form, 422, picked=mentions)
     return redirect(url_for("web.feed_comments", checkin_id=checkin.id) + f"#comment-{outcome.value.id}")
 
 

@@ -133,3 +133,13 @@ def forget_device(session: Session, subscription_id: int) -> None:
         .where(PushSubscription.id == subscription_id)
         .execution_options(synchronize_session=False)
     )
+
+
+def unsubscribe_endpoint(session: Session, member: Member, endpoint: str, *, now: datetime) -> None:
+    """Forget the member's device at ``endpoint`` (the browser knows its endpoint, not our id);
+    nothing happens for an endpoint that is not one of theirs (it may be gone already)."""
+    session.execute(
+        delete(PushSubscription)
+        .where(PushSubscription.member_id == member.id, PushSubscription.endpoint == endpoint)
+        .execution_options(synchronize_session=False)
+    )

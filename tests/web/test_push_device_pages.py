@@ -63,7 +63,7 @@ def test_bad_subscriptions_and_missing_tokens_are_refused(client, session, world
     log_in(client, world.member)
     token = csrf_token(client.get("/account").data)
     for endpoint, p256dh, auth in [
-        ("http://127.0.0.1:9/push/x", keys.p256dh, keys.auth),  # not https
+        ("http://push.example.com/x", keys.p256dh, keys.auth),  # not https
         (ENDPOINT, "not-a-key", keys.auth),
         (ENDPOINT, keys.p256dh, "short"),
         ("", keys.p256dh, keys.auth),

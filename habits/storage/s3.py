@@ -82,7 +82,9 @@ class S3Objects:
 
     def put(self, name: str, data: bytes, content_type: str) -> None:
         with _answers(name):
-            self.client.put_object(Bucket=self.bucket, Key=self.key(name), Body=data, ContentType=content_type)
+            self.client.put_object(
+                Bucket=self.bucket, Key=self.key(name), Body=data, ContentType=content_type
+            )
 
     def get(self, name: str) -> bytes:
         with _answers(name):

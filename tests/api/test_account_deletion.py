@@ -41,8 +41,8 @@ from tests.factories import (
     make_enrollment,
     make_member,
 )
-from tests.payments.helpers import deliver, event, refund_obj
 from tests.object_store import stored_names
+from tests.payments.helpers import deliver, event, refund_obj
 from tests.payouts.helpers import CCY, winnings
 from tests.web.helpers import log_in
 

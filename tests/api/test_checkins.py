@@ -15,8 +15,8 @@ from habits.services.codewords import code_word
 from habits.services.photos import PhotoStore
 from tests import images
 from tests.api.helpers import enrollment_row
-from tests.object_store import stored_names
 from tests.factories import at_local, make_checkin, make_member
+from tests.object_store import stored_names
 from tests.timehelpers import travel
 
 PNG = images.png()
@@ -30,8 +30,6 @@ def checkin_url(enrollment) -> str:
 
 def count_checkins(session) -> int:
     return session.scalar(select(func.count()).select_from(CheckIn))
-
-
 
 
 def test_check_in_inside_the_window_records_the_day_by_the_server_clock(client, world):
@@ -155,9 +153,7 @@ def test_code_word_must_be_in_the_note_unless_a_photo_shows_it(client, session, 
 @pytest.mark.parametrize(
     ("data", "content_type"), [(PNG, "image/png"), (JPEG, "image/jpeg"), (WEBP, "image/webp")]
 )
-def test_photo_is_stored_and_served_with_its_sniffed_type(
-    client, world, data, content_type, photo_storage
-):
+def test_photo_is_stored_and_served_with_its_sniffed_type(client, world, data, content_type, photo_storage):
     with travel(at_local(world.challenge, 0, "05:30")):
         response = client.post(
             checkin_url(world.owner_enrollment),
@@ -170,7 +166,9 @@ def test_photo_is_stored_and_served_with_its_sniffed_type(
     assert body["has_photo"] is True and body["value"] == 3.0
     stored = stored_names(photo_storage)
     assert len(stored) == 1 and stored[0].startswith(f"{world.challenge.id}/")
-    assert stored[0].endswith({"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}[content_type])
+    assert stored[0].endswith(
+        {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}[content_type]
+    )
     if isinstance(photo_storage, PhotoStore):
         assert not photo_storage.path(stored[0]).stat().st_mode & 0o111
     photo_url = f"/api/v1/checkins/{body['id']}/photo"
@@ -197,7 +195,9 @@ def test_photo_is_stored_and_served_with_its_sniffed_type(
         b"",
     ],
 )
-def test_a_photo_that_is_not_an_image_is_422_and_nothing_is_stored(client, session, world, data, photo_storage):
+def test_a_photo_that_is_not_an_image_is_422_and_nothing_is_stored(
+    client, session, world, data, photo_storage
+):
     with travel(at_local(world.challenge, 0, "05:30")):
         response = client.post(
             checkin_url(world.owner_enrollment),
@@ -210,7 +210,9 @@ def test_a_photo_that_is_not_an_image_is_422_and_nothing_is_stored(client, sessi
     assert count_checkins(session) == 0
 
 
-def test_a_photo_over_the_limit_is_refused_and_not_stored(client, session, app, world, monkeypatch, photo_storage):
+def test_a_photo_over_the_limit_is_refused_and_not_stored(
+    client, session, app, world, monkeypatch, photo_storage
+):
     monkeypatch.setitem(app.config, "PHOTO_MAX_BYTES", 1024)
     with travel(at_local(world.challenge, 0, "05:30")):
         response = client.post(

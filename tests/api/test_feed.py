@@ -86,9 +86,7 @@ def test_each_item_says_who_when_evidence_counts_and_whether_i_cheered(client, s
 
 @pytest.fixture
 def photographed(session, world, photo_storage):
-    path = photo_storage.save(
-        world.challenge.id, accept_photo(images.png(), max_bytes=100_000)
-    )
+    path = photo_storage.save(world.challenge.id, accept_photo(images.png(), max_bytes=100_000))
     return make_checkin(session, world.owner_enrollment, 0, photo_path=path, photo_content_type="image/png")
 
 

@@ -8,7 +8,7 @@ production section, the tests and the benchmarks:
   rate limits, moto's server as the S3-compatible object store (MinIO in compose.yaml);
 - production settings with PAYMENTS_MODE=offline on a staging server (STAGING=true).
 
-    python scripts/topology.py start [--workers N] [--database NAME] [--fresh]
+    python scripts/topology.py start [--workers N] [--database NAME] [--fresh] [--set NAME=VALUE ...]
     python scripts/topology.py stop [--drop]
     python scripts/topology.py status
 
@@ -107,6 +107,18 @@ def app_environment(state: Path, database: str, public_url: str, object_store: s
     return env
 
 
+def extra_settings(pairs: list[str]) -> dict[str, str]:
+    """``--set MAIL_SERVER=127.0.0.1``: STREAKPOT_MAIL_SERVER for every process of the topology
+    (the caller's own STREAKPOT_* variables are never passed through)."""
+    settings = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.isidentifier():
+            raise SystemExit(f"--set takes NAME=VALUE; got {pair!r}")
+        settings[f"STREAKPOT_{name.upper()}"] = value
+    return settings
+
+
 def spawn(state: Path, name: str, command: list[str], env: dict | None = None) -> dict:
     log = open(state / f"{name}.log", "ab")  # noqa: SIM115  (the child holds it)
     process = subprocess.Popen(
@@ -154,6 +166,7 @@ def start(args) -> None:
     s3_port = free_port()
     object_store_url = f"http://127.0.0.1:{s3_port}"
     env = app_environment(state, args.database, f"http://127.0.0.1:{proxy_port}", object_store_url)
+    env.update(extra_settings(args.set))
     upgrade = subprocess.run(
         [str(BIN / "flask"), "--app", "app", "db", "upgrade"], cwd=ROOT, env=env, capture_output=True
     )
@@ -269,6 +282,9 @@ def main(argv: list[str] | None = None) -> None:
     up.add_argument("--schedulers", type=int, default=2)
     up.add_argument("--workers", type=int, default=0, help="gunicorn workers per node (gunicorn.conf.py's)")
     up.add_argument("--proxy-port", type=int, default=0, help="default: a free port")
+    up.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE", help="a setting, e.g. MAIL_SERVER=..."
+    )
     down = commands.add_parser("stop")
     down.add_argument("--drop", action="store_true", help="drop the database too")
     commands.add_parser("status")

@@ -3,8 +3,9 @@
 PostgreSQL only (the topology creates its own database beside the test database): two web
 nodes both answer /healthz through the round-robin proxy, the schedulers run, and `stop` ends
 every process it started. With the topology up, its two `flask scheduler run` processes send
-each queued mail once (to an SMTP server the test runs), and a photo checked in through one
-node is kept in the object store (moto's server) and served by both.
+each queued mail once (to an SMTP server the test runs), a photo checked in through one node is
+kept in the object store (moto's server) and served by both, and the web nodes (not the
+schedulers) write the minute heartbeat.
 """
 
 from __future__ import annotations
@@ -26,12 +27,14 @@ from pathlib import Path
 import pytest
 import requests
 from aiosmtpd.controller import Controller
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from habits.database import prepare_engine
+from habits.models import Heartbeat
 from habits.services import mail
+from habits.services.health import node_beats
 from habits.storage import s3
 from tests import images
 from tests.api.helpers import auth_headers, enrollment_row
@@ -136,11 +139,17 @@ def test_two_scheduler_processes_send_each_mail_once_and_photos_live_in_the_buck
                         )  # fmt: skip
                     session.commit()
                     photo_check_in(session, running)
+                # both schedulers run the relay every minute, at the same moments
+                wait_for(lambda: len(inbox.messages) >= 50, 100)
+                time.sleep(2)  # a mail both schedulers had sent would have its second copy land by now
+                with Session(engine) as session:
+                    # the web nodes beat (they accept check-ins); the schedulers only stamp their node
+                    roles = {(node, role) for node, role, _ in node_beats(session)}
+                    assert {("web1", "web"), ("web2", "web")} <= roles
+                    assert {role for _, role in roles} == {"web", "scheduler"}
+                    assert session.scalar(select(func.count()).select_from(Heartbeat)) >= 1
             finally:
                 engine.dispose()
-            # both schedulers run the relay every minute, at the same moments
-            wait_for(lambda: len(inbox.messages) >= 50, 100)
-            time.sleep(2)  # a mail both schedulers had sent would have its second copy land by now
     finally:
         smtp.stop()
     assert Counter(message["Subject"] for message in inbox.messages) == Counter(

@@ -76,10 +76,12 @@ class Config:
     S3_ENDPOINT_URL: str | None = None
     #: the bucket photos go to under photos/ (required with PHOTO_STORAGE=s3; create it first)
     S3_BUCKET: str | None = None
+    #: the bucket's region (unset: boto3's own, AWS_REGION)
     S3_REGION: str | None = None
     #: the store's keys, from the environment only; unset: boto3's own chain (AWS_ACCESS_KEY_ID,
     #: AWS_SECRET_ACCESS_KEY, a profile, an instance role)
     S3_ACCESS_KEY_ID: str | None = None
+    #: the secret of S3_ACCESS_KEY_ID (environment only)
     S3_SECRET_ACCESS_KEY: str | None = None
     API_TOKEN_TTL_DAYS = 30
     LOG_LEVEL = "INFO"

@@ -8,13 +8,13 @@ from __future__ import annotations
 import io
 
 from app import create_app
-from habits.models import CheckIn
+from habits.models import CheckIn, Member
 from habits.photo_files import PHOTO_STORE_KEY
 from habits.services.photos import accept_photo
 from habits.storage.s3 import S3PhotoStore
 from tests import images
 from tests.conftest import test_settings
-from tests.factories import at_local
+from tests.factories import PASSWORD, at_local
 from tests.object_store import new_bucket, running_moto, s3_settings, stored_names
 from tests.timehelpers import travel
 from tests.web.helpers import log_in, post_form, text_of
@@ -111,5 +111,10 @@ def test_the_store_down_refuses_photos_with_503_and_takes_check_ins_without(app,
         assert page.get(f"/checkins/{row.id}/photo").status_code == 503
     assert "Photos cannot be stored or shown right now" in shown
     assert "A check-in without a photo still works." in shown
+    # deleting the account cannot erase its photos now: refused the same way, the account kept
+    deletion = client.post("/api/v1/me/deletion", json={"password": PASSWORD}, headers=world.as_("owner"))
+    assert deletion.status_code == 503 and deletion.headers["Retry-After"] == "30"
+    session.expire_all()
+    assert session.get(Member, world.owner.id).deleted_at is None
     ready = client.get("/readyz")
     assert ready.status_code == 503 and ready.get_json()["checks"]["object_store"]["status"] == "error"

@@ -8,9 +8,6 @@ whichever kind it is.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -19,38 +16,21 @@ from pathlib import Path
 
 from habits.services.photos import PhotoStore
 from habits.storage import s3
+from tests.server_process import serving
 
 SERVER = Path(__file__).resolve().parent / "s3_server.py"
 #: any keys open moto; given as settings so the tests never read the machine's AWS files
 S3_SETTINGS = {"S3_REGION": "us-east-1", "S3_ACCESS_KEY_ID": "testing", "S3_SECRET_ACCESS_KEY": "testing"}
 
 
+def _answers(url: str) -> None:
+    urllib.request.urlopen(url + "/moto-api/data.json", timeout=2).close()
+
+
 @contextmanager
 def running_moto() -> Iterator[str]:
-    process = subprocess.Popen(
-        [sys.executable, str(SERVER)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    )
-    try:
-        line = process.stdout.readline()
-        if not line.startswith("PORT "):
-            raise RuntimeError(f"moto did not start: {line!r}")
-        url = f"http://127.0.0.1:{int(line.split()[1])}"
-        deadline = time.monotonic() + 20
-        while True:  # a bounded readiness poll: the port is printed just before it serves
-            try:
-                urllib.request.urlopen(url + "/moto-api/data.json", timeout=2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("moto did not answer on " + url) from None
-                time.sleep(0.05)
+    with serving(SERVER, "moto", _answers) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def s3_settings(url: str, bucket: str) -> dict:

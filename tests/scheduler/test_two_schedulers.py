@@ -28,6 +28,7 @@ from habits.services.notifications.preferences import DIGEST_MAIL_KIND
 from tests.conftest import TEST_DATABASE_URL, test_settings
 from tests.factories import at_local, make_challenge, make_checkin, make_enrollment, make_member
 from tests.mail.conftest import smtp_server  # noqa: F401  (the fixture, shared)
+from tests.mail.helpers import smtp_settings
 from tests.notifications.helpers import add_device
 from tests.notifications.push_service import PushService
 from tests.settlement.helpers import assert_books_clean
@@ -50,14 +51,7 @@ def push_service(tmp_path, monkeypatch):
 @pytest.fixture
 def schedulers(pg_engine, tmp_path, smtp_server):  # noqa: F811
     """Two apps as two scheduler processes would build them, sending to the test servers."""
-    settings = {
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": smtp_server.port,
-        "MAIL_USE_TLS": False,
-        "MAIL_USE_SSL": False,
-        "MAIL_FROM": "Streakpot <no-reply@streakpot.test>",
-        "OUTBOUND_URLS_ALLOW_LOOPBACK": True,
-    }
+    settings = {**smtp_settings(smtp_server.port), "OUTBOUND_URLS_ALLOW_LOOPBACK": True}
     apps = [
         create_app({**test_settings(TEST_DATABASE_URL, tmp_path / f"scheduler{n}"), **settings})
         for n in range(PROCESSES)

@@ -11,7 +11,8 @@ authorization (SPEC's "Who sees what") then decides every read, as with the fold
 would be a bearer link that still opens a photo after it was made private or its account was
 deleted, until it expires, and the pages' CSP would have to allow the bucket.
 
-Share cards, once cached, take their own prefix of the same bucket: ``s3_objects("cards/")``.
+Share cards, once cached, use ``file_objects("cards/")``: put, get and delete under their own
+prefix of the same bucket, or of instance/ with the local store (``habits.storage``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from flask import Flask, Response, current_app
 from habits.observability import add_readiness_check
 from habits.services import photos
 from habits.storage import s3
+from habits.storage.local import LocalObjects
 
 PHOTO_STORE_KEY = "streakpot_photo_store"
 _CLIENT_KEY = "streakpot_s3_client"
@@ -50,10 +52,14 @@ def photo_store() -> photos.PhotoStorage:
     return current_app.extensions[PHOTO_STORE_KEY]
 
 
-def s3_objects(prefix: str) -> s3.S3Objects | None:
-    """The bucket's objects under ``prefix`` (e.g. "cards/"); None when files are kept locally."""
+def file_objects(prefix: str) -> s3.S3Objects | LocalObjects:
+    """Files under ``prefix`` (e.g. "cards/") where PHOTO_STORAGE keeps photos: the bucket, or
+    the instance folder. Both put, get (FileNotFoundError when missing) and delete; the bucket
+    raises StoreUnavailable (503) when it cannot be reached."""
     client = current_app.extensions.get(_CLIENT_KEY)
-    return s3.S3Objects(client, current_app.config["S3_BUCKET"], prefix) if client else None
+    if client is not None:
+        return s3.S3Objects(client, current_app.config["S3_BUCKET"], prefix)
+    return LocalObjects(Path(current_app.instance_path) / prefix)
 
 
 def stored_photo(photo_path: str | None, content_type: str | None) -> bytes:

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from app import create_app
 from habits.models import CheckIn, Member
-from habits.photo_files import PHOTO_STORE_KEY
+from habits.photo_files import PHOTO_STORE_KEY, file_objects
 from habits.services.photos import accept_photo
 from habits.storage.s3 import S3PhotoStore
 from tests import images
@@ -118,3 +120,24 @@ def test_the_store_down_refuses_photos_with_503_and_takes_check_ins_without(app,
     assert session.get(Member, world.owner.id).deleted_at is None
     ready = client.get("/readyz")
     assert ready.status_code == 503 and ready.get_json()["checks"]["object_store"]["status"] == "error"
+
+
+@pytest.mark.parametrize("kind", ["local", "s3"])
+def test_other_files_take_their_own_prefix_in_the_same_store(app, tmp_path, moto_url, kind):
+    """What share cards will use: put, get, delete under a prefix, in the bucket or the folder."""
+    if kind == "s3":
+        _, bucket = new_bucket(moto_url)
+        other = s3_app(app, tmp_path, moto_url, bucket)
+    else:
+        other = create_app(test_settings(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path))
+    with other.app_context():
+        cards = file_objects("cards/")
+        cards.put("7/card.png", PNG, "image/png")
+        assert cards.get("7/card.png") == PNG
+        assert stored_names(other.extensions[PHOTO_STORE_KEY]) == []  # not among the photos
+        with pytest.raises(ValueError):
+            cards.get("../photos/7/x.png")
+        cards.delete("7/card.png")
+        cards.delete("7/card.png")  # already gone: nothing to do
+        with pytest.raises(FileNotFoundError):
+            cards.get("7/card.png")

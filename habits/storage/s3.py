@@ -2,8 +2,9 @@
 
 ``S3Objects`` is one bucket under a key prefix: put, get, delete and a readiness check. What the
 store answers is turned into what the services understand: a missing key is FileNotFoundError,
-a store that cannot be reached (refused connection, timeout, a 5xx) is StoreUnavailable (503
-with Retry-After at the edges). Photos live under ``photos/`` (``S3PhotoStore``); share cards,
+a store that cannot be reached (refused connection, timeout, a 5xx) or refuses us (no such
+bucket, access denied: logged as an error) is StoreUnavailable (503 with Retry-After at the
+edges), never a 500. Photos live under ``photos/`` (``S3PhotoStore``); share cards,
 once they are cached, take their own prefix through the same class (``cards/``).
 
 Credentials come from the settings S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY when set (from the
@@ -13,6 +14,7 @@ AWS_SECRET_ACCESS_KEY, a profile, an instance role).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
@@ -22,6 +24,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from habits.services.photos import Photo, checked_name, new_name
 from habits.services.ports import StoreUnavailable
+
+log = logging.getLogger(__name__)
 
 #: a store that does not answer fails the request within seconds (the 503 says when to retry);
 #: path-style addressing works with every S3-compatible server (MinIO, moto) and with AWS
@@ -58,9 +62,9 @@ def _answers(name: str) -> Iterator[None]:
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
         if code in MISSING and code != "NoSuchBucket":
             raise FileNotFoundError(name) from None
-        if status >= 500:
-            raise _unavailable() from exc
-        raise  # refused for good (no such bucket, access denied): a misconfiguration, logged as one
+        if status < 500:  # no such bucket, access denied: the operator's to fix, said loudly
+            log.error("the object store refused %s: %s (check S3_BUCKET and the keys)", name, code)
+        raise _unavailable() from exc
     except BotoCoreError as exc:  # connection refused, timeouts, a stream cut short
         raise _unavailable() from exc
 

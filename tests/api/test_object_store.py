@@ -13,6 +13,7 @@ from app import create_app
 from habits.models import CheckIn, Member
 from habits.photo_files import PHOTO_STORE_KEY, file_objects
 from habits.services.photos import accept_photo
+from habits.services.ports import StoreUnavailable
 from habits.storage.s3 import S3PhotoStore
 from tests import images
 from tests.conftest import test_settings
@@ -66,9 +67,12 @@ def test_readyz_checks_the_bucket(app, session, tmp_path, moto_url):
     _, bucket = new_bucket(moto_url)
     ready = s3_app(app, tmp_path, moto_url, bucket).test_client().get("/readyz")
     assert ready.get_json()["checks"]["object_store"] == {"status": "ok"}
-    missing = s3_app(app, tmp_path, moto_url, "no-such-bucket").test_client().get("/readyz")
+    misconfigured = s3_app(app, tmp_path, moto_url, "no-such-bucket")
+    missing = misconfigured.test_client().get("/readyz")
     assert missing.status_code == 503
     assert "no-such-bucket" in missing.get_json()["checks"]["object_store"]["error"]
+    with misconfigured.app_context(), pytest.raises(StoreUnavailable):  # a 503 for the member, not a 500
+        misconfigured.extensions[PHOTO_STORE_KEY].save(1, accept_photo(PNG, max_bytes=100_000))
     # the folder: nothing to ask
     assert "object_store" not in app.test_client().get("/readyz").get_json()["checks"]
 

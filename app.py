@@ -19,6 +19,7 @@ from habits.logging_setup import configure_logging
 from habits.observability import init_observability, start_heartbeat
 from habits.outages import install as install_outage_answers
 from habits.payments import init_payments
+from habits.photo_files import init_photo_storage
 from habits.problems import register_error_handlers
 from habits.ratelimits import install as install_rate_limits
 from habits.request_bounds import BoundedRequest
@@ -81,6 +82,7 @@ def register_edges(app: Flask) -> None:
     install_rate_limits(app, api_caller_key=token_or_address)
     register_commands(app)
     init_payments(app)
+    init_photo_storage(app)
 
 
 def trust_proxies(app: Flask) -> None:

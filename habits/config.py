@@ -80,6 +80,20 @@ class Config:
     #: request bodies above this are refused with 413 (photos are the largest thing we take)
     MAX_CONTENT_LENGTH = 6 * 1024 * 1024
     PHOTO_MAX_BYTES = 5 * 1024 * 1024
+    #: where photos are kept: "local" (instance/photos: one machine, the demo) or "s3" (an
+    #: S3-compatible bucket every web node shares; the app streams them, same authorization)
+    PHOTO_STORAGE = "local"
+    #: the S3-compatible server's address (MinIO: http://minio:9000); unset: AWS S3 itself
+    S3_ENDPOINT_URL: str | None = None
+    #: the bucket photos go to under photos/ (required with PHOTO_STORAGE=s3; create it first)
+    S3_BUCKET: str | None = None
+    #: the bucket's region (unset: boto3's own, AWS_REGION)
+    S3_REGION: str | None = None
+    #: the store's keys, from the environment only; unset: boto3's own chain (AWS_ACCESS_KEY_ID,
+    #: AWS_SECRET_ACCESS_KEY, a profile, an instance role)
+    S3_ACCESS_KEY_ID: str | None = None
+    #: the secret of S3_ACCESS_KEY_ID (environment only)
+    S3_SECRET_ACCESS_KEY: str | None = None
     API_TOKEN_TTL_DAYS = 30
     LOG_LEVEL = "INFO"
     #: this node's name in the heartbeat and the metrics (None: the host's name); give each web
@@ -142,6 +156,7 @@ ALLOWED = {
     "PAYMENTS_MODE": {"offline", "stripe"},
     "SCHEDULER_MODE": {"in-process", "off"},
     "STRIPE_ELEMENT": {"payment", "card"},
+    "PHOTO_STORAGE": {"local", "s3"},
 }
 
 
@@ -210,6 +225,8 @@ def validate_config(config: dict) -> None:
         raise ConfigError("STREAKPOT_OUTBOUND_URLS_ALLOW_LOOPBACK is for tests only (STREAKPOT_ENV=test).")
     if not isinstance(config.get("STAGING", False), bool):
         raise ConfigError(f"STREAKPOT_STAGING must be true or false; it is {config.get('STAGING')!r}.")
+    if config["PHOTO_STORAGE"] == "s3" and not config.get("S3_BUCKET"):
+        raise ConfigError("STREAKPOT_S3_BUCKET is missing: PHOTO_STORAGE=s3 needs the bucket's name.")
     token = config.get("METRICS_TOKEN")
     if token is not None and (not isinstance(token, str) or len(token) < 16):
         raise ConfigError("STREAKPOT_METRICS_TOKEN must be a random string of at least 16 characters.")

@@ -84,12 +84,19 @@ def handle_http_exception(exc: HTTPException):
 
 def handle_habits_error(exc: HabitsError):
     """A service refused (HabitsError): 404/403/409/422 with what the member needs to know, and
-    the refusal's stable ``code`` (an RFC 9457 extension member clients may switch on)."""
+    the refusal's stable ``code`` (an RFC 9457 extension member clients may switch on); a
+    refusal that passes (a store that cannot be reached) says when to retry."""
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
     if wants_json():
         return problem(
-            exc.status, exc.title, exc.detail, errors=exc.errors, **{**exc.extra, "code": exc.code}
+            exc.status,
+            exc.title,
+            exc.detail,
+            errors=exc.errors,
+            headers=headers,
+            **{**exc.extra, "code": exc.code},
         )
-    return render_template("errors/error.html", error=exc, status=exc.status), exc.status
+    return render_template("errors/error.html", error=exc, status=exc.status), exc.status, headers
 
 
 def handle_unexpected(exc: Exception):

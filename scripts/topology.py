@@ -8,7 +8,7 @@ production section, the tests and the benchmarks:
   rate limits, moto's server as the S3-compatible object store (MinIO in compose.yaml);
 - production settings with PAYMENTS_MODE=offline on a staging server (STAGING=true).
 
-    python scripts/topology.py start [--workers N] [--database NAME] [--fresh]
+    python scripts/topology.py start [--workers N] [--database NAME] [--fresh] [--set NAME=VALUE ...]
     python scripts/topology.py stop [--drop]
     python scripts/topology.py status
 
@@ -74,7 +74,11 @@ def secret(state: Path, name: str, make) -> str:
     return path.read_text().strip()
 
 
-def app_environment(state: Path, database: str, public_url: str) -> dict[str, str]:
+#: the bucket the topology's photos go to, in moto's server
+BUCKET = "streakpot"
+
+
+def app_environment(state: Path, database: str, public_url: str, object_store: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("STREAKPOT_")}
     env.update(
         FLASK_APP="app",
@@ -92,8 +96,27 @@ def app_environment(state: Path, database: str, public_url: str) -> dict[str, st
         ),
         # production requires the Web Push key (habits/vapid_keys.py): one per topology
         STREAKPOT_VAPID_PRIVATE_KEY=secret(state, "vapid_private_key", vapid_keys.new_private_key),
+        # photos in the object store every web node shares (moto takes any keys)
+        STREAKPOT_PHOTO_STORAGE="s3",
+        STREAKPOT_S3_ENDPOINT_URL=object_store,
+        STREAKPOT_S3_BUCKET=BUCKET,
+        STREAKPOT_S3_REGION="us-east-1",
+        AWS_ACCESS_KEY_ID="topology",
+        AWS_SECRET_ACCESS_KEY=secret(state, "s3_secret_key", lambda: secrets.token_hex(20)),
     )
     return env
+
+
+def extra_settings(pairs: list[str]) -> dict[str, str]:
+    """``--set MAIL_SERVER=127.0.0.1``: STREAKPOT_MAIL_SERVER for every process of the topology
+    (the caller's own STREAKPOT_* variables are never passed through)."""
+    settings = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.isidentifier():
+            raise SystemExit(f"--set takes NAME=VALUE; got {pair!r}")
+        settings[f"STREAKPOT_{name.upper()}"] = value
+    return settings
 
 
 def spawn(state: Path, name: str, command: list[str], env: dict | None = None) -> dict:
@@ -141,7 +164,9 @@ def start(args) -> None:
     proxy_port = args.proxy_port or free_port()
     web_ports = [free_port() for _ in range(args.nodes)]
     s3_port = free_port()
-    env = app_environment(state, args.database, f"http://127.0.0.1:{proxy_port}")
+    object_store_url = f"http://127.0.0.1:{s3_port}"
+    env = app_environment(state, args.database, f"http://127.0.0.1:{proxy_port}", object_store_url)
+    env.update(extra_settings(args.set))
     upgrade = subprocess.run(
         [str(BIN / "flask"), "--app", "app", "db", "upgrade"], cwd=ROOT, env=env, capture_output=True
     )
@@ -149,6 +174,14 @@ def start(args) -> None:
         raise SystemExit("flask db upgrade failed:\n" + upgrade.stderr.decode(errors="replace"))
     object_store = [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(s3_port)]
     processes = [spawn(state, "object-store", object_store)]
+    try:
+        wait_until_answers(object_store_url, processes)
+        # the bucket photos go to, before any node takes a photo
+        request = urllib.request.Request(f"{object_store_url}/{BUCKET}", method="PUT")
+        urllib.request.urlopen(request, timeout=5).close()
+    except BaseException:
+        stop_spawned(processes)
+        raise
     for index, port in enumerate(web_ports, 1):
         command = [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "app:create_app()"]
         if args.workers:
@@ -168,7 +201,7 @@ def start(args) -> None:
         "database": args.database,
         "proxy": f"http://127.0.0.1:{proxy_port}",
         "web": [f"http://127.0.0.1:{port}" for port in web_ports],
-        "object_store": f"http://127.0.0.1:{s3_port}",
+        "object_store": object_store_url,
         "redis": REDIS,
         "processes": processes,
     }
@@ -176,10 +209,6 @@ def start(args) -> None:
     try:
         for url in [*topology["web"], topology["proxy"]]:
             wait_until_answers(f"{url}/healthz", processes)
-        wait_until_answers(topology["object_store"], processes)
-        # the bucket photos will go to (the object store's settings come with photo storage)
-        request = urllib.request.Request(f"{topology['object_store']}/streakpot", method="PUT")
-        urllib.request.urlopen(request, timeout=5).close()
     except BaseException:
         stop_processes(state)
         raise
@@ -187,7 +216,7 @@ def start(args) -> None:
     print(f"  site (through the proxy)  {topology['proxy']}")
     for index, url in enumerate(topology["web"], 1):
         print(f"  web node {index}                {url}")
-    print(f"  object store (S3, moto)   {topology['object_store']}  bucket: streakpot")
+    print(f"  object store (S3, moto)   {topology['object_store']}  bucket: {BUCKET} (photos)")
     print(f"  PostgreSQL                {database_url(args.database)}")
     print(f"  Redis (rate limits)       {REDIS}")
     print(f"  logs                      {state}/*.log")
@@ -198,8 +227,13 @@ def stop_processes(state: Path) -> list[str]:
     path = state / "topology.json"
     if not path.exists():
         return []
-    topology = json.loads(path.read_text())
-    processes = topology["processes"]
+    stopped = stop_spawned(json.loads(path.read_text())["processes"])
+    path.unlink()
+    return stopped
+
+
+def stop_spawned(processes: list[dict]) -> list[str]:
+    """End the processes (and the groups they lead) by their ids: TERM, then KILL after 20 s."""
     for process in processes:
         try:
             os.killpg(process["pid"], signal.SIGTERM)  # the group each one leads (its workers too)
@@ -214,7 +248,6 @@ def stop_processes(state: Path) -> list[str]:
                 os.killpg(process["pid"], signal.SIGKILL)
             except ProcessLookupError:
                 pass
-    path.unlink()
     return [process["name"] for process in processes]
 
 
@@ -249,6 +282,9 @@ def main(argv: list[str] | None = None) -> None:
     up.add_argument("--schedulers", type=int, default=2)
     up.add_argument("--workers", type=int, default=0, help="gunicorn workers per node (gunicorn.conf.py's)")
     up.add_argument("--proxy-port", type=int, default=0, help="default: a free port")
+    up.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE", help="a setting, e.g. MAIL_SERVER=..."
+    )
     down = commands.add_parser("stop")
     down.add_argument("--drop", action="store_true", help="drop the database too")
     commands.add_parser("status")

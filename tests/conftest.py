@@ -27,6 +27,10 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from app import create_app
 from habits.database import prepare_engine
 from habits.extensions import db, limiter
+from habits.photo_files import PHOTO_STORE_KEY
+from habits.services.photos import PhotoStore
+from habits.storage.s3 import PHOTOS_PREFIX, S3Objects, S3PhotoStore
+from tests.object_store import new_bucket, running_moto
 
 # Timing is for benchmarks, not tests: on a loaded 2-core CI machine a per-example deadline only
 # makes property tests flaky, so none is set.
@@ -161,3 +165,22 @@ def empty_database_url(tmp_path):
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def moto_url():
+    """moto's S3 server on a free loopback port, for the session (tests/object_store.py)."""
+    with running_moto() as url:
+        yield url
+
+
+@pytest.fixture(params=["local", "s3"])
+def photo_storage(request, app, tmp_path, monkeypatch):
+    """The app's photo store for this test: the local folder, then a fresh bucket in moto."""
+    if request.param == "local":
+        store = PhotoStore(tmp_path / "photos")
+    else:
+        client, bucket = new_bucket(request.getfixturevalue("moto_url"))
+        store = S3PhotoStore(S3Objects(client, bucket, PHOTOS_PREFIX))
+    monkeypatch.setitem(app.extensions, PHOTO_STORE_KEY, store)
+    return store

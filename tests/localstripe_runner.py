@@ -4,14 +4,13 @@ told where to send its signed webhooks. Shared by the payment tests and the brow
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from tests.server_process import serving
 
 SERVER = Path(__file__).resolve().parent / "stripe_server.py"
 #: any sk_ key opens localstripe; a pk_ one opens only what Stripe.js may call
@@ -42,27 +41,5 @@ def register_webhook(url: str, endpoint_id: str, target: str, secret: str) -> No
 @contextmanager
 def running_localstripe() -> Iterator[str]:
     """localstripe on a free loopback port, nothing written to disk; yields its base URL."""
-    process = subprocess.Popen(
-        [sys.executable, str(SERVER)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    )
-    try:
-        line = process.stdout.readline()
-        if not line.startswith("PORT "):
-            raise RuntimeError(f"localstripe did not start: {line!r}")
-        url = f"http://127.0.0.1:{int(line.split()[1])}"
-        deadline = time.monotonic() + 20
-        while True:  # a bounded readiness poll: the port is printed just before it listens
-            try:
-                flush(url)
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("localstripe did not answer on " + url)
-                time.sleep(0.05)
+    with serving(SERVER, "localstripe", flush) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()

@@ -189,9 +189,9 @@ def get_photo(appeal_id):
     """An appeal's photo, for its member and the community's organizers only."""
     appeal = appeals.visible_appeal(db.session, appeal_id, current_member())
     try:
-        path = stored_photo(appeal.photo_path, appeal.photo_content_type)
+        data = stored_photo(appeal.photo_path, appeal.photo_content_type)
     except NoPhoto:
         abort(404, message="This appeal has no photo.")
     except PhotoMissing:
         abort(404, message="This appeal's photo is missing.")
-    return send_photo(path, appeal.photo_content_type, inline=True)
+    return send_photo(data, appeal.photo_content_type, inline=True)

@@ -205,12 +205,12 @@ def get_photo(checkin_id):
     """A check-in's photo, for the feed's readers; when marked private, its member and the organizers."""
     checkin = checkins.photo_check_in(db.session, checkin_id, current_member())
     try:
-        path = stored_photo(checkin.photo_path, checkin.photo_content_type)
+        data = stored_photo(checkin.photo_path, checkin.photo_content_type)
     except NoPhoto:
         abort(404, message="This check-in has no photo.")
     except PhotoMissing:
         abort(404, message="This check-in's photo is missing.")
-    return send_photo(path, checkin.photo_content_type, inline=True)
+    return send_photo(data, checkin.photo_content_type, inline=True)
 
 
 @checkins_bp.route("/checkins/<id:checkin_id>/card.png", methods=["GET"])

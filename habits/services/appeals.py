@@ -51,7 +51,7 @@ from habits.models import (
 from habits.services import daymarks, referees, visibility
 from habits.services.errors import Forbidden, HabitsError, NotFound
 from habits.services.notifications import events
-from habits.services.photos import Photo, PhotoStore
+from habits.services.photos import Photo, PhotoStorage
 
 MAX_REASON = referees.MAX_REASON
 
@@ -107,7 +107,7 @@ def ask_appeal(
     day_index: int,
     reason: str,
     photo: Photo | None = None,
-    photo_store: PhotoStore | None = None,
+    photo_store: PhotoStorage | None = None,
     now: datetime,
 ) -> AppealRequest:
     """The member asks the organizers to count day ``day_index`` of their enrollment.

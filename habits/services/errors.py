@@ -54,6 +54,8 @@ class HabitsError(Exception):
     status = 409
     title = "Not allowed now"
     code = "not_allowed"
+    #: seconds a client should wait before trying again (the edges send it as Retry-After)
+    retry_after: int | None = None
 
     def __init__(self, detail: str, *, errors: dict | None = None, **extra):
         super().__init__(detail)

@@ -12,8 +12,12 @@ but a new image Pillow drew from it:
 - what does not decode (a JPEG header followed by anything else, a truncated file) is refused.
 
 Every refusal is InvalidInput (422) on the field ``photo`` with a stable code the pages translate.
-The file is written under a random name without any execute bit under
-``instance/photos/<challenge id>/``, which is not a static folder.
+
+Where photos are kept is the edges' choice (``PhotoStorage``): ``PhotoStore`` writes them under a
+random name without any execute bit under ``instance/photos/<challenge id>/``, which is not a
+static folder (the demo's default); ``habits.storage.s3`` keeps them in an S3 bucket. A row
+stores the same relative name ``<challenge id>/<random>.<ext>`` either way, so moving the photos
+from one to the other is a copy. A store that cannot be reached raises StoreUnavailable (503).
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ import os
 import secrets
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Protocol
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -135,6 +140,33 @@ def _encode(image: Image.Image, fmt: str) -> bytes:
     return out.getvalue()
 
 
+class PhotoStorage(Protocol):
+    """Where photos are kept: the local folder (``PhotoStore``) or an S3 bucket."""
+
+    def save(self, challenge_id: int, photo: Photo) -> str:
+        """Store the photo under a fresh random name; returns the name a row keeps."""
+
+    def read(self, relative: str) -> bytes:
+        """The photo's bytes: FileNotFoundError when it is gone, ValueError for a name that is
+        not one of ours, StoreUnavailable when the store cannot be reached."""
+
+    def delete(self, relative: str) -> None:
+        """Remove the photo (nothing when it is already gone)."""
+
+
+def new_name(challenge_id: int, photo: Photo) -> str:
+    """A fresh random name for a photo of ``challenge_id``: ``<challenge id>/<random>.<ext>``."""
+    return f"{int(challenge_id)}/{secrets.token_hex(16)}.{photo.extension}"
+
+
+def checked_name(relative: str) -> str:
+    """``relative`` when it is a plain relative name (no ``..``, no leading slash), else ValueError."""
+    parts = PurePosixPath(relative).parts
+    if not parts or relative.startswith("/") or "\\" in relative or any(p in ("..", ".") for p in parts):
+        raise ValueError(f"photo name {relative!r} is not a relative name in the store")
+    return relative
+
+
 class PhotoStore:
     """Photos on disk under ``root`` (instance/photos); paths stored are relative to it."""
 
@@ -145,7 +177,7 @@ class PhotoStore:
         """Write the photo under a fresh random name; returns its path relative to ``root``."""
         folder = self.root / str(int(challenge_id))
         folder.mkdir(parents=True, exist_ok=True)
-        relative = f"{int(challenge_id)}/{secrets.token_hex(16)}.{photo.extension}"
+        relative = new_name(challenge_id, photo)
         # "x": never overwrite; 0o640: readable by the service, never executable.
         fd = os.open(self.root / relative, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
         with os.fdopen(fd, "wb") as file:
@@ -158,6 +190,12 @@ class PhotoStore:
         if self.root.resolve() not in full.parents:
             raise ValueError(f"photo path {relative!r} leaves the photo folder")
         return full
+
+    def read(self, relative: str) -> bytes:
+        path = self.path(relative)
+        if not path.is_file():
+            raise FileNotFoundError(relative)
+        return path.read_bytes()
 
     def delete(self, relative: str) -> None:
         try:

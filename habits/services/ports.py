@@ -37,6 +37,16 @@ class GatewayUnavailable(HabitsError):
     code = "gateway_unavailable"
 
 
+class StoreUnavailable(HabitsError):
+    """The object store (photos, share cards) could not be reached; nothing was stored, trying
+    again later is safe."""
+
+    status = 503
+    title = "Storage unavailable"
+    code = "store_unavailable"
+    retry_after = 30
+
+
 class RefundRefused(Exception):
     """The processor refused a refund for good (already refunded, disputed, too old...)."""
 

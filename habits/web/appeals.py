@@ -122,7 +122,7 @@ def appeal_photo(appeal_id: int):
     """The photo a member sent with an appeal, for them and the community's organizers."""
     appeal = appeals.visible_appeal(db.session, appeal_id, me())
     try:
-        path = stored_photo(appeal.photo_path, appeal.photo_content_type)
+        data = stored_photo(appeal.photo_path, appeal.photo_content_type)
     except (NoPhoto, PhotoMissing):
         abort(404)
-    return send_photo(path, appeal.photo_content_type)
+    return send_photo(data, appeal.photo_content_type)

@@ -135,7 +135,7 @@ def checkin_photo(checkin_id: int):
     """A check-in's photo, for the feed's readers; when marked private, its member and the organizers."""
     checkin = checkins.photo_check_in(db.session, checkin_id, me())
     try:
-        path = stored_photo(checkin.photo_path, checkin.photo_content_type)
+        data = stored_photo(checkin.photo_path, checkin.photo_content_type)
     except (NoPhoto, PhotoMissing):
         abort(404)
-    return send_photo(path, checkin.photo_content_type)
+    return send_photo(data, checkin.photo_content_type)

@@ -44,7 +44,7 @@ from habits.services.payouts import (
     PayoutOverCeiling,
     PayoutWalletShort,
 )
-from habits.services.ports import GatewayUnavailable
+from habits.services.ports import GatewayUnavailable, StoreUnavailable
 from habits.services.referees import RefereePlaysIn
 from habits.services.terms import TermsChangedMeanwhile, TermsNotAccepted
 from habits.services.wallets import NotEnoughInWallet
@@ -184,6 +184,10 @@ REFUSALS: dict[str, RefusalMessage] = {
     ),
     GatewayUnavailable.code: lambda extra, zone: gettext(
         "The payment processor cannot be reached right now; please try again in a moment."
+    ),
+    StoreUnavailable.code: lambda extra, zone: gettext(
+        "Photos cannot be stored or shown right now; please try again in a moment. "
+        "A check-in without a photo still works."
     ),
     Forbidden.code: _forbidden,
     # the fields themselves say what is wrong (field_message)

@@ -5,7 +5,6 @@ only organizer of a community (POST /communities/{id}/handover first)."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -30,7 +29,7 @@ from habits.models.payment import Payment
 from habits.models.payout import Payout
 from habits.payments import EXTENSION_KEY
 from habits.services import account_deletion, payouts, terms, withdrawals
-from habits.services.photos import PhotoStore, accept_photo
+from habits.services.photos import accept_photo
 from tests import images
 from tests.api.helpers import auth_headers
 from tests.factories import (
@@ -42,6 +41,7 @@ from tests.factories import (
     make_enrollment,
     make_member,
 )
+from tests.object_store import stored_names
 from tests.payments.helpers import deliver, event, refund_obj
 from tests.payouts.helpers import CCY, winnings
 from tests.web.helpers import log_in
@@ -52,10 +52,6 @@ LONG_LIVED = {"now": ISSUED, "ttl_days": 3650}
 
 def delete(client, headers, password=PASSWORD):
     return client.post("/api/v1/me/deletion", json={"password": password}, headers=headers)
-
-
-def photos_of(app) -> PhotoStore:
-    return PhotoStore(Path(app.instance_path) / "photos")
 
 
 # -- refusals -------------------------------------------------------------------------------------
@@ -200,7 +196,7 @@ def test_an_organizer_with_a_co_organizer_leaves_the_community_to_them(client, s
 # -- what is erased --------------------------------------------------------------------------------
 
 
-def test_personal_data_and_photo_files_are_gone(app, client, session):
+def test_personal_data_and_photo_files_are_gone(app, client, session, photo_storage):
     member = make_member(session, display_name="Erin Erased", email="erin@example.test")
     rival = make_member(session)
     community = make_community(session, join_questions=["City?"])
@@ -208,7 +204,7 @@ def test_personal_data_and_photo_files_are_gone(app, client, session):
     challenge = make_challenge(session, community, days=1, max_misses=0, requires_code_word=False)
     mine = make_enrollment(session, challenge, member, status=EnrollmentStatus.ELIMINATED, funded=False)
     theirs = make_enrollment(session, challenge, rival, status=EnrollmentStatus.ACTIVE, funded=False)
-    store = photos_of(app)
+    store = photo_storage
     my_photo = store.save(challenge.id, accept_photo(images.png(), max_bytes=100_000))
     their_photo = store.save(challenge.id, accept_photo(images.png(), max_bytes=100_000))
     at = at_local(challenge, 0, "05:30")
@@ -261,10 +257,10 @@ def test_personal_data_and_photo_files_are_gone(app, client, session):
     my_checkin = session.scalar(select(CheckIn).where(CheckIn.enrollment_id == mine.id))
     assert (my_checkin.note, my_checkin.photo_path, my_checkin.photo_content_type) == (None, None, None)
     assert my_checkin.day_index == 0 and my_checkin.checked_in_at == at  # the day it counted stays
-    assert not store.path(my_photo).exists()
+    assert stored_names(store) == [their_photo]
     # another member's check-in and photo are theirs
     their_checkin = session.scalar(select(CheckIn).where(CheckIn.enrollment_id == theirs.id))
-    assert their_checkin.note == "theirs" and store.path(their_photo).exists()
+    assert their_checkin.note == "theirs" and store.read(their_photo)
     membership = session.scalar(select(CommunityMembership).where(CommunityMembership.member_id == member.id))
     assert (membership.status, membership.answers) == (MembershipStatus.LEFT, [])
     # what is kept: the enrollment and which terms the anonymous id accepted

@@ -81,7 +81,9 @@ def test_a_member_asks_and_reads_the_pending_request(client, world, voided):
     assert mine.get_json()["items"] == [body] and mine.get_json()["total"] == 1
 
 
-def test_an_appeal_with_a_photo_is_a_multipart_form_and_its_photo_is_private(client, world, voided):
+def test_an_appeal_with_a_photo_is_a_multipart_form_and_its_photo_is_private(
+    client, world, voided, photo_storage
+):
     form = {"day_index": "1", "reason": "see the clock", "photo": (io.BytesIO(images.png()), "proof.png")}
     with travel(at_local(world.challenge, 1, "06:30")):
         response = ask(client, world, data=form, content_type="multipart/form-data")

@@ -4,7 +4,6 @@ today's status, the feed and the leaderboard."""
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -13,9 +12,11 @@ from sqlalchemy import func, select
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.models import CheckIn
 from habits.services.codewords import code_word
+from habits.services.photos import PhotoStore
 from tests import images
 from tests.api.helpers import enrollment_row
 from tests.factories import at_local, make_checkin, make_member
+from tests.object_store import stored_names
 from tests.timehelpers import travel
 
 PNG = images.png()
@@ -29,10 +30,6 @@ def checkin_url(enrollment) -> str:
 
 def count_checkins(session) -> int:
     return session.scalar(select(func.count()).select_from(CheckIn))
-
-
-def photo_files(app) -> list[Path]:
-    return sorted(p for p in (Path(app.instance_path) / "photos").rglob("*") if p.is_file())
 
 
 def test_check_in_inside_the_window_records_the_day_by_the_server_clock(client, world):
@@ -156,9 +153,7 @@ def test_code_word_must_be_in_the_note_unless_a_photo_shows_it(client, session, 
 @pytest.mark.parametrize(
     ("data", "content_type"), [(PNG, "image/png"), (JPEG, "image/jpeg"), (WEBP, "image/webp")]
 )
-def test_photo_is_stored_under_instance_and_served_with_its_sniffed_type(
-    client, app, world, data, content_type
-):
+def test_photo_is_stored_and_served_with_its_sniffed_type(client, world, data, content_type, photo_storage):
     with travel(at_local(world.challenge, 0, "05:30")):
         response = client.post(
             checkin_url(world.owner_enrollment),
@@ -169,9 +164,13 @@ def test_photo_is_stored_under_instance_and_served_with_its_sniffed_type(
     assert response.status_code == 201
     body = response.get_json()
     assert body["has_photo"] is True and body["value"] == 3.0
-    stored = [p for p in photo_files(app) if p.is_file() and p.parent.name == str(world.challenge.id)]
-    assert stored and all(p.suffix in (".png", ".jpg", ".webp") for p in stored)
-    assert not any(p.stat().st_mode & 0o111 for p in stored)
+    stored = stored_names(photo_storage)
+    assert len(stored) == 1 and stored[0].startswith(f"{world.challenge.id}/")
+    assert stored[0].endswith(
+        {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}[content_type]
+    )
+    if isinstance(photo_storage, PhotoStore):
+        assert not photo_storage.path(stored[0]).stat().st_mode & 0o111
     photo_url = f"/api/v1/checkins/{body['id']}/photo"
     served = client.get(photo_url, headers=world.as_("owner"))
     assert served.status_code == 200
@@ -196,8 +195,9 @@ def test_photo_is_stored_under_instance_and_served_with_its_sniffed_type(
         b"",
     ],
 )
-def test_a_photo_that_is_not_an_image_is_422_and_nothing_is_stored(client, session, app, world, data):
-    before_files = photo_files(app)
+def test_a_photo_that_is_not_an_image_is_422_and_nothing_is_stored(
+    client, session, world, data, photo_storage
+):
     with travel(at_local(world.challenge, 0, "05:30")):
         response = client.post(
             checkin_url(world.owner_enrollment),
@@ -206,13 +206,14 @@ def test_a_photo_that_is_not_an_image_is_422_and_nothing_is_stored(client, sessi
         )
     assert response.status_code == 422
     assert "photo" in response.get_json()["errors"]
-    assert photo_files(app) == before_files
+    assert stored_names(photo_storage) == []
     assert count_checkins(session) == 0
 
 
-def test_a_photo_over_the_limit_is_refused_and_not_stored(client, session, app, world, monkeypatch):
+def test_a_photo_over_the_limit_is_refused_and_not_stored(
+    client, session, app, world, monkeypatch, photo_storage
+):
     monkeypatch.setitem(app.config, "PHOTO_MAX_BYTES", 1024)
-    before_files = photo_files(app)
     with travel(at_local(world.challenge, 0, "05:30")):
         response = client.post(
             checkin_url(world.owner_enrollment),
@@ -220,21 +221,20 @@ def test_a_photo_over_the_limit_is_refused_and_not_stored(client, session, app, 
             headers=world.as_("owner"),
         )
     assert response.status_code == 422
-    assert photo_files(app) == before_files
+    assert stored_names(photo_storage) == []
     assert count_checkins(session) == 0
 
 
-def test_a_duplicate_photo_check_in_leaves_no_orphan_file(client, app, world):
+def test_a_duplicate_photo_check_in_leaves_no_orphan_file(client, world, photo_storage):
     with travel(at_local(world.challenge, 0, "05:30")):
         client.post(checkin_url(world.owner_enrollment), json={}, headers=world.as_("owner"))
-        before_files = photo_files(app)
         again = client.post(
             checkin_url(world.owner_enrollment),
             data={"photo": (io.BytesIO(PNG), "p.png")},
             headers=world.as_("owner"),
         )
     assert again.status_code == 409
-    assert photo_files(app) == before_files
+    assert stored_names(photo_storage) == []
 
 
 def test_a_challenge_that_asks_for_a_photo_refuses_a_check_in_without_one(client, session, world):

@@ -5,12 +5,11 @@ blocks, reports, flags."""
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from habits.models import CheckIn, CheckInFlag, Cheer, CommentReport
-from habits.services.photos import PhotoStore, accept_photo
+from habits.services.photos import accept_photo
 from tests import images
 from tests.api.helpers import auth_headers, enrollment_row
 from tests.factories import add_to_community, at_local, make_checkin, make_member
@@ -86,10 +85,8 @@ def test_each_item_says_who_when_evidence_counts_and_whether_i_cheered(client, s
 
 
 @pytest.fixture
-def photographed(session, world, app):
-    path = PhotoStore(Path(app.instance_path) / "photos").save(
-        world.challenge.id, accept_photo(images.png(), max_bytes=100_000)
-    )
+def photographed(session, world, photo_storage):
+    path = photo_storage.save(world.challenge.id, accept_photo(images.png(), max_bytes=100_000))
     return make_checkin(session, world.owner_enrollment, 0, photo_path=path, photo_content_type="image/png")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.mail.helpers import Inbox, free_port
+from tests.mail.helpers import Inbox, free_port, smtp_settings
 
 
 @pytest.fixture
@@ -23,14 +23,7 @@ def smtp_server():
 @pytest.fixture
 def mail_settings(app, smtp_server, monkeypatch) -> dict:
     """The app sends through the test server (plain SMTP: aiosmtpd offers no STARTTLS here)."""
-    settings = {
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": smtp_server.port,
-        "MAIL_USE_TLS": False,
-        "MAIL_USE_SSL": False,
-        "MAIL_FROM": "Streakpot <no-reply@streakpot.test>",
-        "MAIL_TIMEOUT": 5,
-    }
+    settings = smtp_settings(smtp_server.port)
     for name, value in settings.items():
         monkeypatch.setitem(app.config, name, value)
     return settings

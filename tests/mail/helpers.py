@@ -29,6 +29,18 @@ class Inbox:
         return [m for m in self.messages if m["To"] == address]
 
 
+def smtp_settings(port: int) -> dict:
+    """The app's settings to send through the test server (plain SMTP: aiosmtpd offers no STARTTLS)."""
+    return {
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": port,
+        "MAIL_USE_TLS": False,
+        "MAIL_USE_SSL": False,
+        "MAIL_FROM": "Streakpot <no-reply@streakpot.test>",
+        "MAIL_TIMEOUT": 5,
+    }
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

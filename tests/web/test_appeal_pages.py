@@ -263,7 +263,7 @@ def test_refusing_tells_the_member_and_the_participants(client, session, world, 
     assert "申诉被驳回" in log and "the newspaper in the photo is from Monday" in log
 
 
-def test_the_member_may_not_decide_and_bystanders_do_not_see(client, session, world, voided):
+def test_the_member_may_not_decide_and_bystanders_do_not_see(client, session, world, voided, photo_storage):
     photo = io.BytesIO(images.png())
     with travel(at_local(world.challenge, 1, "06:00")):
         log_in(client, world.member)

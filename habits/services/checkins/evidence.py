@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from habits.services.codewords import code_word, note_has_word
 from habits.services.errors import HabitsError, InvalidInput
-from habits.services.photos import Photo, PhotoStore
+from habits.services.photos import Photo, PhotoStorage
 
 #: a check-in's number typed as text is read only when it is this short...
 MAX_VALUE_CHARS = 32
@@ -54,7 +54,7 @@ def check_evidence(
         raise InvalidInput("The check-in lacks the evidence this challenge asks for.", errors=errors)
 
 
-def store_photo(evidence: Evidence, photo_store: PhotoStore | None, challenge_id: int) -> str | None:
+def store_photo(evidence: Evidence, photo_store: PhotoStorage | None, challenge_id: int) -> str | None:
     """Save the evidence's photo, if any; its stored path."""
     if evidence.photo is None:
         return None

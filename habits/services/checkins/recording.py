@@ -25,7 +25,7 @@ from habits.models import Challenge, CheckIn, CheckInSource, Enrollment
 from habits.services.checkins.evidence import Evidence, check_evidence, store_photo
 from habits.services.checkins.refusals import AlreadyCheckedIn, CheckInClosed, CheckInNotAllowed
 from habits.services.checkins.windows import window_table
-from habits.services.photos import PhotoStore
+from habits.services.photos import PhotoStorage
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def check_in(
     enrollment: Enrollment,
     *,
     evidence: Evidence,
-    photo_store: PhotoStore | None = None,
+    photo_store: PhotoStorage | None = None,
     now: datetime,
 ) -> RecordedCheckIn:
     """Check ``enrollment`` in at server instant ``now`` with ``evidence``.
@@ -88,7 +88,7 @@ def record(
     session: Session,
     target: CheckInTarget,
     evidence: Evidence,
-    photo_store: PhotoStore | None,
+    photo_store: PhotoStorage | None,
     *,
     now: datetime,
     target_db: StatementTarget | None = None,

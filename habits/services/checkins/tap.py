@@ -34,7 +34,7 @@ from habits.services import tokens
 from habits.services.checkins.evidence import Evidence
 from habits.services.checkins.recording import CheckInTarget, RecordedCheckIn, record
 from habits.services.errors import NotFound
-from habits.services.photos import PhotoStore
+from habits.services.photos import PhotoStorage
 from ledger.base import UTCDateTime
 
 _TOKEN, _ENROLLMENT, _CHALLENGE = ApiToken.__table__, Enrollment.__table__, Challenge.__table__
@@ -153,7 +153,7 @@ def check_in_with_token(
     token_hash: str,
     enrollment_id: int,
     evidence: Evidence | LazyEvidence,
-    photo_store: PhotoStore | None = None,
+    photo_store: PhotoStorage | None = None,
     now: datetime,
 ) -> RecordedCheckIn:
     """Check in the token's member on their enrollment ``enrollment_id`` at server instant ``now``.

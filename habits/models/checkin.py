@@ -5,7 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    DDL,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from habits.models.community import enum_column
@@ -27,6 +42,15 @@ class CheckIn(Base):
         Index("ix_check_ins_challenge_day", "challenge_id", "day_index"),
         # the feed's keyset: newest first within a challenge, (checked_in_at, id) as the cursor
         Index("ix_check_ins_feed", "challenge_id", "checked_in_at", "id"),
+        # the rank of the day subtracts the voided check-ins that arrived before (usually none)
+        Index(
+            "ix_check_ins_voided_arrivals",
+            "challenge_id",
+            "day_index",
+            "arrival_no",
+            postgresql_where=text("voided_at IS NOT NULL"),
+            sqlite_where=text("voided_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
@@ -52,6 +76,57 @@ class CheckIn(Base):
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
     void_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: its place in the arrival order of its challenge day (1, 2, ...), drawn when the row is
+    #: written (services/checkins/standing.py); the rank of the day is computed from it
+    arrival_no: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class CheckInArrivalHole(Base):
+    """An arrival number drawn for no valid check-in: a tap that lost the race of a double tap
+    (its number was drawn before the unique key refused it), or the number a reinstated check-in
+    left when it drew a new one. The rank of the day subtracts the holes before it."""
+
+    __tablename__ = "check_in_arrival_holes"
+    __table_args__ = (PrimaryKeyConstraint("challenge_id", "day_index", "arrival_no"),)
+
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"))
+    day_index: Mapped[int] = mapped_column(Integer)
+    arrival_no: Mapped[int] = mapped_column(BigInteger)
+
+
+#: PostgreSQL: one sequence per challenge day, made the first time the day draws (a check-in of an
+#: older row than the sequence, from before it existed, keeps its number: it starts after them).
+#: Its name is made here only. Sequences are not transactional and take no row lock, so the wake-up
+#: spike's taps do not queue on a counter row.
+# (DDL formats its text with the table's names: a percent sign is written twice)
+ARRIVAL_FUNCTION = DDL(
+    """
+CREATE OR REPLACE FUNCTION check_in_arrival(challenge bigint, day integer) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    seq text := format('check_in_arrivals_%%s_%%s', challenge, day);
+    taken bigint;
+BEGIN
+    IF to_regclass(seq) IS NULL THEN
+        -- the day's first taps: one creates the sequence, the others wait for it and find it
+        PERFORM pg_advisory_xact_lock(hashtext(seq));
+        BEGIN
+            EXECUTE format('CREATE SEQUENCE %%I', seq);
+            SELECT max(arrival_no) INTO taken FROM check_ins
+             WHERE challenge_id = challenge AND day_index = day;
+            IF taken IS NOT NULL THEN
+                PERFORM setval(seq, taken);
+            END IF;
+        EXCEPTION WHEN duplicate_table OR unique_violation THEN
+            NULL;
+        END;
+    END IF;
+    RETURN nextval(seq::regclass);
+END
+$$
+"""
+)
+event.listen(CheckIn.__table__, "after_create", ARRIVAL_FUNCTION.execute_if(dialect="postgresql"))
 
 
 class RestDay(Base):

@@ -94,22 +94,32 @@ class CheckInArrivalHole(Base):
     arrival_no: Mapped[int] = mapped_column(BigInteger)
 
 
-#: PostgreSQL: one sequence per challenge day, made the first time the day draws (a check-in of an
-#: older row than the sequence, from before it existed, keeps its number: it starts after them).
-#: Its name is made here only. Sequences are not transactional and take no row lock, so the wake-up
-#: spike's taps do not queue on a counter row.
+#: PostgreSQL: the next arrival number of a challenge day (services/checkins/standing.py), from one
+#: sequence per challenge day, made the first time the day draws (it starts after the numbers of
+#: rows older than it) and named here only. A sequence takes no row lock and is not transactional,
+#: so the wake-up spike's taps do not queue on a counter row; the only lock is the member's own.
+#: Given ``enrollment``, NULL (nothing drawn) when that enrollment already has the day's check-in.
 # (DDL formats its text with the table's names: a percent sign is written twice)
 ARRIVAL_FUNCTION = DDL(
     """
-CREATE OR REPLACE FUNCTION check_in_arrival(challenge bigint, day integer) RETURNS bigint
-LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION check_in_arrival(challenge bigint, day integer, enrollment bigint)
+RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
     seq text := format('check_in_arrivals_%%s_%%s', challenge, day);
     taken bigint;
 BEGIN
+    IF enrollment IS NOT NULL THEN
+        -- a member's own taps one at a time: a second one waits for the first to commit, then
+        -- (a volatile function's query sees what was committed meanwhile) draws nothing, so a
+        -- number is never drawn for a row the unique key then refuses
+        PERFORM pg_advisory_xact_lock(enrollment);
+        IF EXISTS (SELECT 1 FROM check_ins WHERE enrollment_id = enrollment AND day_index = day) THEN
+            RETURN NULL;
+        END IF;
+    END IF;
     IF to_regclass(seq) IS NULL THEN
         -- the day's first taps: one creates the sequence, the others wait for it and find it
-        PERFORM pg_advisory_xact_lock(hashtext(seq));
+        PERFORM pg_advisory_xact_lock(1, hashtext(seq));  -- apart from the one-key locks
         BEGIN
             EXECUTE format('CREATE SEQUENCE %%I', seq);
             SELECT max(arrival_no) INTO taken FROM check_ins
@@ -140,3 +150,14 @@ class RestDay(Base):
     challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id"))
     day_index: Mapped[int] = mapped_column(Integer)
     declared_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+#: every day's sequence dropped (a database emptied for reuse, where challenge ids start again)
+DROP_ARRIVAL_SEQUENCES = """
+DO $$ DECLARE seq text; BEGIN
+    FOR seq IN SELECT relname FROM pg_class
+               WHERE relkind = 'S' AND relname LIKE 'check\\_in\\_arrivals\\_%' LOOP
+        EXECUTE format('DROP SEQUENCE %I', seq);
+    END LOOP;
+END $$
+"""

@@ -24,15 +24,24 @@ depends_on = None
 VOIDED = sa.text("voided_at IS NOT NULL")
 #: as habits/models/checkin.py ARRIVAL_FUNCTION was at this revision
 ARRIVAL_FUNCTION = """
-CREATE OR REPLACE FUNCTION check_in_arrival(challenge bigint, day integer) RETURNS bigint
-LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION check_in_arrival(challenge bigint, day integer, enrollment bigint)
+RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
     seq text := format('check_in_arrivals_%s_%s', challenge, day);
     taken bigint;
 BEGIN
+    IF enrollment IS NOT NULL THEN
+        -- a member's own taps one at a time: a second one waits for the first to commit, then
+        -- (a volatile function's query sees what was committed meanwhile) draws nothing, so a
+        -- number is never drawn for a row the unique key then refuses
+        PERFORM pg_advisory_xact_lock(enrollment);
+        IF EXISTS (SELECT 1 FROM check_ins WHERE enrollment_id = enrollment AND day_index = day) THEN
+            RETURN NULL;
+        END IF;
+    END IF;
     IF to_regclass(seq) IS NULL THEN
         -- the day's first taps: one creates the sequence, the others wait for it and find it
-        PERFORM pg_advisory_xact_lock(hashtext(seq));
+        PERFORM pg_advisory_xact_lock(1, hashtext(seq));  -- apart from the one-key locks
         BEGIN
             EXECUTE format('CREATE SEQUENCE %I', seq);
             SELECT max(arrival_no) INTO taken FROM check_ins
@@ -94,7 +103,7 @@ def upgrade():
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP FUNCTION IF EXISTS check_in_arrival(bigint, integer)")
+        op.execute("DROP FUNCTION IF EXISTS check_in_arrival(bigint, integer, bigint)")
         op.execute(
             """
             DO $$ DECLARE seq text; BEGIN

@@ -162,29 +162,31 @@ _CHECK_INS = CheckIn.__table__
 _COLUMNS = ("enrollment_id", "challenge_id", "day_index", "checked_in_at", "note", "value", "photo_path",
             "photo_content_type", "source", "counts_for_money")  # fmt: skip
 _TYPES = {column: _CHECK_INS.c[column].type for column in _COLUMNS}
-_ENROLLMENT_ID, _DAY_INDEX = bindparam("enrollment_id"), bindparam("day_index")
-#: built once: PostgreSQL's insert with its arrival number and standing (standing.py), from the
-#: values as parameters; no row when the day already has a check-in
-_INSERT_WITH_STANDING = OneRow(
-    standing.insert_with_standing(
+
+
+def _values(dialect: str):
+    """The check-in's values as parameters, with its arrival number drawn (standing.arrival_draw)."""
+    return select(
         # cast: inside a CTE an untyped parameter would stay text
-        select(
-            *(
-                cast(bindparam(column, type_=_TYPES[column]), _TYPES[column]).label(column)
-                for column in _COLUMNS
-            )
-        ).where(standing.no_check_in_yet(_ENROLLMENT_ID, _DAY_INDEX)),
-        list(_COLUMNS),
+        *(cast(bindparam(column, type_=_TYPES[column]), _TYPES[column]).label(column) for column in _COLUMNS),
+        standing.arrival_draw(
+            dialect, bindparam("challenge_id"), bindparam("day_index"), bindparam("enrollment_id")
+        ).label("arrival_no"),
     )
-)
-_ARRIVAL = {"arrival_no": standing.arrival_draw("sqlite", bindparam("challenge_id"), _DAY_INDEX)}
+
+
+#: built once: PostgreSQL's insert with its arrival number and its standing (standing.py); the
+#: others' insert with its arrival number
+_INSERT_WITH_STANDING = OneRow(standing.insert_with_standing(_values("postgresql"), list(_COLUMNS)))
 _INSERT_ONCE = OneRow(
     sqlite_insert(_CHECK_INS)
-    .values(_ARRIVAL)
+    .from_select([*_COLUMNS, "arrival_no"], _values("sqlite"))
     .on_conflict_do_nothing(index_elements=["enrollment_id", "day_index"])
     .returning(_CHECK_INS.c.id)
 )
-_INSERT_PLAIN = insert(_CHECK_INS).values(_ARRIVAL).returning(_CHECK_INS.c.id)
+_INSERT_PLAIN = (
+    insert(_CHECK_INS).from_select([*_COLUMNS, "arrival_no"], _values("sqlite")).returning(_CHECK_INS.c.id)
+)
 
 
 def _insert_once(

@@ -10,11 +10,11 @@ counter row, and a tap's rank is arithmetic on its own number:
     rank = arrival_no - (voided check-ins of the day that arrived before it)
                       - (holes of the day before it)
 
-Both subtractions read small indexes that are usually empty. A **hole** is a number drawn for no
-valid check-in: the loser of a member's own double tap racing itself (its number is drawn before
-the unique key refuses the row; the statement records the number it lost in the same statement)
-and the old number of a reinstated check-in (an appeal draws a new one). A duplicate tap that is
-not racing draws nothing: the statement finds the day's row first.
+Both subtractions read small indexes that are usually empty. A **hole** is a number that no
+check-in holds: the old number of a reinstated check-in (an appeal draws a new one). A second tap
+of a member draws nothing, even racing the first: the draw takes the member's own lock (an
+advisory lock on the enrollment, never shared with another member) and looks for the day's row
+with a fresh snapshot, so a number is never drawn for a row the unique key then refuses.
 
 The instant that orders the rank is the moment the row is written, which the arrival number
 records: ``checked_in_at`` is the request's clock, read before the statement, and two taps in
@@ -35,7 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, exists, func, insert, literal, select, union_all
+from sqlalchemy import ColumnElement, Select, func, insert, literal, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -56,11 +56,16 @@ class CheckInStanding:
     streak: int
 
 
-def arrival_draw(dialect: str, challenge_id: ColumnElement, day_index: ColumnElement) -> ColumnElement:
-    """The SQL that draws the next arrival number of a challenge day, inside the INSERT."""
+def arrival_draw(
+    dialect: str, challenge_id: ColumnElement, day_index: ColumnElement, enrollment_id: ColumnElement | None
+) -> ColumnElement:
+    """The SQL that draws the next arrival number of a challenge day, inside the INSERT. Given
+    ``enrollment_id``, it draws nothing (NULL) when that enrollment already has the day's check-in:
+    the INSERT's unique key then refuses the row, and no number was spent on it."""
     if dialect == "postgresql":
-        return func.check_in_arrival(challenge_id, day_index)
-    # SQLite writes one transaction at a time: the day's highest number is settled
+        return func.check_in_arrival(challenge_id, day_index, enrollment_id)
+    # SQLite writes one transaction at a time: the day's highest number is settled, and a refused
+    # row spends nothing
     return (
         select(func.coalesce(func.max(_CHECK_INS.c.arrival_no), 0) + 1)
         .where(_CHECK_INS.c.challenge_id == challenge_id, _CHECK_INS.c.day_index == day_index)
@@ -70,14 +75,15 @@ def arrival_draw(dialect: str, challenge_id: ColumnElement, day_index: ColumnEle
 
 def rank_expression(challenge_id, day_index, arrival_no) -> ColumnElement:
     """Rank of the check-in numbered ``arrival_no`` in its challenge day (the module's formula)."""
+    voided = _CHECK_INS.alias("voided")  # never correlated with a check_ins row outside
     voided_before = (
         select(func.count())
-        .select_from(_CHECK_INS)
+        .select_from(voided)
         .where(
-            _CHECK_INS.c.challenge_id == challenge_id,
-            _CHECK_INS.c.day_index == day_index,
-            _CHECK_INS.c.voided_at.is_not(None),
-            _CHECK_INS.c.arrival_no < arrival_no,
+            voided.c.challenge_id == challenge_id,
+            voided.c.day_index == day_index,
+            voided.c.voided_at.is_not(None),
+            voided.c.arrival_no < arrival_no,
         )
         .scalar_subquery()
     )
@@ -191,24 +197,13 @@ def exact_ranks(connection, challenge_id: int, day_index: int) -> dict[int, int]
 
 
 def insert_with_standing(source: Select, columns: list[str]) -> Select:
-    """PostgreSQL: insert the check-in ``source`` selects (its columns labelled ``columns``),
-    drawing its arrival number, and read its standing, in ONE statement.
-
-    The number is drawn in ``drawn`` (a CTE: evaluated once), inserted with ``ON CONFLICT DO
-    NOTHING``; if the unique key refused the row (a double tap racing itself), ``lost`` records
-    the number as a hole in the same statement. The result is the new check-in's (id,
-    challenge_id, day_index, counts_for_money, rank, check-in days, rest days, excused days), or
-    no row when nothing was inserted. ``source`` should find no row when the day already has a
-    check-in, so a plain second tap draws nothing.
-    """
-    picked = source.selected_columns
-    drawn = source.add_columns(
-        func.check_in_arrival(picked.challenge_id, picked.day_index).label("arrival_no")
-    ).cte("drawn")
-    names = [*columns, "arrival_no"]
+    """PostgreSQL: insert the check-in ``source`` selects (its columns labelled ``columns``, its
+    arrival number drawn in it as ``arrival_no``) with ``ON CONFLICT DO NOTHING``, and read its
+    standing, in ONE statement: the new check-in's (id, challenge_id, day_index, counts_for_money,
+    rank, check-in days, rest days, excused days), or no row when nothing was inserted."""
     ins = (
         pg_insert(_CHECK_INS)
-        .from_select(names, select(*(drawn.c[name] for name in names)))
+        .from_select([*columns, "arrival_no"], source)
         .on_conflict_do_nothing(index_elements=["enrollment_id", "day_index"])
         .returning(
             _CHECK_INS.c.id,
@@ -220,16 +215,6 @@ def insert_with_standing(source: Select, columns: list[str]) -> Select:
         )
         .cte("ins")
     )
-    lost = (
-        insert(_HOLES)
-        .from_select(
-            ["challenge_id", "day_index", "arrival_no"],
-            select(drawn.c.challenge_id, drawn.c.day_index, drawn.c.arrival_no).where(
-                ~exists(select(ins.c.id))
-            ),
-        )
-        .cte("lost")
-    )
     return select(
         ins.c.id,
         ins.c.challenge_id,
@@ -237,26 +222,23 @@ def insert_with_standing(source: Select, columns: list[str]) -> Select:
         ins.c.counts_for_money,
         rank_expression(ins.c.challenge_id, ins.c.day_index, ins.c.arrival_no),
         *streak_day_arrays(ins.c.enrollment_id, ins.c.challenge_id),
-    ).add_cte(lost)
-
-
-def no_check_in_yet(enrollment_id, day_index) -> ColumnElement:
-    """The condition that the enrollment's day has no check-in yet (then a second tap draws nothing)."""
-    return ~exists(
-        select(_CHECK_INS.c.id).where(
-            _CHECK_INS.c.enrollment_id == enrollment_id, _CHECK_INS.c.day_index == day_index
-        )
     )
 
 
 def renumber(session: Session, checkin: CheckIn) -> None:
     """Give ``checkin`` (new, or reinstated by an appeal) the next arrival number of its day, at
     its flush; a reinstated check-in's old number becomes a hole."""
-    if checkin.arrival_no is not None:
+    reinstated = checkin.arrival_no is not None
+    if reinstated:
         session.execute(
             insert(_HOLES).values(
                 challenge_id=checkin.challenge_id, day_index=checkin.day_index, arrival_no=checkin.arrival_no
             )
         )
     dialect = session.get_bind().dialect.name
-    checkin.arrival_no = arrival_draw(dialect, literal(checkin.challenge_id), literal(checkin.day_index))
+    checkin.arrival_no = arrival_draw(
+        dialect,
+        literal(checkin.challenge_id),
+        literal(checkin.day_index),
+        None if reinstated else literal(checkin.enrollment_id),
+    )

@@ -89,8 +89,8 @@ def _status_not_in(statuses: frozenset[EnrollmentStatus]):
 def _tap_source(dialect: str):
     """What the whole tap inserts, when nothing about it needs Python: a usable token, its
     member's enrollment that may check in, a challenge that asks for no photo or code word, and
-    a stored window (models/window.py) holding ``now``; no row otherwise, or (on PostgreSQL, where
-    a second tap must not draw an arrival number) when the day already has a check-in."""
+    a stored window (models/window.py) holding ``now``; no row otherwise. Its arrival number is
+    drawn in it (standing.arrival_draw)."""
     conditions = [
         _TOKEN.c.token_hash == bindparam("token_hash"),
         tokens.usable_sql(_TOKEN, _NOW),
@@ -98,8 +98,6 @@ def _tap_source(dialect: str):
         _CHALLENGE.c.requires_photo.is_(False),
         _CHALLENGE.c.requires_code_word.is_(False),
     ]
-    if dialect == "postgresql":
-        conditions.append(standing.no_check_in_yet(_ENROLLMENT.c.id, _WINDOW.c.day_index))
     columns = [
         _ENROLLMENT.c.id.label("enrollment_id"),
         _ENROLLMENT.c.challenge_id.label("challenge_id"),
@@ -111,12 +109,11 @@ def _tap_source(dialect: str):
         literal(CheckInSource.MEMBER.value).label("source"),
         and_(*_status_not_in(CHECK_INS_NOT_FOR_MONEY)).label("counts_for_money"),
     ]
-    if dialect == "sqlite":
-        columns.append(
-            standing.arrival_draw(dialect, _ENROLLMENT.c.challenge_id, _WINDOW.c.day_index).label(
-                "arrival_no"
-            )
-        )
+    columns.append(
+        standing.arrival_draw(
+            dialect, _ENROLLMENT.c.challenge_id, _WINDOW.c.day_index, _ENROLLMENT.c.id
+        ).label("arrival_no")
+    )
     return (
         select(*columns)
         .select_from(

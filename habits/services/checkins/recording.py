@@ -166,9 +166,12 @@ _TYPES = {column: _CHECK_INS.c[column].type for column in _COLUMNS}
 
 def _values(dialect: str):
     """The check-in's values as parameters, with its arrival number drawn (standing.arrival_draw)."""
+    values = [bindparam(column, type_=_TYPES[column]) for column in _COLUMNS]
+    if dialect == "postgresql":
+        # inside a CTE an untyped parameter would stay text (SQLite's CAST would make it a number)
+        values = [cast(value, value.type) for value in values]
     return select(
-        # cast: inside a CTE an untyped parameter would stay text
-        *(cast(bindparam(column, type_=_TYPES[column]), _TYPES[column]).label(column) for column in _COLUMNS),
+        *(value.label(column) for value, column in zip(values, _COLUMNS, strict=True)),
         standing.arrival_draw(
             dialect, bindparam("challenge_id"), bindparam("day_index"), bindparam("enrollment_id")
         ).label("arrival_no"),

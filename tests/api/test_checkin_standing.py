@@ -113,3 +113,15 @@ def test_an_appeal_ranks_when_it_was_recorded_and_its_old_number_becomes_a_hole(
     exact = standing.exact_ranks(session.connection(), challenge.id, 0)
     assert exact[first["id"]] == 2 and exact[last["id"]] == 3
     assert session.scalar(select(func.count()).select_from(CheckInArrivalHole)) == 1
+
+
+def test_a_seeded_history_is_numbered_in_the_order_of_its_instants(session, world):
+    late = make_checkin(
+        session, world.owner_enrollment, 0, at=at_local(world.challenge, 0, "06:30"), arrival_no=None
+    )
+    early = make_checkin(
+        session, world.other_enrollment, 0, at=at_local(world.challenge, 0, "05:10"), arrival_no=None
+    )
+    standing.number_in_time_order(session, world.challenge.id)
+    session.commit()
+    assert standing.exact_ranks(session.connection(), world.challenge.id, 0) == {early.id: 1, late.id: 2}

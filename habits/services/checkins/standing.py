@@ -35,7 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, func, insert, literal, select, union_all
+from sqlalchemy import ColumnElement, Select, func, insert, literal, select, tuple_, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -241,4 +241,26 @@ def renumber(session: Session, checkin: CheckIn) -> None:
         literal(checkin.challenge_id),
         literal(checkin.day_index),
         None if reinstated else literal(checkin.enrollment_id),
+    )
+
+
+def number_in_time_order(session: Session, challenge_id: int) -> None:
+    """Number a challenge's check-ins written without a draw (a seeded history, all at once) in
+    the order of their instants, then enrollment ids, day by day."""
+    earlier = _CHECK_INS.alias("earlier")
+    mine = _CHECK_INS
+    session.execute(
+        update(mine)
+        .where(mine.c.challenge_id == challenge_id, mine.c.arrival_no.is_(None))
+        .values(
+            arrival_no=select(func.count())
+            .select_from(earlier)
+            .where(
+                earlier.c.challenge_id == mine.c.challenge_id,
+                earlier.c.day_index == mine.c.day_index,
+                tuple_(earlier.c.checked_in_at, earlier.c.enrollment_id)
+                <= tuple_(mine.c.checked_in_at, mine.c.enrollment_id),
+            )
+            .scalar_subquery()
+        )
     )

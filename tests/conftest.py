@@ -27,6 +27,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from app import create_app
 from habits.database import prepare_engine
 from habits.extensions import db, limiter
+from habits.models.checkin import DROP_ARRIVAL_SEQUENCES
 from habits.photo_files import PHOTO_STORE_KEY
 from habits.services.photos import PhotoStore
 from habits.storage.s3 import PHOTOS_PREFIX, S3Objects, S3PhotoStore
@@ -144,6 +145,7 @@ def pg_engine(app):
     tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        conn.execute(text(DROP_ARRIVAL_SEQUENCES))  # challenge ids start again
     engine.dispose()
 
 

@@ -28,6 +28,7 @@ from habits.models import (
     Role,
     Theme,
 )
+from habits.services.checkins import standing
 from tests.timehelpers import local
 
 _seq = itertools.count(1)
@@ -183,6 +184,8 @@ def make_checkin(
         checked_in_at=at,
         **overrides,
     )
+    if "arrival_no" not in overrides:
+        standing.renumber(session, checkin)  # numbered in the order written, as a tap would be
     session.add(checkin)
     session.commit()
     return checkin

@@ -23,6 +23,7 @@ from habits.api.docs import problems
 from habits.api.edge import commit
 from habits.api.schemas.common import PageArgsSchema
 from habits.api.schemas.enrollments import (
+    CheckInCreatedSchema,
     CheckInCreateSchema,
     CheckInPageSchema,
     CheckInPhotoFormSchema,
@@ -139,11 +140,12 @@ def view_of(checkin: CheckIn) -> dict:
 
 @checkins_bp.route("/enrollments/<id:enrollment_id>/checkins", methods=["POST"])
 @checkins_bp.doc(security=SECURITY, requestBody=CHECKIN_BODY)
-@checkins_bp.response(201, CheckInSchema)
+@checkins_bp.response(201, CheckInCreatedSchema)
 @problems(400, 401, 404, 409, 413, 422)
 def create_checkin(enrollment_id):
     """Check in now: the server's clock decides the day (409 with ``next_window_opens_at`` outside
-    every window). JSON ``{note?, value?}``, or a multipart form that adds ``photo``."""
+    every window). JSON ``{note?, value?}``, or a multipart form that adds ``photo``. The answer
+    carries the check-in's ``rank_of_day`` and the member's ``streak``."""
     token_hash = bearer_token_hash()
     if token_hash is None:
         raise Unauthorized("This needs a valid API token: send 'Authorization: Bearer <token>'.")
@@ -162,7 +164,7 @@ def create_checkin(enrollment_id):
 
 
 def created_view(recorded: checkins.RecordedCheckIn) -> dict:
-    """The body of a new check-in: CheckInSchema's fields, instants as RFC 3339 UTC with ``Z``."""
+    """The body of a new check-in: CheckInCreatedSchema's fields, instants as RFC 3339 UTC with ``Z``."""
     return {
         "id": recorded.id,
         "enrollment_id": recorded.enrollment_id,
@@ -175,6 +177,8 @@ def created_view(recorded: checkins.RecordedCheckIn) -> dict:
         "counts_for_money": recorded.counts_for_money,
         "voided_at": None,
         "void_reason": None,
+        "rank_of_day": recorded.rank_of_day,
+        "streak": recorded.streak,
     }
 
 

@@ -16,6 +16,7 @@ from habits.models import Challenge, CheckIn, Community, Enrollment, Member
 from habits.models.payment import EventStatus, StripeEvent
 from habits.payments.handlers import HandlerContext, on_payment_succeeded
 from habits.services import challenges, enrollments
+from habits.services.checkins import standing
 
 #: Stripe's test card that pays (the offline gateway understands it)
 DEMO_CARD = "pm_card_visa"
@@ -76,6 +77,7 @@ def past_challenge(
                 )
             )
     session.flush()
+    standing.number_in_time_order(session, challenge.id)
     return challenge
 
 

@@ -12,7 +12,7 @@ from habits.models.chat import (  # noqa: F401
     ChatPurpose,
     ChatWebhook,
 )
-from habits.models.checkin import CheckIn, CheckInSource, RestDay  # noqa: F401
+from habits.models.checkin import CheckIn, CheckInArrivalHole, CheckInSource, RestDay  # noqa: F401
 from habits.models.community import (  # noqa: F401
     ORGANIZING_ROLES,
     Community,

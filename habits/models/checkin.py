@@ -5,7 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    DDL,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from habits.models.community import enum_column
@@ -27,6 +42,15 @@ class CheckIn(Base):
         Index("ix_check_ins_challenge_day", "challenge_id", "day_index"),
         # the feed's keyset: newest first within a challenge, (checked_in_at, id) as the cursor
         Index("ix_check_ins_feed", "challenge_id", "checked_in_at", "id"),
+        # the rank of the day subtracts the voided check-ins that arrived before (usually none)
+        Index(
+            "ix_check_ins_voided_arrivals",
+            "challenge_id",
+            "day_index",
+            "arrival_no",
+            postgresql_where=text("voided_at IS NOT NULL"),
+            sqlite_where=text("voided_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
@@ -52,6 +76,67 @@ class CheckIn(Base):
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
     void_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: its place in the arrival order of its challenge day (1, 2, ...), drawn when the row is
+    #: written (services/checkins/standing.py); the rank of the day is computed from it
+    arrival_no: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class CheckInArrivalHole(Base):
+    """An arrival number drawn for no valid check-in: a tap that lost the race of a double tap
+    (its number was drawn before the unique key refused it), or the number a reinstated check-in
+    left when it drew a new one. The rank of the day subtracts the holes before it."""
+
+    __tablename__ = "check_in_arrival_holes"
+    __table_args__ = (PrimaryKeyConstraint("challenge_id", "day_index", "arrival_no"),)
+
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"))
+    day_index: Mapped[int] = mapped_column(Integer)
+    arrival_no: Mapped[int] = mapped_column(BigInteger)
+
+
+#: PostgreSQL: the next arrival number of a challenge day (services/checkins/standing.py), from one
+#: sequence per challenge day, made the first time the day draws (it starts after the numbers of
+#: rows older than it) and named here only. A sequence takes no row lock and is not transactional,
+#: so the wake-up spike's taps do not queue on a counter row; the only lock is the member's own.
+#: Given ``enrollment``, NULL (nothing drawn) when that enrollment already has the day's check-in.
+# (DDL formats its text with the table's names: a percent sign is written twice)
+ARRIVAL_FUNCTION = DDL(
+    """
+CREATE OR REPLACE FUNCTION check_in_arrival(challenge bigint, day integer, enrollment bigint)
+RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    seq text := format('check_in_arrivals_%%s_%%s', challenge, day);
+    taken bigint;
+BEGIN
+    IF enrollment IS NOT NULL THEN
+        -- a member's own taps one at a time: a second one waits for the first to commit, then
+        -- (a volatile function's query sees what was committed meanwhile) draws nothing, so a
+        -- number is never drawn for a row the unique key then refuses
+        PERFORM pg_advisory_xact_lock(enrollment);
+        IF EXISTS (SELECT 1 FROM check_ins WHERE enrollment_id = enrollment AND day_index = day) THEN
+            RETURN NULL;
+        END IF;
+    END IF;
+    IF to_regclass(seq) IS NULL THEN
+        -- the day's first taps: one creates the sequence, the others wait for it and find it
+        PERFORM pg_advisory_xact_lock(1, hashtext(seq));  -- apart from the one-key locks
+        BEGIN
+            EXECUTE format('CREATE SEQUENCE %%I', seq);
+            SELECT max(arrival_no) INTO taken FROM check_ins
+             WHERE challenge_id = challenge AND day_index = day;
+            IF taken IS NOT NULL THEN
+                PERFORM setval(seq, taken);
+            END IF;
+        EXCEPTION WHEN duplicate_table OR unique_violation THEN
+            NULL;
+        END;
+    END IF;
+    RETURN nextval(seq::regclass);
+END
+$$
+"""
+)
+event.listen(CheckIn.__table__, "after_create", ARRIVAL_FUNCTION.execute_if(dialect="postgresql"))
 
 
 class RestDay(Base):
@@ -65,3 +150,14 @@ class RestDay(Base):
     challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id"))
     day_index: Mapped[int] = mapped_column(Integer)
     declared_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+#: every day's sequence dropped (a database emptied for reuse, where challenge ids start again)
+DROP_ARRIVAL_SEQUENCES = """
+DO $$ DECLARE seq text; BEGIN
+    FOR seq IN SELECT relname FROM pg_class
+               WHERE relkind = 'S' AND relname LIKE 'check\\_in\\_arrivals\\_%' LOOP
+        EXECUTE format('DROP SEQUENCE %I', seq);
+    END LOOP;
+END $$
+"""

@@ -34,6 +34,7 @@ from habits.models import (
 )
 from habits.models.system import Heartbeat
 from habits.services import referees
+from habits.services.checkins import standing
 from habits.services.errors import Forbidden, HabitsError, InvalidInput, NotFound
 
 MAX_REASON = referees.MAX_REASON
@@ -327,6 +328,7 @@ def accept_appeal(
     checkin.counts_for_money = True
     checkin.recorded_by_id = organizer.id
     checkin.appeal_reason = reason
+    standing.renumber(session, checkin)  # it ranks by when it was recorded
     session.flush()
     referees.record(
         session,

@@ -56,8 +56,7 @@ def standings(
         days_by_enrollment[enrollment_id].add(day_index)
         money_days[enrollment_id] += bool(counts_for_money)
     table = window_table(challenge.schedule())
-    last_opened = sum(1 for opens_at in table.opens if opens_at <= now) - 1
-    last_is_open = last_opened >= 0 and now < table.closes[last_opened]
+    last_opened, last_is_open = table.last_opened(now)
     rows = sorted(
         (
             (

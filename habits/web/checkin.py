@@ -2,7 +2,9 @@
 
 It is the page members open in the minute after waking, on a phone and a poor connection:
 one small HTML document, no script needed, the button within reach of a thumb, and a clear
-answer (checked in / the window opens at ...). The server's clock decides the day.
+answer (checked in / the window opens at ...). The server's clock decides the day. Once checked
+in, the member sees their rank of the day and streak (services/checkins/standing.py) and the
+latest check-ins of the others (the feed's, text only: no image to load on a poor connection).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from habits.extensions import db
 from habits.models import Challenge
 from habits.observability.metrics import CHECKINS
 from habits.photo_files import NoPhoto, PhotoMissing, photo_store, send_photo, stored_photo
-from habits.services import checkins, enrollments, photos
+from habits.services import checkins, enrollments, feed, photos
 from habits.services.errors import HabitsError
 from habits.web import web_bp
 from habits.web.appeal_views import PostedAsk, member_panels
@@ -26,6 +28,9 @@ from habits.web.edge import attach_field_errors, attempt, me, read
 from habits.web.forms import CheckInForm
 from habits.web.home import today_cards
 from habits.web.refusals import friendly_error
+
+#: how many of the others' latest check-ins the page shows once the member has checked in
+OTHERS = 5
 
 
 def render_checkin(enrollment, posted: PostedAsk, status: int):
@@ -48,10 +53,14 @@ def checkin_shortcut():
 def _render(enrollment, challenge, form, status: int = 200, *, posted: PostedAsk | None = None):
     today = read(checkins.today, enrollment)
     panels = member_panels(enrollment, back="checkin", posted=posted)
-    todays_checkin = None
+    todays_checkin = place = None
+    others: list = []
     if today.checked_in:
         own, _ = checkins.own_check_ins(db.session, enrollment, page=1, per_page=400)
         todays_checkin = next((c for c in own if c.day_index == today.day_index), None)
+        if todays_checkin is not None:
+            place = read(checkins.standing_of, todays_checkin)
+            others = _latest_of_others(challenge)
     stake = due = None
     if today.day_index is not None:
         stake = stake_for_day(enrollment.deposit_minor, challenge.days, today.day_index)
@@ -68,6 +77,8 @@ def _render(enrollment, challenge, form, status: int = 200, *, posted: PostedAsk
             can_check_in=can_check_in,
             appeal_panels=panels,
             voided_today=today.check_in_voided,
+            place=place,
+            others=others,
             stake=stake,
             due=due,
             for_money=may_check_in(enrollment.status) and check_in_counts_for_money(enrollment.status),
@@ -115,6 +126,13 @@ def checkin(enrollment_id: int):
     if outcome.error.errors:
         return _render(enrollment, challenge, form, 422)
     return redirect(url_for("web.checkin", enrollment_id=enrollment.id))
+
+
+def _latest_of_others(challenge) -> list:
+    """The latest check-ins of the others in the challenge, as the feed shows them (who reads what,
+    private photos); the feed's own first page, less the member's own."""
+    page = read(feed.feed_page, challenge.id, me(), cursor=None, per_page=OTHERS + 1)
+    return [item for item in page.items if item.member_id != me().id][:OTHERS]
 
 
 def _photo_from_request() -> photos.Photo | None:

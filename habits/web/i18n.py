@@ -25,7 +25,7 @@ from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 from flask import has_request_context, request, session
-from flask_babel import get_locale, gettext, lazy_gettext, ngettext
+from flask_babel import get_locale, gettext, lazy_gettext, ngettext, pgettext
 from flask_login import current_user
 
 from habits.domain import currencies
@@ -221,6 +221,18 @@ def days_count(n: int) -> str:
     return ngettext("%(num)d day", "%(num)d days", n)
 
 
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th ... 11th, 12th, 13th ... 21st, 22nd (English picks the suffix; each
+    suffix is its own message, so a language without them translates all four alike: 第 n 个)."""
+    if n % 100 in (11, 12, 13) or n % 10 not in (1, 2, 3):
+        return pgettext("ordinal number", "%(num)dth", num=n)
+    if n % 10 == 1:
+        return pgettext("ordinal number", "%(num)dst", num=n)
+    if n % 10 == 2:
+        return pgettext("ordinal number", "%(num)dnd", num=n)
+    return pgettext("ordinal number", "%(num)drd", num=n)
+
+
 # -- words the services answer in -------------------------------------------------------------
 
 ENROLLMENT_STATUS = {
@@ -314,6 +326,7 @@ def template_helpers() -> dict:
         "day_label": day_label,
         "hhmm": format_hhmm,  # a window bound: 1440 is 24:00 (the domain writes it)
         "days_count": days_count,
+        "ordinal": ordinal,
         "percent_of_bps": percent_of_bps,
         "enrollment_status": enrollment_status_label,
         "challenge_status": lambda value: label(CHALLENGE_STATUS, value),

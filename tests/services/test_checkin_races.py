@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from habits.extensions import db
 from habits.models import Enrollment
-from habits.services.checkins import AlreadyCheckedIn, Evidence, check_in, check_in_with_token
+from habits.services.checkins import AlreadyCheckedIn, Evidence, check_in, check_in_with_token, standing
 from habits.services.tokens import Unauthenticated, hash_token, issue_token, revoke_token
 from tests.api.helpers import enrollment_row
 from tests.factories import at_local, make_challenge, make_member
@@ -139,3 +139,49 @@ def test_the_api_tap_runs_and_commits_without_a_session(app, pg_engine, monkeypa
             text("SELECT day_index, note FROM check_ins WHERE enrollment_id = :e"), {"e": enrollment_id}
         )
         assert stored.all() == [(1, "up")]
+
+
+def test_racing_taps_are_told_ranks_1_to_n_that_the_stored_rows_rank_the_same(pg_engine):
+    """The wake-up spike in small: 24 members tap at once, four of them twice (racing themselves).
+    Every first tap is told a distinct rank 1..24, with no gap, and each equals the exact ranking
+    of the stored rows afterwards; the racing second taps draw no number (no hole)."""
+    members = 24
+    with Session(pg_engine) as setup:
+        challenge = make_challenge(setup, start_date=date(2026, 3, 2))
+        now = at_local(challenge, 0, "05:30")
+        taps = []
+        for i in range(members):
+            member = make_member(setup)
+            enrollment_id = enrollment_row(setup, challenge, member).id
+            token_hash = hash_token(issue_token(setup, member, now=now).token)
+            taps += [(enrollment_id, token_hash)] * (2 if i % 6 == 0 else 1)
+        setup.commit()
+        challenge_id = challenge.id
+    told: dict[int, int] = {}
+    streaks: set[int] = set()
+    refused: list[int] = []
+    barrier = threading.Barrier(len(taps))
+
+    def tap(enrollment_id: int, token_hash: str) -> None:
+        with Session(pg_engine) as session:
+            barrier.wait()
+            try:
+                recorded = check_in_with_token(
+                    session, token_hash=token_hash, enrollment_id=enrollment_id, evidence=Evidence(), now=now
+                )
+                told[recorded.id] = recorded.rank_of_day
+                streaks.add(recorded.streak)
+            except AlreadyCheckedIn:
+                refused.append(enrollment_id)
+
+    threads = [threading.Thread(target=tap, args=pair) for pair in taps]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(refused) == len(taps) - members
+    assert sorted(told.values()) == list(range(1, members + 1))
+    with pg_engine.connect() as conn:
+        assert standing.exact_ranks(conn, challenge_id, 0) == told
+        assert conn.execute(text("SELECT count(*) FROM check_in_arrival_holes")).scalar() == 0
+    assert streaks == {1}

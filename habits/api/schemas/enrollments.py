@@ -106,5 +106,23 @@ class CheckInSchema(Schema):
 CheckInPageSchema = page_schema(CheckInSchema, "CheckInPage")
 
 
+class CheckInCreatedSchema(CheckInSchema):
+    """A new check-in, with its standing when it was written (SPEC, "Streaks, rank and levels")."""
+
+    #: its position among the valid check-ins of its challenge day, in the order they were written
+    rank_of_day = fields.Integer(
+        required=True,
+        metadata={"description": "Position among the day's valid check-ins in arrival order (1 = first)."},
+    )
+    #: the member's current streak in the challenge, this day included
+    streak = fields.Integer(
+        required=True,
+        metadata={
+            "description": "Consecutive challenge days with a valid check-in, ending today; "
+            "rest days and excused days neither break nor add."
+        },
+    )
+
+
 class VoidSchema(Schema):
     reason = Text(required=True, blank=False, validate=validate.Length(min=1, max=500))

@@ -10,6 +10,7 @@ One job per module; callers use the names below (``checkins.check_in``, ``checki
 - ``evidence``: the note, value and photo a check-in brings, checked against the challenge (and
   a value typed as text bounded before it is read: ``value_text_problem``);
 - ``windows``: each schedule's day windows, computed once, for finding an instant's day;
+- ``standing``: a check-in's rank of the day and its member's streak (``standing_of``);
 - ``queries``: what pages read (one check-in, today's window, lists, the feed);
 - ``voiding``: an organizer's void, until the day is due;
 - ``refusals``: the check-in's errors.
@@ -27,6 +28,7 @@ from habits.services.checkins.queries import (
 )
 from habits.services.checkins.recording import CheckInTarget, RecordedCheckIn, check_in
 from habits.services.checkins.refusals import AlreadyCheckedIn, CheckInClosed, CheckInNotAllowed, VoidTooLate
+from habits.services.checkins.standing import CheckInStanding, standing_of
 from habits.services.checkins.tap import LazyEvidence, check_in_with_token
 from habits.services.checkins.voiding import void_check_in
 from habits.services.checkins.windows import WindowTable, window_table
@@ -35,6 +37,7 @@ __all__ = [
     "AlreadyCheckedIn",
     "CheckInClosed",
     "CheckInNotAllowed",
+    "CheckInStanding",
     "CheckInTarget",
     "Evidence",
     "LazyEvidence",
@@ -48,6 +51,7 @@ __all__ = [
     "get_check_in",
     "own_check_ins",
     "photo_check_in",
+    "standing_of",
     "today",
     "value_text_problem",
     "visible_check_in",

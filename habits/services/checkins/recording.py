@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import bindparam, cast, insert, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -22,6 +21,7 @@ from habits.domain.instants import rfc3339_utc
 from habits.domain.lifecycle import EnrollmentStatus, check_in_counts_for_money, may_check_in
 from habits.fastpath.direct_sql import OneRow, StatementTarget, dialect_name
 from habits.models import Challenge, CheckIn, CheckInSource, Enrollment
+from habits.services.checkins import standing
 from habits.services.checkins.evidence import Evidence, check_evidence, store_photo
 from habits.services.checkins.refusals import AlreadyCheckedIn, CheckInClosed, CheckInNotAllowed
 from habits.services.checkins.windows import window_table
@@ -53,6 +53,9 @@ class RecordedCheckIn:
     value: float | None
     has_photo: bool
     counts_for_money: bool
+    #: its standing when written (services/checkins/standing.py)
+    rank_of_day: int | None
+    streak: int
 
 
 def check_in(
@@ -134,11 +137,12 @@ def record(
         "source": CheckInSource.MEMBER.value,
         "counts_for_money": counts_for_money,
     }
-    checkin_id = _insert_once(session, values, target_db or session.connection())
-    if checkin_id is None:
+    inserted = _insert_once(session, values, target_db or session.connection())
+    if inserted is None:
         if photo_path and photo_store:
             photo_store.delete(photo_path)
         raise AlreadyCheckedIn(f"You have already checked in for day {day_index}.", day_index=day_index)
+    checkin_id, place = inserted
     return RecordedCheckIn(
         id=checkin_id,
         enrollment_id=target.enrollment_id,
@@ -149,30 +153,72 @@ def record(
         value=evidence.value,
         has_photo=photo_path is not None,
         counts_for_money=counts_for_money,
+        rank_of_day=place.rank_of_day,
+        streak=place.streak,
     )
 
 
 _CHECK_INS = CheckIn.__table__
-#: built once: a statement without values compiles once per set of keys, which never changes
-_INSERT_ONCE = {
-    name: OneRow(
-        make_insert(_CHECK_INS)
-        .on_conflict_do_nothing(index_elements=["enrollment_id", "day_index"])
-        .returning(_CHECK_INS.c.id)
+_COLUMNS = ("enrollment_id", "challenge_id", "day_index", "checked_in_at", "note", "value", "photo_path",
+            "photo_content_type", "source", "counts_for_money")  # fmt: skip
+_TYPES = {column: _CHECK_INS.c[column].type for column in _COLUMNS}
+
+
+def _values(dialect: str):
+    """The check-in's values as parameters, with its arrival number drawn (standing.arrival_draw)."""
+    values = [bindparam(column, type_=_TYPES[column]) for column in _COLUMNS]
+    if dialect == "postgresql":
+        # inside a CTE an untyped parameter would stay text (SQLite's CAST would make it a number)
+        values = [cast(value, value.type) for value in values]
+    return select(
+        *(value.label(column) for value, column in zip(values, _COLUMNS, strict=True)),
+        standing.arrival_draw(
+            dialect, bindparam("challenge_id"), bindparam("day_index"), bindparam("enrollment_id")
+        ).label("arrival_no"),
     )
-    for name, make_insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
-}
-_INSERT_PLAIN = insert(_CHECK_INS).returning(_CHECK_INS.c.id)
 
 
-def _insert_once(session: Session, values: dict, target_db: StatementTarget) -> int | None:
-    """Insert the check-in; None when (enrollment, day) already has one. One round trip."""
-    statement = _INSERT_ONCE.get(dialect_name(target_db))
-    if statement is not None:
-        row = statement.first(target_db, values)
-        return row[0] if row is not None else None
-    try:
-        with session.begin_nested():
-            return session.connection().execute(_INSERT_PLAIN, values).scalar()
-    except IntegrityError:
+#: built once: PostgreSQL's insert with its arrival number and its standing (standing.py); the
+#: others' insert with its arrival number
+_INSERT_WITH_STANDING = OneRow(standing.insert_with_standing(_values("postgresql"), list(_COLUMNS)))
+_INSERT_ONCE = OneRow(
+    sqlite_insert(_CHECK_INS)
+    .from_select([*_COLUMNS, "arrival_no"], _values("sqlite"))
+    .on_conflict_do_nothing(index_elements=["enrollment_id", "day_index"])
+    .returning(_CHECK_INS.c.id)
+)
+_INSERT_PLAIN = (
+    insert(_CHECK_INS).from_select([*_COLUMNS, "arrival_no"], _values("sqlite")).returning(_CHECK_INS.c.id)
+)
+
+
+def _insert_once(
+    session: Session, values: dict, target_db: StatementTarget
+) -> tuple[int, standing.CheckInStanding] | None:
+    """Insert the check-in; its id and standing, or None when (enrollment, day) already has one."""
+    day_index = values["day_index"]
+    dialect = dialect_name(target_db)
+    if dialect == "postgresql":
+        row = _INSERT_WITH_STANDING.first(target_db, values)
+        if row is None:
+            return None
+        checkin_id, _challenge_id, _day, _counts, rank, days, rest, excused = row
+        streak = standing.current_streak_of(
+            days, rest, excused, last_opened=day_index, last_is_open=True, checked_in=day_index
+        )
+        return checkin_id, standing.CheckInStanding(rank_of_day=rank, streak=streak)
+    if dialect == "sqlite":
+        row = _INSERT_ONCE.first(target_db, values)
+        checkin_id = row[0] if row is not None else None
+    else:
+        try:
+            with session.begin_nested():
+                checkin_id = session.connection().execute(_INSERT_PLAIN, values).scalar()
+        except IntegrityError:
+            checkin_id = None
+    if checkin_id is None:
         return None
+    place = standing.standing_after_insert(
+        target_db, checkin_id, values["enrollment_id"], values["challenge_id"], day_index
+    )
+    return checkin_id, place

@@ -21,8 +21,7 @@ from collections import namedtuple
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import Float, Text, and_, bindparam, literal, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Float, Text, and_, bindparam, cast, literal, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, scoped_session
 
@@ -31,6 +30,7 @@ from habits.domain.lifecycle import CHECK_INS_NOT_FOR_MONEY, NEVER_TOOK_PART, En
 from habits.fastpath.direct_sql import OneRow, StatementTarget, dialect_name, statement_target
 from habits.models import ApiToken, Challenge, ChallengeWindow, CheckIn, CheckInSource, Enrollment
 from habits.services import tokens
+from habits.services.checkins import standing
 from habits.services.checkins.evidence import Evidence
 from habits.services.checkins.recording import CheckInTarget, RecordedCheckIn, record
 from habits.services.errors import NotFound
@@ -86,54 +86,71 @@ def _status_not_in(statuses: frozenset[EnrollmentStatus]):
     return [_ENROLLMENT.c.status != status.value for status in sorted(statuses)]
 
 
-def _tap_statement(make_insert):
-    """The whole tap in one statement, when nothing about it needs Python: a usable token, its
+def _tap_source(dialect: str):
+    """What the whole tap inserts, when nothing about it needs Python: a usable token, its
     member's enrollment that may check in, a challenge that asks for no photo or code word, and
-    a stored window (models/window.py) holding ``now``. It inserts nothing otherwise, or when the
-    day already has a check-in (the unique key decides, as in ``record``)."""
+    a stored window (models/window.py) holding ``now``; no row otherwise. Its arrival number is
+    drawn in it (standing.arrival_draw)."""
+    conditions = [
+        _TOKEN.c.token_hash == bindparam("token_hash"),
+        tokens.usable_sql(_TOKEN, _NOW),
+        *_status_not_in(NEVER_TOOK_PART),  # may check in
+        _CHALLENGE.c.requires_photo.is_(False),
+        _CHALLENGE.c.requires_code_word.is_(False),
+    ]
+    columns = [
+        _ENROLLMENT.c.id.label("enrollment_id"),
+        _ENROLLMENT.c.challenge_id.label("challenge_id"),
+        _WINDOW.c.day_index.label("day_index"),
+        _NOW.label("checked_in_at"),
+        bindparam("note", type_=Text()).label("note"),
+        # cast: inside a CTE an untyped parameter would stay text
+        cast(bindparam("value", type_=Float()), _CHECK_INS.c.value.type).label("value"),
+        literal(CheckInSource.MEMBER.value).label("source"),
+        and_(*_status_not_in(CHECK_INS_NOT_FOR_MONEY)).label("counts_for_money"),
+    ]
+    columns.append(
+        standing.arrival_draw(
+            dialect, _ENROLLMENT.c.challenge_id, _WINDOW.c.day_index, _ENROLLMENT.c.id
+        ).label("arrival_no")
+    )
     return (
-        make_insert(_CHECK_INS)
-        .from_select(
-            _CHECK_IN_COLUMNS,
-            select(
-                _ENROLLMENT.c.id,
-                _ENROLLMENT.c.challenge_id,
-                _WINDOW.c.day_index,
-                _NOW,
-                bindparam("note", type_=Text()),
-                bindparam("value", type_=Float()),
-                literal(CheckInSource.MEMBER.value),
-                and_(*_status_not_in(CHECK_INS_NOT_FOR_MONEY)),  # counts for money
+        select(*columns)
+        .select_from(
+            _TOKEN.join(
+                _ENROLLMENT,
+                and_(
+                    _ENROLLMENT.c.id == bindparam("enrollment_id"),
+                    _ENROLLMENT.c.member_id == _TOKEN.c.member_id,
+                ),
             )
-            .select_from(
-                _TOKEN.join(
-                    _ENROLLMENT,
-                    and_(
-                        _ENROLLMENT.c.id == bindparam("enrollment_id"),
-                        _ENROLLMENT.c.member_id == _TOKEN.c.member_id,
-                    ),
-                )
-                .join(_CHALLENGE, _CHALLENGE.c.id == _ENROLLMENT.c.challenge_id)
-                .join(
-                    _WINDOW,
-                    and_(
-                        _WINDOW.c.challenge_id == _ENROLLMENT.c.challenge_id,
-                        # a window lasts at most 25 hours (a 24:00 close on a fall-back day):
-                        # this bounds the index range to a row or two
-                        _WINDOW.c.opens_at > bindparam("two_days_before", type_=UTCDateTime()),
-                        _WINDOW.c.opens_at <= _NOW,
-                        _WINDOW.c.closes_at > _NOW,
-                    ),
-                )
+            .join(_CHALLENGE, _CHALLENGE.c.id == _ENROLLMENT.c.challenge_id)
+            .join(
+                _WINDOW,
+                and_(
+                    _WINDOW.c.challenge_id == _ENROLLMENT.c.challenge_id,
+                    # a window lasts at most 25 hours (a 24:00 close on a fall-back day):
+                    # this bounds the index range to a row or two
+                    _WINDOW.c.opens_at > bindparam("two_days_before", type_=UTCDateTime()),
+                    _WINDOW.c.opens_at <= _NOW,
+                    _WINDOW.c.closes_at > _NOW,
+                ),
             )
-            .where(
-                _TOKEN.c.token_hash == bindparam("token_hash"),
-                tokens.usable_sql(_TOKEN, _NOW),
-                *_status_not_in(NEVER_TOOK_PART),  # may check in
-                _CHALLENGE.c.requires_photo.is_(False),
-                _CHALLENGE.c.requires_code_word.is_(False),
-            ),
         )
+        .where(*conditions)
+    )
+
+
+def _tap_statement(dialect: str):
+    """The whole tap in one statement. PostgreSQL: the insert, its arrival number and its
+    standing (standing.insert_with_standing). SQLite: the insert, its arrival number drawn in it;
+    the standing is read after. The unique key decides a double tap, as in ``record``."""
+    source = _tap_source(dialect)
+    if dialect == "postgresql":
+        return standing.insert_with_standing(source, list(_CHECK_IN_COLUMNS))
+    return (
+        sqlite_insert(_CHECK_INS)
+        .from_select([*_CHECK_IN_COLUMNS, "arrival_no"], source)
         .on_conflict_do_nothing(index_elements=["enrollment_id", "day_index"])
         .returning(
             _CHECK_INS.c.id, _CHECK_INS.c.challenge_id, _CHECK_INS.c.day_index, _CHECK_INS.c.counts_for_money
@@ -141,10 +158,7 @@ def _tap_statement(make_insert):
     )
 
 
-_TAP_IN_ONE_STATEMENT = {
-    name: OneRow(_tap_statement(make_insert))
-    for name, make_insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
-}
+_TAP_IN_ONE_STATEMENT = {name: OneRow(_tap_statement(name)) for name in ("postgresql", "sqlite")}
 
 
 def check_in_with_token(
@@ -234,7 +248,15 @@ def _tap_in_one_statement(
     )
     if inserted is None:
         return None
-    checkin_id, challenge_id, day_index, counts_for_money = inserted
+    checkin_id, challenge_id, day_index, counts_for_money, *read = inserted
+    if read:  # PostgreSQL read the standing in the same statement
+        rank, days, rest, excused = read
+        streak = standing.current_streak_of(
+            days, rest, excused, last_opened=day_index, last_is_open=True, checked_in=day_index
+        )
+        place = standing.CheckInStanding(rank_of_day=rank, streak=streak)
+    else:
+        place = standing.standing_after_insert(target_db, checkin_id, enrollment_id, challenge_id, day_index)
     return RecordedCheckIn(
         id=checkin_id,
         enrollment_id=enrollment_id,
@@ -245,4 +267,6 @@ def _tap_in_one_statement(
         value=evidence.value,
         has_photo=False,
         counts_for_money=bool(counts_for_money),
+        rank_of_day=place.rank_of_day,
+        streak=place.streak,
     )

@@ -27,6 +27,12 @@ class WindowTable:
             return k
         return None
 
+    def last_opened(self, t: datetime) -> tuple[int, bool]:
+        """(index of the latest day whose window has opened by ``t``, -1 before day 0; whether
+        that window is still open): what a current streak ends with."""
+        k = bisect.bisect_right(self.opens, t) - 1
+        return k, k >= 0 and t < self.closes[k]
+
     def next_open_after(self, t: datetime) -> datetime | None:
         k = bisect.bisect_right(self.opens, t)
         return self.opens[k] if k < len(self.opens) else None

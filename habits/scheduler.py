@@ -29,12 +29,14 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask.cli import ScriptInfo, pass_script_info, with_appcontext
 
 from habits.extensions import db
+from habits.mail.compose import compose_mail
 from habits.mail.transports import transport_for
 from habits.notify.digest_mail import compose_digest
 from habits.notify.webpush import WebPushTransport
 from habits.observability.heartbeat import node_name
 from habits.observability.metrics import SETTLEMENT_SECONDS, SETTLEMENTS
 from habits.services import mail_relay
+from habits.services.community_health import alerts, refresh
 from habits.services.health import SCHEDULER, record_node_beat
 from habits.services.notifications import digest, push_relay, reminders, upcoming
 from habits.services.settlement import settle_due_days
@@ -62,6 +64,9 @@ JOBS = [
     Job(id="relay-push", func="habits.scheduler:run_push_relay", seconds=60),
     # The day before a challenge starts, tells its members; writes the daily e-mail digests due.
     Job(id="daily-notices", func="habits.scheduler:run_daily_notices", seconds=60),
+    # Brings the communities' health figures up to date (each community claimed in the database),
+    # then alerts organizers whose community stayed below their threshold two dates running.
+    Job(id="community-health", func="habits.scheduler:run_community_health", seconds=60),
 ]
 
 #: batches one relay run may send before it yields to the next run
@@ -188,6 +193,23 @@ def run_daily_notices(app) -> dict:
                 session, composer=compose_digest, now=now, commit=session.commit
             )
             return {"announced": len(announced), "digests": len(digests.mailed)}
+        finally:
+            session.remove()
+
+
+def run_community_health(app) -> dict:
+    """The health refresh as a job: each due community under its own claim and commit, its
+    alerts checked in the same transaction as its figures."""
+    now = datetime.now(UTC)
+    with app.app_context():
+        session = db.session
+        try:
+
+            def alert(community, dates) -> bool:
+                return bool(alerts.check_alerts(session, community, composer=compose_mail, now=now))
+
+            run = refresh.refresh_due(session, now=now, commit=session.commit, after_refresh=alert)
+            return {"refreshed": len(run.refreshed), "alerted": len(run.alerted)}
         finally:
             session.remove()
 

@@ -29,6 +29,7 @@ def init_web(app) -> None:
         challenges,
         checkin,
         communities,
+        community_health,
         dev_mail,
         email_links,
         enrollments,

@@ -31,9 +31,13 @@ def community_health(community_id, start=None, end=None):
     return read(figures.community_health, community_id, current_member(), start=start, end=end)
 
 
-@community_health_bp.route("/<id:community_id>/export/<any(members,checkins,settlements):kind>.csv", methods=["GET"])
+@community_health_bp.route(
+    "/<id:community_id>/export/<any(members,checkins,settlements):kind>.csv", methods=["GET"]
+)
 @auth_required
-@community_health_bp.response(200, {"type": "string"}, content_type="text/csv", description="The export, streamed")
+@community_health_bp.response(
+    200, {"type": "string"}, content_type="text/csv", description="The export, streamed"
+)
 @problems(404)
 def export_csv(community_id, kind):
     """Members (with their answers), check-ins or settlements as CSV, streamed; every cell that a

@@ -290,6 +290,18 @@ def remove_member(
     session.flush()
 
 
+#: what ``update_community`` sets as given (the invite code has its own rules below)
+CHANGEABLE = (
+    "name",
+    "description",
+    "rules_text",
+    "join_questions",
+    "requires_approval",
+    "timezone",
+    "health_alert_bps",
+)
+
+
 def update_community(
     session: Session, community: Community, actor: Member, *, changes: dict, now: datetime
 ) -> Community:
@@ -300,9 +312,7 @@ def update_community(
     settles the notice of a code replaced for security: the organizers have seen their code.
     """
     require_organizing(session, community, actor, "change the community")
-    for name in (
-        "name", "description", "rules_text", "join_questions", "requires_approval", "timezone", "health_alert_bps"
-    ):  # fmt: skip
+    for name in CHANGEABLE:
         if name in changes:
             value = changes[name]
             setattr(community, name, value.strip() if name == "name" else value)

@@ -70,13 +70,17 @@ def active_chart(health: Health) -> hc.Chart:
                 *HEALTHY_LARGE_GROUP,
             ),
             hc.reference(
-                gettext("Pruned core group: over %(core)s", core=pct(PRUNED_CORE_GROUP)), "r-line", PRUNED_CORE_GROUP
+                gettext("Pruned core group: over %(core)s", core=pct(PRUNED_CORE_GROUP)),
+                "r-line",
+                PRUNED_CORE_GROUP,
             ),
         ],
         y_ticks=hc.percent_ticks(),
         x_ticks=hc.edge_ticks(labels),
         header=[gettext("Date"), gettext("Members"), gettext("Active"), gettext("Active share")],
-        rows=[[labels[i], str(d.members), str(d.active), pct(d.active_share)] for i, d in enumerate(health.days)],
+        rows=[
+            [labels[i], str(d.members), str(d.active), pct(d.active_share)] for i, d in enumerate(health.days)
+        ],
     )
 
 
@@ -92,12 +96,21 @@ def survival_chart(health: Health) -> hc.Chart:
             dead=pct(1 - NEW_GROUPS_ALIVE_AFTER_7_DAYS),
         ),
         series=[
-            hc.Series(gettext("7 days"), "s-survival7", points=hc.polyline([d.survival_7 for d in health.days], 1.0)),
-            hc.Series(gettext("30 days"), "s-survival30", points=hc.polyline([d.survival_30 for d in health.days], 1.0)),
+            hc.Series(
+                gettext("7 days"), "s-survival7", points=hc.polyline([d.survival_7 for d in health.days], 1.0)
+            ),
+            hc.Series(
+                gettext("30 days"),
+                "s-survival30",
+                points=hc.polyline([d.survival_30 for d in health.days], 1.0),
+            ),
         ],
         references=[
             hc.reference(
-                gettext("Over %(dead)s of new groups dead within 7 days", dead=pct(1 - NEW_GROUPS_ALIVE_AFTER_7_DAYS)),
+                gettext(
+                    "Over %(dead)s of new groups dead within 7 days",
+                    dead=pct(1 - NEW_GROUPS_ALIVE_AFTER_7_DAYS),
+                ),
                 "r-line",
                 NEW_GROUPS_ALIVE_AFTER_7_DAYS,
             )
@@ -133,7 +146,12 @@ def challenge_chart(challenge: ChallengeFigures) -> hc.Chart:
         x_ticks=hc.edge_ticks(labels),
         header=[gettext("Day"), gettext("Check-in rate"), gettext("Took part"), gettext("Eliminated so far")],
         rows=[
-            [labels[i], gettext("excused") if d.excused else pct(d.checkin_rate), str(d.took_part), str(d.eliminated_so_far)]
+            [
+                labels[i],
+                gettext("excused") if d.excused else pct(d.checkin_rate),
+                str(d.took_part),
+                str(d.eliminated_so_far),
+            ]
             for i, d in enumerate(days)
         ],
     )
@@ -162,7 +180,9 @@ def _render(community, health: Health, form: HealthSettingsForm, status: int = 2
 
 def _health(community_id: int):
     try:
-        return read(figures.community_health, community_id, me(), start=_date_arg("from"), end=_date_arg("to"))
+        return read(
+            figures.community_health, community_id, me(), start=_date_arg("from"), end=_date_arg("to")
+        )
     except InvalidInput:
         flash(gettext("That period cannot be shown: the last 30 days are shown instead."), "error")
         return read(figures.community_health, community_id, me(), start=None, end=None)
@@ -176,7 +196,9 @@ def community_health(community_id: int):
     health = _health(community_id)
     form = HealthSettingsForm(
         timezone=community.timezone,
-        alert_percent="" if community.health_alert_bps is None else alerts.percent(community.health_alert_bps),
+        alert_percent=""
+        if community.health_alert_bps is None
+        else alerts.percent(community.health_alert_bps),
     )
     return _render(community, health, form)
 

@@ -72,9 +72,7 @@ def y_at(value: float, top: float) -> float:
 def polyline(values: list[float | None], top: float) -> str:
     """Points of the values that exist (a gap where a value is None is bridged)."""
     count = len(values)
-    return " ".join(
-        f"{x_at(i, count):.1f},{y_at(v, top):.1f}" for i, v in enumerate(values) if v is not None
-    )
+    return " ".join(f"{x_at(i, count):.1f},{y_at(v, top):.1f}" for i, v in enumerate(values) if v is not None)
 
 
 def bars(values: list[float | None], top: float) -> list[tuple[float, float, float, float]]:
@@ -110,7 +108,9 @@ def edge_ticks(labels: list[str]) -> list[Tick]:
     return [Tick(labels[0], x=LEFT), Tick(labels[-1], x=WIDTH - RIGHT)]
 
 
-def reference(label: str, css: str, value: float, value_to: float | None = None, top: float = 1.0) -> Reference:
+def reference(
+    label: str, css: str, value: float, value_to: float | None = None, top: float = 1.0
+) -> Reference:
     y = y_at(value, top)
     y_to = y_at(value_to, top) if value_to is not None else None
     return Reference(label, css, y, y_to, label_y=(min(y, y_to) if y_to is not None else y) - 3)

@@ -28,12 +28,17 @@ UTC_DATETIME = sa.DateTime(timezone=True)
 
 def _community_fk(table: str) -> sa.ForeignKeyConstraint:
     return sa.ForeignKeyConstraint(
-        ["community_id"], ["communities.id"], name=op.f(f"fk_{table}_community_id_communities"), ondelete="CASCADE"
+        ["community_id"],
+        ["communities.id"],
+        name=op.f(f"fk_{table}_community_id_communities"),
+        ondelete="CASCADE",
     )
 
 
 def upgrade():
-    op.add_column("communities", sa.Column("timezone", sa.String(length=64), server_default="UTC", nullable=False))
+    op.add_column(
+        "communities", sa.Column("timezone", sa.String(length=64), server_default="UTC", nullable=False)
+    )
     op.add_column("communities", sa.Column("health_alert_bps", sa.Integer(), nullable=True))
     op.add_column("community_memberships", sa.Column("left_at", UTC_DATETIME, nullable=True))
     op.execute(

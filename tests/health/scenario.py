@@ -59,22 +59,43 @@ class Scenario:
 def build(session) -> Scenario:
     org = make_member(session, display_name="Org", timezone=ZONE)
     community = make_community(session, org, created_at=at(1, "08:00"), timezone=ZONE)
-    session.query(CommunityMembership).filter_by(community_id=community.id).update({"joined_at": at(1, "08:00")})
+    session.query(CommunityMembership).filter_by(community_id=community.id).update(
+        {"joined_at": at(1, "08:00")}
+    )
     people = {}
-    for name, joined in (("Ann", at(1, "10:00")), ("Bo", at(1, "12:00")), ("Cy", at(2, "09:00")), ("Di", at(3, "09:00"))):
+    for name, joined in (
+        ("Ann", at(1, "10:00")),
+        ("Bo", at(1, "12:00")),
+        ("Cy", at(2, "09:00")),
+        ("Di", at(3, "09:00")),
+    ):
         member = make_member(session, display_name=name)
-        session.add(CommunityMembership(community_id=community.id, member_id=member.id, role=Role.MEMBER, joined_at=joined, answers=[]))
+        session.add(
+            CommunityMembership(
+                community_id=community.id, member_id=member.id, role=Role.MEMBER, joined_at=joined, answers=[]
+            )
+        )
         people[name] = member
     pat = make_member(session, display_name="=Pat")
     session.add(
         CommunityMembership(
-            community_id=community.id, member_id=pat.id, status=MembershipStatus.PENDING, joined_at=at(2, "10:00"), answers=[]
+            community_id=community.id,
+            member_id=pat.id,
+            status=MembershipStatus.PENDING,
+            joined_at=at(2, "10:00"),
+            answers=[],
         )
     )
     session.commit()
-    di = session.query(CommunityMembership).filter_by(community_id=community.id, member_id=people["Di"].id).one()
+    di = (
+        session.query(CommunityMembership)
+        .filter_by(community_id=community.id, member_id=people["Di"].id)
+        .one()
+    )
     di.status, di.left_at = MembershipStatus.LEFT, at(5, "15:00")
-    challenge = make_challenge(session, community, timezone=ZONE, start_date=date(2026, 3, 2), days=60, deposit_minor=6000)
+    challenge = make_challenge(
+        session, community, timezone=ZONE, start_date=date(2026, 3, 2), days=60, deposit_minor=6000
+    )
     enrolled = {name: enrollment_row(session, challenge, member) for name, member in people.items()}
     session.commit()
 
@@ -93,7 +114,9 @@ def build(session) -> Scenario:
     check("Di", at(4, "06:00"))
     check("Di", at(6, "06:00"))
 
-    short = make_challenge(session, community, timezone=ZONE, start_date=date(2026, 3, 10), days=3, deposit_minor=3000)
+    short = make_challenge(
+        session, community, timezone=ZONE, start_date=date(2026, 3, 10), days=3, deposit_minor=3000
+    )
     carried = 0
     for k, (status, winners, rest, misses, eliminated, withdrawn) in enumerate(DAYS):
         forfeited = 1000 * (misses + withdrawn) + 1000 * eliminated + 1000 * withdrawn

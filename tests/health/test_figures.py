@@ -32,7 +32,14 @@ def health(session, client):
 def test_members_count_memberships_active_at_the_end_of_each_date(health):
     _, _, days = health
     # Org, Ann, Bo; + Cy (Pat waits for approval: never counted); + Di; Di left on 03-05
-    expected = {"2026-03-01": 3, "2026-03-02": 4, "2026-03-03": 5, "2026-03-04": 5, "2026-03-05": 4, "2026-03-20": 4}
+    expected = {
+        "2026-03-01": 3,
+        "2026-03-02": 4,
+        "2026-03-03": 5,
+        "2026-03-04": 5,
+        "2026-03-05": 4,
+        "2026-03-20": 4,
+    }
     assert {day: days[day]["members"] for day in expected} == expected
 
 
@@ -48,7 +55,9 @@ def test_active_share_counts_valid_checkins_by_their_local_date(health):
         "2026-03-08": (1, 1 / 4),
         "2026-03-28": (1, 1 / 4),
     }
-    assert {day: days[day]["active"] for day in expected} == {day: active for day, (active, _) in expected.items()}
+    assert {day: days[day]["active"] for day in expected} == {
+        day: active for day, (active, _) in expected.items()
+    }
     assert {day: days[day]["active_share"] for day in expected} == pytest.approx(
         {day: share for day, (_, share) in expected.items()}
     )
@@ -59,9 +68,9 @@ def test_survival_at_7_and_30_days(health):
     # 7 days: nobody joined 7 days before 03-07; the 03-01 cohort (Org, Ann, Bo) counts from 03-08
     # with check-ins 03-02..03-08 (Ann and Bo); Cy (joined 03-02) from 03-09, checked in 03-09;
     # Di (03-03) from 03-10, checked in 03-04 (leaving since does not undo it)
-    assert [days[d]["survival_7"] for d in ("2026-03-07", "2026-03-08", "2026-03-09", "2026-03-10", "2026-03-20")] == (
-        pytest.approx([None, 2 / 3, 3 / 4, 4 / 5, 4 / 5])
-    )
+    assert [
+        days[d]["survival_7"] for d in ("2026-03-07", "2026-03-08", "2026-03-09", "2026-03-10", "2026-03-20")
+    ] == (pytest.approx([None, 2 / 3, 3 / 4, 4 / 5, 4 / 5]))
     # 30 days: the 03-01 cohort from 03-31 with check-ins 03-25..03-31 (Ann on 03-28); Cy's from
     # 04-01 with none in 03-26..04-01
     assert days["2026-03-30"]["survival_30"] is None

@@ -64,9 +64,13 @@ def test_organizers_set_the_alert_threshold_and_zone(client, session, world):
     url = f"/communities/{world.community.id}/health"
     with travel(scenario.at(20, "12:00")):
         log_in(client, world.org)
-        bad = post_form(client, f"{url}/settings", {"timezone": "Asia/Shanghai", "alert_percent": "lots"}, form_page=url)
+        bad = post_form(
+            client, f"{url}/settings", {"timezone": "Asia/Shanghai", "alert_percent": "lots"}, form_page=url
+        )
         assert bad.status_code == 422
-        ok = post_form(client, f"{url}/settings", {"timezone": "Europe/Paris", "alert_percent": "7.5"}, form_page=url)
+        ok = post_form(
+            client, f"{url}/settings", {"timezone": "Europe/Paris", "alert_percent": "7.5"}, form_page=url
+        )
     assert ok.status_code == 302
     session.refresh(world.community)
     assert (world.community.timezone, world.community.health_alert_bps) == ("Europe/Paris", 750)
@@ -75,11 +79,25 @@ def test_organizers_set_the_alert_threshold_and_zone(client, session, world):
 @pytest.mark.parametrize("kind", ["members", "checkins", "settlements"])
 def test_only_organizers_export(client, session, world, kind):
     co = make_member(session)
-    session.add(CommunityMembership(community_id=world.community.id, member_id=co.id, role=Role.CO_ORGANIZER, joined_at=scenario.at(1, "09:00"), answers=[]))
+    session.add(
+        CommunityMembership(
+            community_id=world.community.id,
+            member_id=co.id,
+            role=Role.CO_ORGANIZER,
+            joined_at=scenario.at(1, "09:00"),
+            answers=[],
+        )
+    )
     session.commit()
     url = f"/api/v1/communities/{world.community.id}/export/{kind}.csv"
-    for member, status in ((world.org, 200), (co, 200), (world.ann, 404), (world.pat, 404), (make_member(session), 404)):
-        assert client.get(url, headers=auth_headers(session, member)).status_code == status
+    for member, status in (
+        (world.org, 200),
+        (co, 200),
+        (world.ann, 404),
+        (world.pat, 404),
+        (make_member(session), 404),
+    ):
+        assert client.get(url, headers=auth_headers(session, member), buffered=True).status_code == status
     assert client.get(url).status_code == 401
 
 
@@ -87,30 +105,37 @@ def test_members_export_escapes_formulas_and_carries_the_answers(client, session
     world.community.join_questions = ["City?"]
     membership = session.query(CommunityMembership).filter_by(member_id=world.ann.id).one()
     membership.answers = ["@SUM(A1:A9)"]
-    world.ann.display_name = "=HYPERLINK(\"http://evil\")"
+    world.ann.display_name = '=HYPERLINK("http://evil")'
     world.bo.display_name = "-1+2"
     session.commit()
     response = client.get(
-        f"/api/v1/communities/{world.community.id}/export/members.csv", headers=auth_headers(session, world.org)
+        f"/api/v1/communities/{world.community.id}/export/members.csv",
+        headers=auth_headers(session, world.org),
     )
     assert response.is_streamed and response.mimetype == "text/csv"
     rows = rows_of(response)
     assert rows[0] == ["member_id", "display_name", "role", "status", "joined_at", "left_at", "answer: City?"]
     by_id = {row[0]: row for row in rows[1:]}
-    assert by_id[str(world.ann.id)][1] == "'=HYPERLINK(\"http://evil\")"
+    assert by_id[str(world.ann.id)][1] == '\'=HYPERLINK("http://evil")'
     assert by_id[str(world.ann.id)][6] == "'@SUM(A1:A9)"
     assert by_id[str(world.bo.id)][1] == "'-1+2"
     assert by_id[str(world.pat.id)][1] == "'=Pat" and by_id[str(world.pat.id)][3] == "pending"
-    assert by_id[str(world.di.id)][3] == "left" and by_id[str(world.di.id)][5].startswith("2026-03-05T07:00:00")
+    assert by_id[str(world.di.id)][3] == "left" and by_id[str(world.di.id)][5].startswith(
+        "2026-03-05T07:00:00"
+    )
 
 
 def test_checkins_and_settlements_exports(client, session, world):
     headers = auth_headers(session, world.org)
-    checkins = rows_of(client.get(f"/api/v1/communities/{world.community.id}/export/checkins.csv", headers=headers))
+    checkins = rows_of(
+        client.get(f"/api/v1/communities/{world.community.id}/export/checkins.csv", headers=headers)
+    )
     assert len(checkins) == 1 + 10 and checkins[0][0] == "check_in_id"
     voided = [row for row in checkins[1:] if row[11]]
     assert len(voided) == 1 and voided[0][12] == "old photo"
-    settlements = rows_of(client.get(f"/api/v1/communities/{world.community.id}/export/settlements.csv", headers=headers))
+    settlements = rows_of(
+        client.get(f"/api/v1/communities/{world.community.id}/export/settlements.csv", headers=headers)
+    )
     assert [row[1] for row in settlements[1:]] == ["0", "1", "2"] and settlements[1][4] == "1000"
 
 
@@ -131,4 +156,9 @@ def test_an_export_is_a_generator_that_never_holds_the_whole_file(session, world
 
 def test_unknown_exports_are_not_found(client, session, world):
     headers = auth_headers(session, world.org)
-    assert client.get(f"/api/v1/communities/{world.community.id}/export/wallets.csv", headers=headers).status_code == 404
+    assert (
+        client.get(
+            f"/api/v1/communities/{world.community.id}/export/wallets.csv", headers=headers
+        ).status_code
+        == 404
+    )

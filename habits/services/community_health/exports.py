@@ -116,8 +116,18 @@ def _checkins(session: Session, community: Community) -> Export:
     ci = CheckIn.__table__
     query = (
         select(
-            ci.c.id, ci.c.challenge_id, Challenge.title, ci.c.day_index, ci.c.enrollment_id, Member.id,
-            Member.display_name, ci.c.checked_in_at, ci.c.source, ci.c.value, ci.c.note, ci.c.voided_at,
+            ci.c.id,
+            ci.c.challenge_id,
+            Challenge.title,
+            ci.c.day_index,
+            ci.c.enrollment_id,
+            Member.id,
+            Member.display_name,
+            ci.c.checked_in_at,
+            ci.c.source,
+            ci.c.value,
+            ci.c.note,
+            ci.c.voided_at,
             ci.c.void_reason,
         )  # fmt: skip
         .select_from(ci)

@@ -114,7 +114,9 @@ def period(timezone: str, start: date | None, end: date | None, *, now: datetime
     if (end - start).days + 1 > MAX_DAYS:
         raise InvalidInput(
             f"A period covers at most {MAX_DAYS} days.",
-            errors={"from": [FieldError("period_too_long", f"Ask for at most {MAX_DAYS} days.", days=MAX_DAYS)]},
+            errors={
+                "from": [FieldError("period_too_long", f"Ask for at most {MAX_DAYS} days.", days=MAX_DAYS)]
+            },
         )
     return start, end
 
@@ -177,7 +179,9 @@ def challenge_figures(session: Session, community_id: int, start: date, end: dat
                     excused=excused,
                     took_part=took_part,
                     checked_in=row.winners,
-                    checkin_rate=None if excused else checkin_rate(row.winners, row.rest_days, row.misses, row.withdrawn),
+                    checkin_rate=None
+                    if excused
+                    else checkin_rate(row.winners, row.rest_days, row.misses, row.withdrawn),
                     eliminated=out,
                     eliminated_so_far=so_far,
                 )
@@ -223,20 +227,26 @@ def cohort_rows(
     rows = []
     for week, offsets in sorted(by_week.items()):
         size = offsets.get(0, next(iter(offsets.values())))[0]
-        retention = [
-            share(offsets[k][1], offsets[k][0]) if k in offsets else None for k in range(weeks)
-        ]
+        retention = [share(offsets[k][1], offsets[k][0]) if k in offsets else None for k in range(weeks)]
         rows.append(CohortRow(week=week, size=size, retention=retention))
     return rows
 
 
 def community_health(
-    session: Session, community_id: int, viewer: Member | None, *, start: date | None, end: date | None, now: datetime
+    session: Session,
+    community_id: int,
+    viewer: Member | None,
+    *,
+    start: date | None,
+    end: date | None,
+    now: datetime,
 ) -> Health:
     """The health of a community over a period, for its organizers (NotFound for anyone else)."""
     community = visible_community(session, community_id, viewer, Audience.ORGANIZERS)
     start, end = period(community.timezone, start, end, now=now)
-    refreshed_at = session.scalar(select(HealthRefresh.refreshed_at).where(HealthRefresh.community_id == community.id))
+    refreshed_at = session.scalar(
+        select(HealthRefresh.refreshed_at).where(HealthRefresh.community_id == community.id)
+    )
     return Health(
         community_id=community.id,
         timezone=community.timezone,

@@ -78,7 +78,9 @@ def refresh_day(session: Session, community: Community, day: date, *, now: datet
         joined_day = day - timedelta(days=horizon)
         cohort = and_(
             mine,
-            counting.joined_between(start_of(zone, joined_day), start_of(zone, joined_day + timedelta(days=1)), m),
+            counting.joined_between(
+                start_of(zone, joined_day), start_of(zone, joined_day + timedelta(days=1)), m
+            ),
         )
         cohorts += [_count(cohort, m), _count(and_(cohort, counting.checked_in(c, window_start, end, m)), m)]
     columns = [
@@ -92,18 +94,30 @@ def refresh_day(session: Session, community: Community, day: date, *, now: datet
     _upsert(session, CommunityDailyHealth.__table__, columns, row, ["community_id", "squad_id", "day"])
 
 
-def refresh_week(session: Session, community: Community, week: date, *, first_week: date, now: datetime) -> None:
+def refresh_week(
+    session: Session, community: Community, week: date, *, first_week: date, now: datetime
+) -> None:
     """The cohort cells of the local week beginning ``week`` (a Monday): for every join week up to
     it, how many of its members checked in during ``week``. One INSERT ... SELECT per join week."""
     zone, c = community.timezone, community.id
     active_start, active_end = start_of(zone, week), start_of(zone, week + timedelta(days=7))
     m = aliased(CommunityMembership)
-    columns = ["community_id", "squad_id", "cohort_week", "week_offset", "cohort_size", "active", "refreshed_at"]
+    columns = [
+        "community_id",
+        "squad_id",
+        "cohort_week",
+        "week_offset",
+        "cohort_size",
+        "active",
+        "refreshed_at",
+    ]
     cohort_week = first_week
     while cohort_week <= week:
         cohort = and_(
             m.community_id == c,
-            counting.joined_between(start_of(zone, cohort_week), start_of(zone, cohort_week + timedelta(days=7)), m),
+            counting.joined_between(
+                start_of(zone, cohort_week), start_of(zone, cohort_week + timedelta(days=7)), m
+            ),
         )
         row = select(
             literal(c, Integer),
@@ -155,7 +169,9 @@ class RefreshRun:
 
 def _enrol_new_communities(session: Session) -> None:
     r = HealthRefresh.__table__
-    missing = select(Community.id).where(~select(r.c.community_id).where(r.c.community_id == Community.id).exists())
+    missing = select(Community.id).where(
+        ~select(r.c.community_id).where(r.c.community_id == Community.id).exists()
+    )
     session.execute(insert_for(session, r).from_select(["community_id"], missing).on_conflict_do_nothing())
 
 

@@ -58,7 +58,7 @@ def shape(database: str) -> None:
         )
         conn.execute(
             "UPDATE community_memberships SET status = 'left',"
-            " left_at = joined_at + (now() - joined_at) * random() WHERE member_id %% 10 = 7"
+            " left_at = joined_at + (now() - joined_at) * random() WHERE member_id % 10 = 7"
         )
         conn.execute(
             """

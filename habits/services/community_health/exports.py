@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from habits.domain.instants import rfc3339_utc
@@ -52,28 +52,41 @@ class Export:
 
 @dataclass(frozen=True)
 class MemberColumn:
-    """One column of the members' export: its header and its value from (membership, member).
+    """One column of the members' export: its header and its value from a row of
+    ``MEMBER_FIELDS`` (plain columns read from the cursor, no ORM objects).
 
     The extension point for what members tell at the door: registration-form fields and tags
-    add their columns to ``member_columns`` (one per form field, one for the tags)."""
+    add their columns to ``member_columns`` (one per form field, one for the tags), and what they
+    read to ``MEMBER_FIELDS``."""
 
     header: str
-    value: Callable[[CommunityMembership, Member], object]
+    value: Callable[[Row], object]
 
+
+#: what the members' export reads, one row per membership
+MEMBER_FIELDS = (
+    Member.id.label("member_id"),
+    Member.display_name,
+    CommunityMembership.role,
+    CommunityMembership.status,
+    CommunityMembership.joined_at,
+    CommunityMembership.left_at,
+    CommunityMembership.answers,
+)
 
 BASE_MEMBER_COLUMNS = [
-    MemberColumn("member_id", lambda ms, m: m.id),
-    MemberColumn("display_name", lambda ms, m: m.display_name),
-    MemberColumn("role", lambda ms, m: str(ms.role)),
-    MemberColumn("status", lambda ms, m: str(ms.status)),
-    MemberColumn("joined_at", lambda ms, m: _instant(ms.joined_at)),
-    MemberColumn("left_at", lambda ms, m: _instant(ms.left_at)),
+    MemberColumn("member_id", lambda row: row.member_id),
+    MemberColumn("display_name", lambda row: row.display_name),
+    MemberColumn("role", lambda row: str(row.role)),
+    MemberColumn("status", lambda row: str(row.status)),
+    MemberColumn("joined_at", lambda row: _instant(row.joined_at)),
+    MemberColumn("left_at", lambda row: _instant(row.left_at)),
 ]
 
 
-def _answer(index: int) -> Callable[[CommunityMembership, Member], object]:
-    def value(membership: CommunityMembership, member: Member) -> object:
-        answers = membership.answers or []
+def _answer(index: int) -> Callable[[Row], object]:
+    def value(row: Row) -> object:
+        answers = row.answers or []
         return answers[index] if index < len(answers) else ""
 
     return value
@@ -90,7 +103,8 @@ def member_columns(community: Community) -> list[MemberColumn]:
 def _members(session: Session, community: Community) -> Export:
     columns = member_columns(community)
     query = (
-        select(CommunityMembership, Member)
+        select(*MEMBER_FIELDS)
+        .select_from(CommunityMembership)
         .join(Member, Member.id == CommunityMembership.member_id)
         .where(CommunityMembership.community_id == community.id)
         .order_by(CommunityMembership.id)
@@ -98,10 +112,8 @@ def _members(session: Session, community: Community) -> Export:
     )
 
     def rows() -> Iterator[list]:
-        for membership, member in session.execute(query):
-            yield [column.value(membership, member) for column in columns]
-            session.expunge(membership)
-            session.expunge(member)
+        for row in session.execute(query):
+            yield [column.value(row) for column in columns]
 
     return Export(f"community-{community.id}-members.csv", [column.header for column in columns], rows())
 

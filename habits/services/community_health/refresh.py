@@ -1,5 +1,5 @@
 """Keeping the health aggregates up to date, set-based: one INSERT ... SELECT ... ON CONFLICT DO
-UPDATE per (community, date) and per cohort cell, never one Python object per member or check-in.
+UPDATE per (community, date) and one per week of cohort cells, never one Python object per member or check-in.
 
 What a date's figures count is final once the check-ins of that date can no longer change (an
 organizer may void, or record an appeal, until the day is due: its window's close plus the review
@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Date, Integer, and_, func, literal, or_, select, update
+from sqlalchemy import Date, Integer, and_, func, literal, or_, select, true, union_all, update
 from sqlalchemy.orm import Session, aliased
 
 from habits.domain.health import SURVIVAL_DAYS, SURVIVAL_WINDOW_DAYS, week_start
@@ -98,10 +98,61 @@ def refresh_week(
     session: Session, community: Community, week: date, *, first_week: date, now: datetime
 ) -> None:
     """The cohort cells of the local week beginning ``week`` (a Monday): for every join week up to
-    it, how many of its members checked in during ``week``. One INSERT ... SELECT per join week."""
+    it, how many of its members checked in during ``week``. One INSERT ... SELECT: the week's
+    active members are found once, and the memberships are bucketed by join week (a VALUES list
+    of the weeks' bounds in the community's zone)."""
     zone, c = community.timezone, community.id
-    active_start, active_end = start_of(zone, week), start_of(zone, week + timedelta(days=7))
+    instant = CommunityCohortWeek.refreshed_at.type
+    cohort_weeks = []
+    cohort_week = first_week
+    while cohort_week <= week:
+        bounds = start_of(zone, cohort_week), start_of(zone, cohort_week + timedelta(days=7))
+        cohort_weeks.append((cohort_week, (week - cohort_week).days // 7, *bounds))
+        cohort_week += timedelta(days=7)
+    if not cohort_weeks:
+        return
+    # the weeks' bounds as rows (UNION ALL of literals: SQLite has no VALUES with column names)
+    buckets = union_all(
+        *(
+            select(
+                literal(cohort, Date).label("cohort_week"),
+                literal(offset, Integer).label("week_offset"),
+                literal(start, instant).label("joined_from"),
+                literal(end, instant).label("joined_until"),
+            )
+            for cohort, offset, start, end in cohort_weeks
+        )
+    ).subquery("buckets")
+    active = (
+        counting.valid_checkins(c, start_of(zone, week), start_of(zone, week + timedelta(days=7)))
+        .distinct()
+        .subquery("active")
+    )
     m = aliased(CommunityMembership)
+    row = (
+        select(
+            literal(c, Integer),
+            literal(WHOLE_COMMUNITY, Integer),
+            buckets.c.cohort_week,
+            buckets.c.week_offset,
+            func.count(m.id),
+            func.count(active.c.member_id),
+            literal(now, instant),
+        )
+        .select_from(buckets)
+        .outerjoin(
+            m,
+            and_(
+                m.community_id == c,
+                counting.counted(m),
+                m.joined_at >= buckets.c.joined_from,
+                m.joined_at < buckets.c.joined_until,
+            ),
+        )
+        .outerjoin(active, active.c.member_id == m.member_id)
+        .where(true())  # SQLite: an INSERT ... SELECT with a join needs a WHERE before ON CONFLICT
+        .group_by(buckets.c.cohort_week, buckets.c.week_offset)
+    )
     columns = [
         "community_id",
         "squad_id",
@@ -111,31 +162,13 @@ def refresh_week(
         "active",
         "refreshed_at",
     ]
-    cohort_week = first_week
-    while cohort_week <= week:
-        cohort = and_(
-            m.community_id == c,
-            counting.joined_between(
-                start_of(zone, cohort_week), start_of(zone, cohort_week + timedelta(days=7)), m
-            ),
-        )
-        row = select(
-            literal(c, Integer),
-            literal(WHOLE_COMMUNITY, Integer),
-            literal(cohort_week, Date),
-            literal((week - cohort_week).days // 7, Integer),
-            _count(cohort, m),
-            _count(and_(cohort, counting.checked_in(c, active_start, active_end, m)), m),
-            literal(now, CommunityCohortWeek.refreshed_at.type),
-        )
-        _upsert(
-            session,
-            CommunityCohortWeek.__table__,
-            columns,
-            row,
-            ["community_id", "squad_id", "cohort_week", "week_offset"],
-        )
-        cohort_week += timedelta(days=7)
+    _upsert(
+        session,
+        CommunityCohortWeek.__table__,
+        columns,
+        row,
+        ["community_id", "squad_id", "cohort_week", "week_offset"],
+    )
 
 
 def dates_to_refresh(community: Community, refreshed_through: date | None, *, now: datetime) -> list[date]:

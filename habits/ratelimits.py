@@ -181,6 +181,7 @@ ENDPOINT_LIMITS: dict[str, str] = {
     "web.pay": "money",
     "payments.confirm_offline": "money",
     "web.edit_rules": "organize",
+    "web.community_health_settings": "organize",
     "web.invite_code": "organize",
     "auth.request_password_reset": "password_reset",
     "auth.confirm_password_reset": "password_reset",

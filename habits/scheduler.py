@@ -29,6 +29,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask.cli import ScriptInfo, pass_script_info, with_appcontext
 
 from habits.extensions import db
+from habits.mail.compose import compose_mail
 from habits.mail.transports import transport_for
 from habits.notify.chat.transport import ChatWebhookTransport
 from habits.notify.digest_mail import compose_digest
@@ -36,6 +37,7 @@ from habits.notify.webpush import WebPushTransport
 from habits.observability.heartbeat import node_name
 from habits.observability.metrics import SETTLEMENT_SECONDS, SETTLEMENTS
 from habits.services import chat_relay, chat_summary, mail_relay
+from habits.services.community_health import alerts, refresh
 from habits.services.health import SCHEDULER, record_node_beat
 from habits.services.notifications import digest, push_relay, reminders, upcoming
 from habits.services.settlement import settle_due_days
@@ -67,6 +69,9 @@ JOBS = [
     Job(id="chat-summaries", func="habits.scheduler:run_chat_summaries", seconds=60),
     # Posts the queued chat messages to their webhooks, retrying with backoff.
     Job(id="relay-chat", func="habits.scheduler:run_chat_relay", seconds=60),
+    # Brings the communities' health figures up to date (each community claimed in the database),
+    # then alerts organizers whose community stayed below their threshold two dates running.
+    Job(id="community-health", func="habits.scheduler:run_community_health", seconds=60),
 ]
 
 #: batches one relay run may send before it yields to the next run
@@ -232,6 +237,23 @@ def run_chat_relay(app) -> dict:
             if any(totals.values()):
                 log.info("chat relay: sent %(sent)s, retrying %(retrying)s, failed %(failed)s", totals)
             return totals
+        finally:
+            session.remove()
+
+
+def run_community_health(app) -> dict:
+    """The health refresh as a job: each due community under its own claim and commit, its
+    alerts checked in the same transaction as its figures."""
+    now = datetime.now(UTC)
+    with app.app_context():
+        session = db.session
+        try:
+
+            def alert(community, dates) -> bool:
+                return bool(alerts.check_alerts(session, community, composer=compose_mail, now=now))
+
+            run = refresh.refresh_due(session, now=now, commit=session.commit, after_refresh=alert)
+            return {"refreshed": len(run.refreshed), "alerted": len(run.alerted)}
         finally:
             session.remove()
 

@@ -124,6 +124,9 @@ ROWS = [
     Row("communities.get_community", "/api/v1/communities/{community}", "signed_in"),
     Row("communities.list_members", "/api/v1/communities/{community}/members", "community_members"),
     Row("communities.list_challenges", "/api/v1/communities/{community}/challenges", "community_members"),
+    # organizers only: community health and exports
+    Row("community_health.community_health", "/api/v1/communities/{community}/health", "organizers"),
+    Row("community_health.export_csv", "/api/v1/communities/{community}/export/members.csv", "organizers"),
     Row("challenges.get_challenge", "/api/v1/challenges/{challenge}", "challenge_members"),
     Row(
         "settlements.get_day_settlement",
@@ -191,6 +194,8 @@ ROWS = [
     # the community's chat group (its webhook is a secret of the organizers)
     Row("chat_webhooks.get_hook", "/api/v1/communities/{community}/chat-webhook", "organizers"),
     Row("web.chat_webhook", "/communities/{community}/chat", "organizers"),
+    Row("web.community_health", "/communities/{community}/health", "organizers"),
+    Row("web.community_export", "/communities/{community}/export/members.csv", "organizers"),
     Row("web.checkin_photo", "/checkins/{checkin}/photo", "owner_or_organizers"),
     Row("web.checkin_card", "/checkins/{checkin}/card.png", "participants"),
     Row("web.appeal_photo", "/appeals/{appeal}/photo", "owner_or_organizers"),
@@ -354,7 +359,10 @@ def test_who_sees_what(app, session, world, name, monkeypatch):
     with travel(at_local(world.challenge, 1, "05:30")):
         browser, headers = client_for(app, session, world, name)
         pages = {
-            row.endpoint: browser.get(row.path.format(**world.ids), headers=headers if row.api else {})
+            # buffered: a streamed export is read whole at once, so its context ends before the next
+            row.endpoint: browser.get(
+                row.path.format(**world.ids), headers=headers if row.api else {}, buffered=True
+            )
             for row in ROWS
         }
     actual = {endpoint: response.status_code for endpoint, response in pages.items()}

@@ -9,6 +9,7 @@ from habits.api.challenges import challenges_bp
 from habits.api.chat_webhooks import chat_webhooks_bp
 from habits.api.checkins import checkins_bp
 from habits.api.communities import communities_bp
+from habits.api.community_health import community_health_bp
 from habits.api.enrollments import enrollments_bp
 from habits.api.feed import feed_bp
 from habits.api.health import health_bp
@@ -50,6 +51,7 @@ def blueprints() -> list:
         auth_bp,
         members_bp,
         communities_bp,
+        community_health_bp,
         challenges_bp,
         enrollments_bp,
         checkins_bp,

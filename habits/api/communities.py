@@ -53,6 +53,8 @@ def community_views(items: list[Community], viewer: Member) -> list[dict]:
                 "join_questions": community.join_questions or [],
                 "requires_approval": community.requires_approval,
                 "organizer_id": community.organizer_id,
+                "timezone": community.timezone,
+                "health_alert_bps": community.health_alert_bps if organizing else None,
                 "member_count": counts.get(community.id, 0),
                 "my_role": membership.role if active else None,
                 "my_status": membership.status if membership is not None else None,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import TextIO
 
@@ -44,3 +44,22 @@ def csv_text(rows: Iterable[Iterable[object]]) -> str:
     stream = io.StringIO()
     write_rows(stream, rows)
     return stream.getvalue()
+
+
+#: rows written to one chunk of a streamed CSV
+CHUNK_ROWS = 500
+
+
+def stream_csv(rows: Iterable[Iterable[object]], *, chunk_rows: int = CHUNK_ROWS) -> Iterator[str]:
+    """``rows`` as CSV text in chunks of ``chunk_rows`` rows (a streamed download: however many
+    rows, only one chunk is in memory), every cell through ``safe_cell``."""
+    stream = io.StringIO()
+    writer = csv.writer(stream)
+    for count, row in enumerate(rows, start=1):
+        writer.writerow([safe_cell(value) for value in row])
+        if count % chunk_rows == 0:
+            yield stream.getvalue()
+            stream.seek(0)
+            stream.truncate()
+    if stream.tell():
+        yield stream.getvalue()

@@ -41,6 +41,8 @@ KINDS: dict[str, MailKind] = {
     "email_change": MailKind(_l("Confirm your new e-mail address for Streakpot")),
     "email_change_asked": MailKind(_l("Your Streakpot address may change")),
     "email_changed": MailKind(_l("Your Streakpot address has changed")),
+    # habits.services.community_health.alerts: to the organizers, once per episode
+    "health_alert": MailKind(_l("Your community's activity is below your alert threshold")),
     # habits.services.notifications.digest (its items are written by habits.notify.digest_mail)
     "notification_digest": MailKind(
         _l("Your news from Streakpot"),

@@ -30,6 +30,13 @@ from habits.models.feed import (  # noqa: F401
     CommentReport,
     MemberBlock,
 )
+from habits.models.health import (  # noqa: F401
+    WHOLE_COMMUNITY,
+    CommunityCohortWeek,
+    CommunityDailyHealth,
+    HealthAlert,
+    HealthRefresh,
+)
 from habits.models.member import ApiToken, Member, WebSession  # noqa: F401
 from habits.models.notification import (  # noqa: F401
     Notification,

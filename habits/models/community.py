@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from habits.models.member import ID
@@ -61,6 +61,11 @@ class Community(Base):
     requires_approval: Mapped[bool] = mapped_column(Boolean, default=False)
     organizer_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: IANA zone whose local dates the health figures count (default: the organizer's zone)
+    timezone: Mapped[str] = mapped_column(String(64), server_default="UTC")
+    #: the organizers are alerted when the active share stays below this (basis points: 500 is
+    #: 5 %) for two consecutive dates; None: no alert
+    health_alert_bps: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class MembershipStatus(StrEnum):
@@ -83,3 +88,6 @@ class CommunityMembership(Base):
     #: answers to the community's join_questions, in order
     answers: Mapped[list] = mapped_column(JSON, default=list)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: when the membership ended (status ``left``); None while it lasts. Memberships that ended
+    #: before migration 0022 have none and count as ended since always in the health figures
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -250,6 +250,7 @@ def _leave_communities(session: Session, erasing: Erasing) -> None:
         if community.organizer_id == member.id:
             _pass_to_a_co_organizer(session, community, member)
         membership.status, membership.role, membership.answers = MembershipStatus.LEFT, Role.MEMBER, []
+        membership.left_at = membership.left_at or erasing.now
 
 
 def _pass_to_a_co_organizer(session: Session, community: Community, member: Member) -> None:

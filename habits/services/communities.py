@@ -46,6 +46,8 @@ def create_community(
     by_invitation: bool = False,
     join_questions: list[str] | None = None,
     requires_approval: bool = False,
+    timezone: str | None = None,
+    health_alert_bps: int | None = None,
     now: datetime,
 ) -> Community:
     """Create a community whose organizer is ``organizer``; ``by_invitation`` gives it a
@@ -60,6 +62,9 @@ def create_community(
         requires_approval=requires_approval,
         organizer_id=organizer.id,
         created_at=now,
+        # the health figures count dates in the organizer's zone unless they choose another
+        timezone=timezone or organizer.timezone or "UTC",
+        health_alert_bps=health_alert_bps,
     )
     session.add(community)
     session.flush()
@@ -173,6 +178,7 @@ def join_community(
             answers,
             now,
         )
+        existing.left_at = None
         session.flush()
         return existing
     membership = CommunityMembership(
@@ -199,7 +205,7 @@ def leave_community(session: Session, community: Community, member: Member, *, n
         return
     if membership.role == Role.ORGANIZER:
         raise HabitsError("The organizer cannot leave the community they run.")
-    membership.status, membership.role = MembershipStatus.LEFT, Role.MEMBER
+    membership.status, membership.role, membership.left_at = MembershipStatus.LEFT, Role.MEMBER, now
     session.flush()
 
 
@@ -280,8 +286,20 @@ def remove_member(
         return
     if Role(target.role) not in _GRANTS[actor_role]:
         raise Forbidden(f"A {actor_role.value} cannot remove a {Role(target.role).value}.")
-    target.status, target.role = MembershipStatus.LEFT, Role.MEMBER
+    target.status, target.role, target.left_at = MembershipStatus.LEFT, Role.MEMBER, now
     session.flush()
+
+
+#: what ``update_community`` sets as given (the invite code has its own rules below)
+CHANGEABLE = (
+    "name",
+    "description",
+    "rules_text",
+    "join_questions",
+    "requires_approval",
+    "timezone",
+    "health_alert_bps",
+)
 
 
 def update_community(
@@ -294,7 +312,7 @@ def update_community(
     settles the notice of a code replaced for security: the organizers have seen their code.
     """
     require_organizing(session, community, actor, "change the community")
-    for name in ("name", "description", "rules_text", "join_questions", "requires_approval"):
+    for name in CHANGEABLE:
         if name in changes:
             value = changes[name]
             setattr(community, name, value.strip() if name == "name" else value)

@@ -31,6 +31,7 @@ def init_web(app) -> None:
         chat_webhook,
         checkin,
         communities,
+        community_health,
         dev_mail,
         email_links,
         enrollments,

@@ -464,3 +464,32 @@ class ReasonForm(FlaskForm):
     """A flag of a check-in or a report of a comment, with an optional reason."""
 
     reason = StringField(_l("Why? (optional)"), [Optional(), length(500)])
+
+
+# -- community health ---------------------------------------------------------------------------
+
+
+class HealthSettingsForm(FlaskForm):
+    """The dashboard's settings: the zone whose dates it counts, and the alert threshold."""
+
+    timezone = StringField(_l("Time zone of the community's dates"), [required(), validate_zone])
+    #: a percentage (5, 7.5); empty turns the alert off
+    alert_percent = StringField(
+        _l("Alert me when the active share stays below (%), two dates running"), [Optional(), length(8)]
+    )
+
+    def validate_alert_percent(self, field) -> None:
+        if field.data and self.alert_bps() is None:
+            raise ValidationError(_l("Write a percentage between 0.01 and 100, e.g. 5 or 7.5."))
+
+    def alert_bps(self) -> int | None:
+        text = (self.alert_percent.data or "").strip().replace(",", ".").rstrip("%").strip()
+        if not text:
+            return None
+        try:
+            bps = Decimal(text) * 100
+        except InvalidOperation:
+            return None
+        if bps != bps.to_integral_value() or not 1 <= bps <= 10000:
+            return None
+        return int(bps)

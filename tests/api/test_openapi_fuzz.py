@@ -42,6 +42,8 @@ BUSINESS_RULE_FIELDS = {
     "window_close",
     "currency",
     "terms_version",
+    # a health period: on or before ``to`` and at most 366 days (two fields together)
+    "from",
 }
 
 

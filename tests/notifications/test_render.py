@@ -16,6 +16,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 #: params as the code that records each kind writes them
 SAMPLES = {
+    "health_alert": {"community_id": 1, "community": "Dawn", "threshold": "7.5", "since": "2026-03-01"},
     "checkin_voided": {
         "challenge_id": 1,
         "challenge": "Dawn",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from habits.api.schemas.common import ChangesSchema, StrictBoolean, Text, UTCInstant, page_schema
-from habits.api.schemas.members import PublicMemberSchema
+from habits.api.schemas.members import PublicMemberSchema, validate_timezone
 from habits.models import MembershipStatus, Role, Theme
 
 THEMES = [theme.value for theme in Theme]
@@ -13,6 +13,8 @@ ROLES = [role.value for role in Role]
 
 _name = validate.Length(min=1, max=120)
 _question = Text(blank=False, validate=validate.Length(min=1, max=200))
+#: the active share (basis points, 500 = 5 %) below which, two dates running, organizers are alerted
+_alert_bps = validate.Range(min=1, max=10000)
 
 
 class CommunityCreateSchema(Schema):
@@ -26,6 +28,9 @@ class CommunityCreateSchema(Schema):
     #: questions a member answers to join (city, goal, ...)
     join_questions = fields.List(_question, load_default=list, validate=validate.Length(max=10))
     requires_approval = StrictBoolean(load_default=False)
+    #: the IANA zone whose dates the health figures count (default: the organizer's zone)
+    timezone = Text(validate=validate_timezone)
+    health_alert_bps = fields.Integer(allow_none=True, validate=_alert_bps, strict=True)
 
 
 class CommunityUpdateSchema(ChangesSchema):
@@ -38,6 +43,9 @@ class CommunityUpdateSchema(ChangesSchema):
     new_invite_code = StrictBoolean()
     join_questions = fields.List(_question, validate=validate.Length(max=10))
     requires_approval = StrictBoolean()
+    timezone = Text(validate=validate_timezone)
+    #: null turns the alert off
+    health_alert_bps = fields.Integer(allow_none=True, validate=_alert_bps, strict=True)
 
 
 class CommunitySchema(Schema):
@@ -50,6 +58,9 @@ class CommunitySchema(Schema):
     join_questions = fields.List(fields.String(), required=True)
     requires_approval = fields.Boolean(required=True)
     organizer_id = fields.Integer(required=True)
+    timezone = fields.String(required=True)
+    #: organizers only (null for everyone else, and when no alert is set)
+    health_alert_bps = fields.Integer(required=True, allow_none=True)
     member_count = fields.Integer(required=True)
     #: the caller's role and membership status, or null when they are not in it
     my_role = fields.String(required=True, allow_none=True, validate=validate.OneOf(ROLES))

@@ -155,6 +155,16 @@ KINDS: dict[str, Kind] = {
         _l("%(by)s refused your appeal of Day %(day)s of %(challenge)s (reason: %(reason)s)."),
         push=True,
     ),
+    # the health refresh (habits.services.community_health.alerts): to the organizers, once per
+    # episode of two or more dates below their threshold
+    "health_alert": Kind(
+        _l("%(community)s: activity below your alert threshold"),
+        _l(
+            "The share of members who checked in has stayed below %(threshold)s%% since %(since)s "
+            "(two dates running)."
+        ),
+        push=True,
+    ),
 }
 
 PUSHED = frozenset(name for name, kind in KINDS.items() if kind.push)

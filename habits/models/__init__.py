@@ -36,8 +36,8 @@ from habits.models.outbox import MailOptOut, MailStatus, OutboxMail  # noqa: F40
 from habits.models.payment import Dispute, Payment, Refund, StripeEvent, Withdrawal  # noqa: F401
 from habits.models.payout import Payout, PayoutEvent  # noqa: F401
 from habits.models.referee import RefereeKind, RefereeLogEntry  # noqa: F401
-from habits.models.squad import Squad, SquadChange, SquadMember, SquadMove  # noqa: F401
 from habits.models.settlement import DaySettlement, DaySettlementStatus  # noqa: F401
+from habits.models.squad import Squad, SquadChange, SquadMember, SquadMove  # noqa: F401
 from habits.models.system import Heartbeat, NodeHeartbeat  # noqa: F401
 from habits.models.terms import TermsAcceptance, TermsVersion  # noqa: F401
 from habits.models.window import ChallengeWindow  # noqa: F401

@@ -149,7 +149,7 @@ def rematch(layout: Layout, attributes: Mapping[int, Mapping[str, object]], cap:
 
 def split(layout: Layout, squad_ids: Sequence[int], size: int) -> list[Target]:
     """Each chosen squad cut into balanced squads of at most ``size``: the first part stays."""
-    targets = []
+    targets = _untouched(layout, squad_ids)
     for squad_id in sorted(set(squad_ids)):
         chunks = balanced_chunks(sorted(layout[squad_id]), size)
         targets.extend(Target(squad_id if i == 0 else None, chunk) for i, chunk in enumerate(chunks))
@@ -160,7 +160,12 @@ def merge(layout: Layout, squad_ids: Sequence[int]) -> list[Target]:
     """The chosen squads become one (the lowest id); the others are left empty."""
     chosen = sorted(set(squad_ids))
     members = sorted(eid for squad_id in chosen for eid in layout[squad_id])
-    return [Target(chosen[0], members)] + [Target(squad_id, []) for squad_id in chosen[1:]]
+    merged = [Target(chosen[0], members)] + [Target(squad_id, []) for squad_id in chosen[1:]]
+    return _untouched(layout, chosen) + merged
+
+
+def _untouched(layout: Layout, chosen: Sequence[int]) -> list[Target]:
+    return [Target(squad_id, list(members)) for squad_id, members in layout.items() if squad_id not in chosen]
 
 
 def by_activity(layout: Layout, stale: Iterable[int], cap: int) -> list[Target]:

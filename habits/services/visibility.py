@@ -130,9 +130,13 @@ def visible_challenge(
     challenge = session.get(Challenge, challenge_id)
     if challenge is None or viewer is None:
         raise NotFound(f"There is no challenge {challenge_id}.")
-    if audience is Audience.MEMBERS and challenge.flash:
-        if flash_bypasses_entry(session.get(Community, challenge.community_id), challenge):
-            return challenge
+    flash_open = (
+        audience is Audience.MEMBERS
+        and challenge.flash
+        and flash_bypasses_entry(session.get(Community, challenge.community_id), challenge)
+    )
+    if flash_open:
+        return challenge
     if not challenge_sight(session, challenge, viewer).sees(audience):
         raise NotFound(f"There is no challenge {challenge_id}.")
     return challenge

@@ -132,8 +132,8 @@ def test_every_regroup_keeps_the_set_of_members(layout, cap, seed):
     for targets in (
         squads.shuffle(layout, cap, seed),
         squads.rematch(layout, {eid: {"goal": str(eid % 3)} for eid in everyone}, cap),
-        squads.split(layout, chosen, cap) + [squads.Target(s, layout[s]) for s in layout if s not in chosen],
-        squads.merge(layout, chosen) + [squads.Target(s, layout[s]) for s in layout if s not in chosen],
+        squads.split(layout, chosen, cap),
+        squads.merge(layout, chosen),
         squads.by_activity(layout, stale, cap),
     ):
         assert _members_of(targets) == everyone

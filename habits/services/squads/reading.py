@@ -34,7 +34,15 @@ def today_index(challenge: Challenge, now: datetime) -> int | None:
     return opened if opened >= 0 else None
 
 
-def squad_numbers(session: Session, challenge: Challenge, *, now: datetime) -> list[SquadNumbers]:
+def numbers_of(session: Session, challenge: Challenge, squad: Squad, *, now: datetime) -> SquadNumbers:
+    """One squad's numbers (a dissolved squad has no members)."""
+    found = squad_numbers(session, challenge, now=now, only=squad.id)
+    return found[0] if found else SquadNumbers(squad, 0, 0)
+
+
+def squad_numbers(
+    session: Session, challenge: Challenge, *, now: datetime, only: int | None = None
+) -> list[SquadNumbers]:
     """The challenge's squads (dissolved ones left out) with members and today's check-ins."""
     members = (
         select(SquadMember.squad_id, func.count().label("n"))
@@ -54,13 +62,16 @@ def squad_numbers(session: Session, challenge: Challenge, *, now: datetime) -> l
         .group_by(SquadMember.squad_id)
         .subquery()
     )
-    rows = session.execute(
+    query = (
         select(Squad, func.coalesce(members.c.n, 0), func.coalesce(checked.c.n, 0))
         .outerjoin(members, members.c.squad_id == Squad.id)
         .outerjoin(checked, checked.c.squad_id == Squad.id)
         .where(Squad.challenge_id == challenge.id, Squad.dissolved_at.is_(None))
         .order_by(Squad.number)
-    ).all()
+    )
+    if only is not None:
+        query = query.where(Squad.id == only)
+    rows = session.execute(query).all()
     return [SquadNumbers(squad, int(n), int(today)) for squad, n, today in rows]
 
 
@@ -81,7 +92,9 @@ def my_squad_id(session: Session, challenge: Challenge, viewer: Member) -> int |
     )
 
 
-def visible_squad(session: Session, squad_id: int, viewer: Member) -> tuple[Squad, Challenge]:
+def visible_squad(
+    session: Session, squad_id: int, viewer: Member, *, now: datetime | None = None
+) -> tuple[Squad, Challenge]:
     """The squad and its challenge, for the challenge's participants and the organizers."""
     squad = session.get(Squad, squad_id)
     if squad is None:
@@ -109,7 +122,13 @@ def squad_enrollments(squad_id: int):
 
 
 def history(
-    session: Session, challenge_id: int, viewer: Member, *, page: int, per_page: int
+    session: Session,
+    challenge_id: int,
+    viewer: Member,
+    *,
+    page: int,
+    per_page: int,
+    now: datetime | None = None,
 ) -> tuple[list[tuple[SquadChange, str | None]], int]:
     """The challenge's squad changes, newest first, with who made them (None: day 0's placement)."""
     challenge = visibility.visible_challenge(session, challenge_id, viewer, visibility.Audience.PARTICIPANTS)

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from habits.domain.lifecycle import EnrollmentStatus
-from habits.models import AppealRequest, CommunityMembership, Enrollment, MembershipStatus, Role
+from habits.models import AppealRequest, CommunityMembership, Enrollment, MembershipStatus, Role, Squad
 from habits.services.photos import PhotoStore, accept_photo
 from habits.services.settlement import settle_due_days
 from tests import images
@@ -87,6 +87,8 @@ def sees(audience: str, name: str) -> bool:
         "challenge_members": viewer.active_member or viewer.enrollment is not None,
         # participants (any enrollment, whatever its status) and the organizers: feed, leaderboard
         "participants": viewer.enrollment is not None or viewer.organizer,
+        # the challenge's page shows one's own squad: those active when day 0 placed everyone
+        "placed": viewer.enrollment == EnrollmentStatus.ACTIVE,
         # organizers only: community health (the dashboard), launching
         "organizers": viewer.organizer,
         # the check-in's owner and the organizers: a photo marked private
@@ -135,6 +137,10 @@ ROWS = [
     Row("feed.list_comments", "/api/v1/checkins/{checkin}/comments", "participants"),
     Row("leaderboard.get_leaderboard", "/api/v1/challenges/{challenge}/leaderboard", "participants"),
     Row("settlements.get_referee_log", "/api/v1/challenges/{challenge}/referee-log", "participants"),
+    # squads and squad feeds: the challenge's participants and the organizers
+    Row("squads.list_squads", "/api/v1/challenges/{challenge}/squads", "participants"),
+    Row("squads.get_squad", "/api/v1/squads/{squad}", "participants"),
+    Row("squads.squad_history", "/api/v1/challenges/{challenge}/squads/history", "participants"),
     # appeal requests: the challenge's list is the organizers'; its members are refused, not hidden
     Row(
         "appeals.list_appeals",
@@ -184,6 +190,9 @@ ROWS = [
     Row("web.feed_comments", "/checkins/{checkin}/comments", "participants"),
     Row("web.statement", "/challenges/{challenge}/days/0", "challenge_members"),
     Row("web.dashboard", "/challenges/{challenge}/organize", "organizers"),
+    # the organizers' squads page (regrouping); a squad's page: the participants and organizers
+    Row("web.squads", "/challenges/{challenge}/squads", "organizers", seen_by="challenge_members"),
+    Row("web.squad", "/squads/{squad}", "participants"),
     Row("web.checkin_photo", "/checkins/{checkin}/photo", "owner_or_organizers"),
     Row("web.appeal_photo", "/appeals/{appeal}/photo", "owner_or_organizers"),
     Row("web.enrollment", "/enrollments/{enrollment}", "owner"),
@@ -251,7 +260,9 @@ def world(session, app) -> World:
         name: make_member(session, display_name=f"Viewer {name}") for name in VIEWERS if name != "anonymous"
     }
     community = make_community(session, members["organizer"], name="Lanterns")
-    challenge = make_challenge(session, community, title="Lantern walk", requires_code_word=False)
+    challenge = make_challenge(
+        session, community, title="Lantern walk", requires_code_word=False, squad_size=150
+    )
     for name, member in members.items():
         viewer = VIEWERS[name]
         if viewer.membership is not None and viewer.role != Role.ORGANIZER:
@@ -302,6 +313,7 @@ def world(session, app) -> World:
     session.add(appeal)
     session.commit()
     ids = {
+        "squad": session.scalar(select(Squad.id).where(Squad.challenge_id == challenge.id)),
         "community": community.id,
         "challenge": challenge.id,
         "enrollment": owner.id,
@@ -325,6 +337,7 @@ PARTS = [
     ("web.community", "Lantern walk", "community_members"),  # its challenges
     ("web.challenge", "Who showed up", "participants"),  # the feed
     ("web.challenge", "Organizer dashboard", "organizers"),
+    ("web.challenge", "My squad", "placed"),
 ]
 
 

@@ -265,6 +265,7 @@ def update_challenge(
     """
     community = session.get(Community, challenge.community_id)
     require_organizing(session, community, organizer, "change this challenge")
+    changes = {name: value for name, value in changes.items() if name not in LAUNCH_ONLY}
     current = rules_of(challenge)
     changed = {name for name, value in changes.items() if current.get(name) != value}
     frozen_money = sorted(changed & set(MONEY_RULES))

@@ -41,6 +41,7 @@ def init_web(app) -> None:
         password_reset,
         payouts,
         refusals,
+        squads,
         terms,
         wallet,
     )

@@ -17,7 +17,6 @@ from habits.services.squads import placing
 from tests.api.conftest import TOKEN_ISSUED_AT
 from tests.api.helpers import auth_headers, enrollment_row
 from tests.factories import (
-    add_to_community,
     at_local,
     make_challenge,
     make_checkin,

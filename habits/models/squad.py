@@ -39,7 +39,9 @@ class SquadMember(Base):
     )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
-    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"))
+    #: no foreign key of its own: the squad's and the enrollment's name the challenge already, and
+    #: each key is a trigger per row (100,000 rows at day 0); it is here for the unique pair
+    challenge_id: Mapped[int] = mapped_column(ID)
     enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"))
     squad_id: Mapped[int] = mapped_column(ForeignKey("squads.id"))
 
@@ -61,13 +63,16 @@ class SquadChange(Base):
 
 
 class SquadMove(Base):
-    """One member's move in a change (from None: placed for the first time)."""
+    """One member's move in a change (from None: placed for the first time).
+
+    Append-only, written by the change that also writes the assignment (whose keys hold the
+    same ids): only the change is a foreign key, as each key is a trigger per row."""
 
     __tablename__ = "squad_moves"
     __table_args__ = (Index("ix_squad_moves_change", "change_id", "enrollment_id"),)
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     change_id: Mapped[int] = mapped_column(ForeignKey("squad_changes.id", ondelete="CASCADE"))
-    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"))
-    from_squad_id: Mapped[int | None] = mapped_column(ForeignKey("squads.id"), nullable=True)
-    to_squad_id: Mapped[int] = mapped_column(ForeignKey("squads.id"))
+    enrollment_id: Mapped[int] = mapped_column(ID)
+    from_squad_id: Mapped[int | None] = mapped_column(ID, nullable=True)
+    to_squad_id: Mapped[int] = mapped_column(ID)

@@ -53,7 +53,6 @@ def upgrade():
         sa.Column("challenge_id", ID, nullable=False),
         sa.Column("enrollment_id", ID, nullable=False),
         sa.Column("squad_id", ID, nullable=False),
-        _fk("squad_members", "challenge_id", "challenges", "CASCADE"),
         _fk("squad_members", "enrollment_id", "enrollments"),
         _fk("squad_members", "squad_id", "squads"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_squad_members")),
@@ -84,9 +83,6 @@ def upgrade():
         sa.Column("from_squad_id", ID, nullable=True),
         sa.Column("to_squad_id", ID, nullable=False),
         _fk("squad_moves", "change_id", "squad_changes", "CASCADE"),
-        _fk("squad_moves", "enrollment_id", "enrollments"),
-        _fk("squad_moves", "from_squad_id", "squads"),
-        _fk("squad_moves", "to_squad_id", "squads"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_squad_moves")),
     )
     op.create_index("ix_squad_moves_change", "squad_moves", ["change_id", "enrollment_id"], unique=False)

@@ -2,7 +2,7 @@
 
 Each change runs in the caller's transaction with the challenge's row locked (the row day 0's
 opening locks too), reads the current assignment, computes the new one with the pure rules of
-``habits.domain.squads``, and writes only the moves, set-based (one executemany per table). The
+``habits.domain.squads``, and writes only the moves, set-based (multi-row statements). The
 current assignment is unique per (challenge, enrollment) and every regrouping checks that the
 set of members is unchanged, so no member is lost or duplicated; each change is a
 ``squad_changes`` row with its ``squad_moves``. Squads never touch the money.
@@ -14,21 +14,23 @@ import secrets
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from habits.domain import squads as rules
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.models import Challenge, CheckIn, Community, Enrollment, Member, Squad, SquadChange, SquadMember
-from habits.models.squad import SquadMove
 from habits.services.communities import require_organizing
 from habits.services.errors import FieldError, HabitsError, InvalidInput
 from habits.services.squads.answers import matching_answers
+from ledger.base import Base
 
 PLACEMENT = "placement"
 STRATEGIES = ("match", "shuffle", "activity", "split", "merge")
 #: how many settled days "regroup by activity" looks back on
 ACTIVITY_DAYS = 7
+#: ids per DELETE ... IN on SQLite (far below its 32,766 bound parameters)
+ROWS_PER_STATEMENT = 2000
 
 
 class NoSquads(HabitsError):
@@ -203,19 +205,12 @@ def _apply(
         for eid, squad_id in sorted(after.items())
         if before.get(eid) != squad_id
     ]
-    table = SquadMember.__table__
-    if not layout:
-        session.execute(
-            insert(table),
-            [{"challenge_id": challenge.id, "enrollment_id": eid, "squad_id": to} for eid, _, to in moves],
-        )
-    elif moves:
-        session.execute(
-            update(table)
-            .where(table.c.challenge_id == challenge.id, table.c.enrollment_id == bindparam("moved"))
-            .values(squad_id=bindparam("to")),
-            [{"moved": eid, "to": to} for eid, _, to in moves],
-        )
+    moved_ids = [eid for eid, _, _ in moves]
+    if layout:
+        _delete_assignments(session, challenge.id, moved_ids)
+    _write_rows(
+        session, _ASSIGN, {"ch": challenge.id}, enrollment_ids=moved_ids, squad_ids=[to for *_, to in moves]
+    )
     emptied = [squad_id for squad_id in layout if not kept.get(squad_id)]
     if emptied:
         session.execute(update(Squad).where(Squad.id.in_(emptied)).values(dissolved_at=now))
@@ -229,12 +224,75 @@ def _apply(
     )
     session.add(change)
     session.flush()
-    if moves:
-        session.execute(
-            insert(SquadMove.__table__),
-            [
-                {"change_id": change.id, "enrollment_id": eid, "from_squad_id": old, "to_squad_id": new}
-                for eid, old, new in moves
-            ],
-        )
+    _write_rows(
+        session,
+        _MOVES,
+        {"change": change.id},
+        enrollment_ids=moved_ids,
+        from_ids=[old for _, old, _ in moves],
+        squad_ids=[new for *_, new in moves],
+    )
     return change
+
+
+#: the writes of a change, set-based: on PostgreSQL one statement each, the rows as arrays
+#: (unnest); elsewhere (SQLite) one executemany of the same rows. A driver's executemany on
+#: PostgreSQL sends a statement a row, and multi-row VALUES make the driver parse megabytes of
+#: SQL: 24 s and 50 s for 100,000 members, against a few seconds for the arrays.
+_ASSIGN = (
+    "squad_members",
+    ("challenge_id", "enrollment_id", "squad_id"),
+    (":ch", "enrollment_ids", "squad_ids"),
+)
+_MOVES = (
+    "squad_moves",
+    ("change_id", "enrollment_id", "from_squad_id", "to_squad_id"),
+    (":change", "enrollment_ids", "from_ids", "squad_ids"),
+)
+
+
+def _write_rows(session: Session, target: tuple, constants: dict, **columns: list) -> None:
+    table, names, sources = target
+    if not next(iter(columns.values())):
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        arrays = [source for source in sources if not source.startswith(":")]
+        unnest = ", ".join(f"CAST(:{name} AS BIGINT[])" for name in arrays)
+        picks = ", ".join(source if source.startswith(":") else f"t.{source}" for source in sources)
+        session.execute(
+            text(
+                f"INSERT INTO {table} ({', '.join(names)}) "
+                f"SELECT {picks} FROM unnest({unnest}) AS t({', '.join(arrays)})"
+            ),
+            {**constants, **columns},
+        )
+        return
+    rows = [
+        {
+            name: constants[source[1:]] if source.startswith(":") else columns[source][i]
+            for name, source in zip(names, sources, strict=True)
+        }
+        for i in range(len(next(iter(columns.values()))))
+    ]
+    session.execute(insert(Base.metadata.tables[table]), rows)
+
+
+def _delete_assignments(session: Session, challenge_id: int, enrollment_ids: list[int]) -> None:
+    """The moved members' current rows go (their new ones follow in the same transaction)."""
+    if not enrollment_ids:
+        return
+    table = SquadMember.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text(
+                "DELETE FROM squad_members "
+                "WHERE challenge_id = :ch AND enrollment_id = ANY(CAST(:ids AS BIGINT[]))"
+            ),
+            {"ch": challenge_id, "ids": enrollment_ids},
+        )
+        return
+    for start in range(0, len(enrollment_ids), ROWS_PER_STATEMENT):
+        chunk = enrollment_ids[start : start + ROWS_PER_STATEMENT]
+        session.execute(
+            delete(table).where(table.c.challenge_id == challenge_id, table.c.enrollment_id.in_(chunk))
+        )

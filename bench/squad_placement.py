@@ -118,7 +118,7 @@ def reset() -> None:
 
 
 def child() -> None:
-    from sqlalchemy import create_engine
+    from sqlalchemy import create_engine, text
     from sqlalchemy.orm import Session
 
     from habits.models import Challenge
@@ -127,22 +127,40 @@ def child() -> None:
     engine = create_engine(database_url(DATABASE))
     with Session(engine) as session:
         challenge = session.get(Challenge, 1)
+        backend = session.scalar(text("SELECT pg_backend_pid()"))
         before = rss_mb()
+        server_cpu = backend_cpu_seconds(backend)
+        cpu = time.process_time()
         started = time.perf_counter()
         change = placing.place_at_day_zero(session, challenge, now=datetime.now(UTC))
         session.commit()
         seconds = time.perf_counter() - started
+        cpu = time.process_time() - cpu
+        server_cpu = backend_cpu_seconds(backend) - server_cpu
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(
-            json.dumps(
-                {"seconds": seconds, "rss_before_mb": before, "peak_rss_mb": peak, "squads": change.squads_after,
-                 "moved": change.moved}
-            )
-        )  # fmt: skip
+        result = {
+            "seconds": seconds,
+            "python_cpu_s": cpu,
+            "postgres_cpu_s": server_cpu,
+            "rss_before_mb": before,
+            "peak_rss_mb": peak,
+            "squads": change.squads_after,
+            "moved": change.moved,
+            "load": os.getloadavg()[0],
+        }
+        print(json.dumps(result))
+
+
+def backend_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a PostgreSQL backend process (same machine), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--size", type=int, default=150)
     parser.add_argument("--rounds", type=int, default=5)
@@ -161,8 +179,12 @@ def main(argv: list[str] | None = None) -> int:
             reset()
             out = subprocess.run(
                 [sys.executable, "-m", "bench.squad_placement", "--child"],
-                cwd=ROOT, check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
-            )  # fmt: skip
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+                text=True,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+            )
             result = json.loads(out.stdout.strip().splitlines()[-1])
             results.append(result)
             print(f"round {round_}: {json.dumps(result)}", flush=True)
@@ -171,10 +193,14 @@ def main(argv: list[str] | None = None) -> int:
             drop_database(DATABASE)
     seconds = [r["seconds"] for r in results]
     peaks = [r["peak_rss_mb"] for r in results]
+    cpu = [r["python_cpu_s"] + r["postgres_cpu_s"] for r in results]
+    print(f"CPU (Python + PostgreSQL backend) median {statistics.median(cpu):.2f} s")
+    before = statistics.median(r["rss_before_mb"] for r in results)
     print(
-        f"placement of {args.members} into squads of {args.size}: median {statistics.median(seconds):.2f} s "
-        f"(min {min(seconds):.2f}, max {max(seconds):.2f}); peak RSS median {statistics.median(peaks):.0f} MB "
-        f"(max {max(peaks):.0f}), RSS before placing {statistics.median(r['rss_before_mb'] for r in results):.0f} MB"
+        f"placement of {args.members} into squads of {args.size}: "
+        f"median {statistics.median(seconds):.2f} s (min {min(seconds):.2f}, max {max(seconds):.2f}); "
+        f"peak RSS median {statistics.median(peaks):.0f} MB (max {max(peaks):.0f}), "
+        f"RSS before placing {before:.0f} MB"
     )
     return 0
 

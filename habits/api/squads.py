@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from habits.api.docs import problems
 from habits.api.edge import commit, read
-from habits.api.leaderboard import StandingSchema
+from habits.api.leaderboard import StandingSchema, standing_view
 from habits.api.schemas.common import PageArgsSchema, UTCInstant, page_schema
 from habits.api.security import auth_required, current_member
 from habits.domain import squads as rules
@@ -123,17 +123,7 @@ def get_squad(squad_id):
         leaderboard.standings, challenge, current_member(), page=1, per_page=BOARD_SIZE, squad_id=squad.id
     )
     view = summary_view(numbers)
-    view["leaderboard"] = [
-        {
-            "rank": s.rank,
-            "enrollment_id": s.enrollment_id,
-            "member": {"id": s.member_id, "display_name": s.display_name},
-            "status": s.status,
-            "check_ins": s.check_ins,
-            "streak": s.streak,
-        }
-        for s in rows
-    ]
+    view["leaderboard"] = [standing_view(s) for s in rows]
     view["feed_url"] = url_for("feed.challenge_feed", challenge_id=challenge.id, squad=squad.id)
     return view
 

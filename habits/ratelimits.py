@@ -80,6 +80,9 @@ LIMITS: dict[str, NamedLimit] = {
     ),
     "account": NamedLimit("30/minute;300/hour", (CALLER,), "one's own profile, language and sign-out"),
     "create": NamedLimit("10/minute;100/hour", (CALLER,), "new communities and challenges"),
+    "regroup": NamedLimit(
+        "10/minute;100/hour", (CALLER,), "organizers regrouping a challenge's squads (each rewrites them all)"
+    ),
     "organize": NamedLimit(
         "60/minute;1000/hour", (CALLER,), "organizers' changes to communities, memberships and challenges"
     ),
@@ -156,6 +159,8 @@ ENDPOINT_LIMITS: dict[str, str] = {
     "communities.update_membership": "organize",
     "communities.remove_member": "organize",
     "challenges.update_challenge": "organize",
+    "squads.regroup": "regroup",
+    "web.regroup_squads": "regroup",
     "challenges.cancel_challenge": "organize",
     "web.cancel_challenge": "organize",
     "checkins.void_checkin": "referee",

@@ -19,7 +19,15 @@ import pytest
 from sqlalchemy import select
 
 from habits.domain.lifecycle import EnrollmentStatus
-from habits.models import AppealRequest, ChatWebhook, CommunityMembership, Enrollment, MembershipStatus, Role
+from habits.models import (
+    AppealRequest,
+    ChatWebhook,
+    CommunityMembership,
+    Enrollment,
+    MembershipStatus,
+    Role,
+    Squad,
+)
 from habits.services.photos import PhotoStore, accept_photo
 from habits.services.settlement import settle_due_days
 from tests import images
@@ -87,6 +95,8 @@ def sees(audience: str, name: str) -> bool:
         "challenge_members": viewer.active_member or viewer.enrollment is not None,
         # participants (any enrollment, whatever its status) and the organizers: feed, leaderboard
         "participants": viewer.enrollment is not None or viewer.organizer,
+        # the challenge's page shows one's own squad: those active when day 0 placed everyone
+        "placed": viewer.enrollment == EnrollmentStatus.ACTIVE,
         # organizers only: community health (the dashboard), launching
         "organizers": viewer.organizer,
         # the check-in's owner and the organizers: a photo marked private
@@ -138,6 +148,10 @@ ROWS = [
     Row("feed.list_comments", "/api/v1/checkins/{checkin}/comments", "participants"),
     Row("leaderboard.get_leaderboard", "/api/v1/challenges/{challenge}/leaderboard", "participants"),
     Row("settlements.get_referee_log", "/api/v1/challenges/{challenge}/referee-log", "participants"),
+    # squads and squad feeds: the challenge's participants and the organizers
+    Row("squads.list_squads", "/api/v1/challenges/{challenge}/squads", "participants"),
+    Row("squads.get_squad", "/api/v1/squads/{squad}", "participants"),
+    Row("squads.squad_history", "/api/v1/challenges/{challenge}/squads/history", "participants"),
     # appeal requests: the challenge's list is the organizers'; its members are refused, not hidden
     Row(
         "appeals.list_appeals",
@@ -196,6 +210,9 @@ ROWS = [
     Row("web.chat_webhook", "/communities/{community}/chat", "organizers"),
     Row("web.community_health", "/communities/{community}/health", "organizers"),
     Row("web.community_export", "/communities/{community}/export/members.csv", "organizers"),
+    # the organizers' squads page (regrouping); a squad's page: the participants and organizers
+    Row("web.squads", "/challenges/{challenge}/squads", "organizers", seen_by="challenge_members"),
+    Row("web.squad", "/squads/{squad}", "participants"),
     Row("web.checkin_photo", "/checkins/{checkin}/photo", "owner_or_organizers"),
     Row("web.checkin_card", "/checkins/{checkin}/card.png", "participants"),
     Row("web.appeal_photo", "/appeals/{appeal}/photo", "owner_or_organizers"),
@@ -264,7 +281,9 @@ def world(session, app) -> World:
         name: make_member(session, display_name=f"Viewer {name}") for name in VIEWERS if name != "anonymous"
     }
     community = make_community(session, members["organizer"], name="Lanterns")
-    challenge = make_challenge(session, community, title="Lantern walk", requires_code_word=False)
+    challenge = make_challenge(
+        session, community, title="Lantern walk", requires_code_word=False, squad_size=150
+    )
     for name, member in members.items():
         viewer = VIEWERS[name]
         if viewer.membership is not None and viewer.role != Role.ORGANIZER:
@@ -326,6 +345,7 @@ def world(session, app) -> World:
     )
     session.commit()
     ids = {
+        "squad": session.scalar(select(Squad.id).where(Squad.challenge_id == challenge.id)),
         "community": community.id,
         "challenge": challenge.id,
         "enrollment": owner.id,
@@ -349,6 +369,7 @@ PARTS = [
     ("web.community", "Lantern walk", "community_members"),  # its challenges
     ("web.challenge", "Who showed up", "participants"),  # the feed
     ("web.challenge", "Organizer dashboard", "organizers"),
+    ("web.challenge", "My squad", "placed"),
 ]
 
 

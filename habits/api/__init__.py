@@ -23,6 +23,7 @@ from habits.api.ratelimits import LimitsInDocument
 from habits.api.schemas.common import ProblemSchema
 from habits.api.security import add_www_authenticate
 from habits.api.settlements import settlements_bp
+from habits.api.squads import squads_bp
 from habits.api.terms import terms_bp
 from habits.api.wallets import wallets_bp
 from habits.extensions import csrf
@@ -57,6 +58,7 @@ def blueprints() -> list:
         checkins_bp,
         feed_bp,
         leaderboard_bp,
+        squads_bp,
         payments_bp,
         settlements_bp,
         appeals_bp,

@@ -71,11 +71,12 @@ def cheer_view(state: feed.CheerState) -> dict:
 @feed_bp.arguments(FeedArgsSchema, location="query", as_kwargs=True)
 @feed_bp.response(200, FeedPageSchema)
 @problems(400, 404, 422)
-def challenge_feed(challenge_id, per_page, cursor=None):
+def challenge_feed(challenge_id, per_page, cursor=None, squad=None):
     """Who showed up: the challenge's check-ins, newest first, by keyset cursor (pass the page's
     ``next_cursor`` for the next; no gaps or repeats while check-ins arrive), with cheers and
-    comments counts and whether you cheered (its participants and the organizers)."""
-    page = read(feed.feed_page, challenge_id, current_member(), cursor=cursor, per_page=per_page)
+    comments counts and whether you cheered (its participants and the organizers); ``squad``: only
+    that squad's members."""
+    page = read(feed.feed_page, challenge_id, current_member(), cursor=cursor, per_page=per_page, squad=squad)
     label = page.challenge.value_label
     return {"items": [item_view(item, label) for item in page.items], "next_cursor": page.next_cursor}
 

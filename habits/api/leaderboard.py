@@ -33,6 +33,17 @@ class StandingSchema(Schema):
 LeaderboardSchema = page_schema(StandingSchema, "Leaderboard")
 
 
+def standing_view(s: leaderboard.Standing) -> dict:
+    return {
+        "rank": s.rank,
+        "enrollment_id": s.enrollment_id,
+        "member": {"id": s.member_id, "display_name": s.display_name},
+        "status": s.status,
+        "check_ins": s.check_ins,
+        "streak": s.streak,
+    }
+
+
 @leaderboard_bp.route("/challenges/<id:challenge_id>/leaderboard", methods=["GET"])
 @auth_required
 @leaderboard_bp.arguments(PageArgsSchema, location="query", as_kwargs=True)
@@ -43,15 +54,5 @@ def get_leaderboard(challenge_id, page, per_page):
     (the challenge's participants and the community's organizers)."""
     challenge = challenges.get_challenge(db.session, challenge_id)
     rows, total = read(leaderboard.standings, challenge, current_member(), page=page, per_page=per_page)
-    items = [
-        {
-            "rank": s.rank,
-            "enrollment_id": s.enrollment_id,
-            "member": {"id": s.member_id, "display_name": s.display_name},
-            "status": s.status,
-            "check_ins": s.check_ins,
-            "streak": s.streak,
-        }
-        for s in rows
-    ]
+    items = [standing_view(s) for s in rows]
     return {"items": items, "total": total, "page": page, "per_page": per_page}

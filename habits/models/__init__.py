@@ -51,6 +51,7 @@ from habits.models.payment import Dispute, Payment, Refund, StripeEvent, Withdra
 from habits.models.payout import Payout, PayoutEvent  # noqa: F401
 from habits.models.referee import RefereeKind, RefereeLogEntry  # noqa: F401
 from habits.models.settlement import DaySettlement, DaySettlementStatus  # noqa: F401
+from habits.models.squad import Squad, SquadChange, SquadMember, SquadMove  # noqa: F401
 from habits.models.system import Heartbeat, NodeHeartbeat  # noqa: F401
 from habits.models.terms import TermsAcceptance, TermsVersion  # noqa: F401
 from habits.models.window import ChallengeWindow  # noqa: F401

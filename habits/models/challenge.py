@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -79,6 +80,13 @@ class Challenge(Base):
     code_word_secret: Mapped[str] = mapped_column(String(64))
     #: what the number of a check-in measures ("km", "pages", "minutes"), or None
     value_label: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+    #: members per squad (0: no squads); they are placed when day 0's window opens
+    squad_size: Mapped[int] = mapped_column(Integer, server_default="0")
+    #: a short (1 to 3 days) challenge anyone who sees the community may join
+    flash: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    #: a flash challenge leaves lists once its last day is settled (its link keeps working)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     status: Mapped[ChallengeStatus] = mapped_column(
         enum_column(ChallengeStatus), default=ChallengeStatus.ENROLLING

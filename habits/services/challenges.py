@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 import ledger
 from habits import books
-from habits.domain import currencies
+from habits.domain import currencies, squads
 from habits.domain.calendar import (
     MAX_DAYS,
     Schedule,
@@ -65,6 +65,10 @@ MONEY_RULES = (
     "requires_photo",
     "requires_code_word",
 )
+#: a flash challenge is short play: 1 to 3 days
+FLASH_MAX_DAYS = 3
+#: chosen at launch, never changed: squads are placed at day 0, flash decides who may join
+LAUNCH_ONLY = ("squad_size", "flash")
 #: frozen as soon as one enrollment that may hold money exists
 DEPOSIT_RULES = ("deposit_minor", "currency", "days", "timezone")
 #: frozen as soon as one deposit is paid (every other money rule)
@@ -84,6 +88,8 @@ DEFAULTS = {
     "requires_photo": False,
     "requires_code_word": False,
     "value_label": None,
+    "squad_size": 0,
+    "flash": False,
 }
 
 
@@ -169,6 +175,22 @@ def check_rules(values: dict, *, now: datetime) -> dict[str, list[FieldError]]:
         add("rest_days", "rest_days_over_days", "There cannot be more rest days than days.")
     if values.get("min_participants", 1) < 1:
         add("min_participants", "no_participants", "At least one participant.")
+    squad_size = values.get("squad_size", 0)
+    if squad_size and not squads.MIN_CAP <= squad_size <= squads.MAX_CAP:
+        add(
+            "squad_size",
+            "squad_size_out_of_range",
+            f"0 for no squads, else {squads.MIN_CAP} to {squads.MAX_CAP} members a squad.",
+            low=squads.MIN_CAP,
+            high=squads.MAX_CAP,
+        )
+    if values.get("flash") and not 1 <= days <= FLASH_MAX_DAYS:
+        add(
+            "days",
+            "flash_too_long",
+            f"A flash challenge lasts 1 to {FLASH_MAX_DAYS} days.",
+            high=FLASH_MAX_DAYS,
+        )
     if errors:
         return errors
     try:
@@ -243,6 +265,7 @@ def update_challenge(
     """
     community = session.get(Community, challenge.community_id)
     require_organizing(session, community, organizer, "change this challenge")
+    changes = {name: value for name, value in changes.items() if name not in LAUNCH_ONLY}
     current = rules_of(challenge)
     changed = {name for name, value in changes.items() if current.get(name) != value}
     frozen_money = sorted(changed & set(MONEY_RULES))
@@ -369,6 +392,7 @@ def rules_of(challenge: Challenge) -> dict:
     """The challenge's rules in the shape of the schema (window as "HH:MM")."""
     values = {name: getattr(challenge, name) for name in MONEY_RULES if not name.startswith("window_")}
     values.update({name: getattr(challenge, name) for name in PLAIN_FIELDS})
+    values.update({name: getattr(challenge, name) for name in LAUNCH_ONLY})
     values["window_open"] = format_hhmm(challenge.open_minute)
     values["window_close"] = format_hhmm(challenge.close_minute)
     return values
@@ -405,8 +429,9 @@ def get_challenge(session: Session, challenge_id: int) -> Challenge:
 def list_challenges(
     session: Session, community: Community, *, page: int, per_page: int, now: datetime | None = None
 ) -> tuple[list[Challenge], int]:
-    """A community's challenges, newest start first (ties by id), and the total."""
-    query = select(Challenge).where(Challenge.community_id == community.id)
+    """A community's challenges, newest start first (ties by id), and the total; archived flash
+    challenges are left out (their link and the members' history still reach them)."""
+    query = select(Challenge).where(Challenge.community_id == community.id, Challenge.archived_at.is_(None))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = session.scalars(
         query.order_by(Challenge.start_date.desc(), Challenge.id.desc())

@@ -31,6 +31,7 @@ from habits.services import receipts
 from habits.services.communities import join_community, membership_of
 from habits.services.deposits import start_deposit
 from habits.services.errors import EnrollmentClosed, Forbidden, HabitsError, NotFound
+from habits.services.flash import flash_bypasses_entry
 from habits.services.ports import DepositIntent, PaymentGateway
 
 
@@ -116,9 +117,11 @@ def _ensure_community_member(
     membership = membership_of(session, community.id, member.id)
     if membership is not None and membership.status == MembershipStatus.ACTIVE:
         return
+    is_open = not community.invite_code and not community.requires_approval and not community.join_questions
+    if not is_open and flash_bypasses_entry(community, challenge):
+        return  # plays in this flash challenge only: its enrollment is what lets them see it
     if membership is not None and membership.status == MembershipStatus.PENDING:
         raise Forbidden("Your request to join this community waits for an organizer's approval.")
-    is_open = not community.invite_code and not community.requires_approval and not community.join_questions
     if not is_open:
         raise Forbidden(
             "This challenge is for members of its community, which has entry rules: join it first.",

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.domain.streaks import current_streak
-from habits.models import Challenge, CheckIn, Enrollment, Member
+from habits.models import Challenge, CheckIn, Enrollment, Member, SquadMember
 from habits.services import visibility
 from habits.services.checkins import window_table
 from habits.services.headcount import took_part
@@ -35,17 +35,29 @@ class Standing:
 
 
 def standings(
-    session: Session, challenge: Challenge, viewer: Member, *, page: int, per_page: int, now: datetime
+    session: Session,
+    challenge: Challenge,
+    viewer: Member,
+    *,
+    page: int,
+    per_page: int,
+    now: datetime,
+    squad_id: int | None = None,
 ) -> tuple[list[Standing], int]:
     """One page of the standings and the number of enrollments on the board: those that took part
     (``headcount.took_part``: a member who left before day 0, and perhaps joined again, is on it
-    once)."""
+    once); with ``squad_id``, only that squad's members."""
     visibility.require(session, challenge, viewer, visibility.Audience.PARTICIPANTS)
-    enrollments = session.execute(
+    query = (
         select(Enrollment.id, Enrollment.member_id, Enrollment.status, Member.display_name)
         .join(Member, Member.id == Enrollment.member_id)
         .where(took_part(challenge))
-    ).all()
+    )
+    if squad_id is not None:
+        query = query.where(
+            Enrollment.id.in_(select(SquadMember.enrollment_id).where(SquadMember.squad_id == squad_id))
+        )
+    enrollments = session.execute(query).all()
     days_by_enrollment: dict[int, set[int]] = defaultdict(set)
     money_days: dict[int, int] = defaultdict(int)
     for enrollment_id, day_index, counts_for_money in session.execute(

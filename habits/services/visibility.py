@@ -43,6 +43,7 @@ from habits.models import (
     Role,
 )
 from habits.services.errors import NotFound
+from habits.services.flash import flash_bypasses_entry
 
 
 class Audience(StrEnum):
@@ -122,9 +123,21 @@ def visible_community(
 def visible_challenge(
     session: Session, challenge_id: int, viewer: Member | None, audience: Audience = Audience.MEMBERS
 ) -> Challenge:
-    """The challenge, when what it shows to ``audience`` may be shown to ``viewer``; else NotFound."""
+    """The challenge, when what it shows to ``audience`` may be shown to ``viewer``; else NotFound.
+
+    A flash challenge's rules (``MEMBERS``) are for every signed-in member whom it lets in
+    (``flash.flash_bypasses_entry``): they may join it without joining the community."""
     challenge = session.get(Challenge, challenge_id)
-    if challenge is None or viewer is None or not challenge_sight(session, challenge, viewer).sees(audience):
+    if challenge is None or viewer is None:
+        raise NotFound(f"There is no challenge {challenge_id}.")
+    flash_open = (
+        audience is Audience.MEMBERS
+        and challenge.flash
+        and flash_bypasses_entry(session.get(Community, challenge.community_id), challenge)
+    )
+    if flash_open:
+        return challenge
+    if not challenge_sight(session, challenge, viewer).sees(audience):
         raise NotFound(f"There is no challenge {challenge_id}.")
     return challenge
 

@@ -45,6 +45,7 @@ def init_web(app) -> None:
         payouts,
         push_devices,
         refusals,
+        squads,
         terms,
         wallet,
     )

@@ -17,11 +17,12 @@ from habits.domain.calendar import day_date, day_window, due_at
 from habits.domain.lifecycle import LIVE, EnrollmentStatus
 from habits.domain.worked_example import WorkedDay, quit_costs, worked_day
 from habits.extensions import db
-from habits.models import Challenge, ChallengeStatus, Community, Split
+from habits.models import Challenge, ChallengeStatus, Community, Split, Squad
 from habits.services import challenges, checkins, enrollments, visibility, wallets
 from habits.services.dashboard import settled_days
 from habits.services.errors import HabitsError
 from habits.services.headcount import headcount
+from habits.services.squads import reading as squad_reading
 from habits.services.visibility import Audience
 from habits.web import web_bp
 from habits.web.edge import attempt, gateway, me, request_now
@@ -82,6 +83,15 @@ def draw_text(amounts: tuple[int, ...], currency: str) -> str:
     return format_list([money(amount, currency) for amount in amounts], locale=current_locale())
 
 
+def my_squad_numbers(challenge: Challenge) -> squad_reading.SquadNumbers | None:
+    """The member's squad in the challenge, with today's numbers (None without one)."""
+    squad_id = squad_reading.my_squad_id(db.session, challenge, me())
+    if squad_id is None:
+        return None
+    squad = db.session.get(Squad, squad_id)
+    return squad_reading.numbers_of(db.session, challenge, squad, now=request_now())
+
+
 @web_bp.get("/challenges/<id:challenge_id>")
 @login_required
 def challenge(challenge_id: int):
@@ -93,9 +103,10 @@ def challenge(challenge_id: int):
     wallet_minor = next((b["available_minor"] for b in balances if b["currency"] == challenge.currency), 0)
     sight = visibility.challenge_sight(db.session, challenge, me())
     is_member, organizing = sight.member, sight.organizer
-    feed = []
+    feed, my_squad = [], None
     if sight.sees(Audience.PARTICIPANTS):
         feed, _ = checkins.challenge_feed(db.session, challenge, me(), page=1, per_page=10)
+        my_squad = my_squad_numbers(challenge)
     schedule = challenge.schedule()
     first_open, first_close = day_window(schedule, 0)
     enrolling = challenge.status == ChallengeStatus.ENROLLING and request_now() < challenge.day_zero_opens_at
@@ -125,6 +136,7 @@ def challenge(challenge_id: int):
         is_member=is_member,
         organizing=organizing,
         feed=feed,
+        my_squad=my_squad,
         referee_log=referee_log_preview(challenge) if current_user.is_authenticated else None,
         join_form=EmptyForm(),
         EnrollmentStatus=EnrollmentStatus,

@@ -60,13 +60,17 @@ def feed_page(challenge_id: int):
     cursor = request.args.get("cursor") or None
     if cursor is not None and len(cursor) > MAX_CURSOR_LENGTH:
         abort(400)
+    squad = request.args.get("squad", type=int)
+    if squad is not None and not 0 < squad < 2**63:
+        abort(404)
     try:
-        page = read(feed.feed_page, challenge_id, me(), cursor=cursor, per_page=PER_PAGE)
+        page = read(feed.feed_page, challenge_id, me(), cursor=cursor, per_page=PER_PAGE, squad=squad)
     except feed.BadCursor:
         abort(400)
     return render_template(
         "feed/feed.html",
         page=page,
+        squad=squad,
         challenge=page.challenge,
         me_id=me().id,
         cheer_form=CheerForm(),

@@ -21,6 +21,7 @@ from wtforms import (
     IntegerField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -34,9 +35,11 @@ from wtforms.validators import (
     StopValidation,
     ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from habits.domain import currencies
 from habits.domain.calendar import MAX_DAYS, parse_hhmm
+from habits.domain.squads import DEFAULT_CAP as DEFAULT_SQUAD_SIZE
 from habits.services.checkins.evidence import value_text_problem
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
@@ -325,6 +328,12 @@ class ChallengeForm(FlaskForm):
     value_label = StringField(
         _l("What the number measures (km, pages...), optional"), [Optional(), length(32)]
     )
+    squads = BooleanField(_l("Squads: place members in groups when day 1 opens"))
+    #: pre-filled with 150 (Dunbar's number); read only when squads are on
+    squad_size = TranslatedIntegerField(
+        _l("Members per squad"), [Optional(), integer_range(2, 500)], default=DEFAULT_SQUAD_SIZE
+    )
+    flash = BooleanField(_l("Flash challenge: 1 to 3 days, open to anyone who can see the community"))
 
     deposit_minor: int | None = None
     fee_bps: int | None = None
@@ -359,7 +368,29 @@ class ChallengeForm(FlaskForm):
             "requires_photo": bool(self.requires_photo.data),
             "requires_code_word": bool(self.requires_code_word.data),
             "value_label": (self.value_label.data or "").strip() or None,
+            "squad_size": (self.squad_size.data or DEFAULT_SQUAD_SIZE) if self.squads.data else 0,
+            "flash": bool(self.flash.data),
         }
+
+
+class RegroupForm(FlaskForm):
+    strategy = SelectField(
+        _l("How"),
+        choices=[
+            choice("match", _l("Match again by answers (region, age, goal)")),
+            choice("activity", _l("Move those who missed most of the last 7 days to a fresh squad")),
+            choice("split", _l("Split the chosen squads")),
+            choice("merge", _l("Merge the chosen squads")),
+            choice("shuffle", _l("Shuffle everyone")),
+        ],
+        default="match",
+    )
+    squads = SelectMultipleField(
+        _l("Squads"), coerce=int, option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False)
+    )
+    size = TranslatedIntegerField(
+        _l("Members per squad (empty: the challenge's)"), [Optional(), integer_range(2, 500)]
+    )
 
 
 class CheckInForm(FlaskForm):

@@ -278,6 +278,14 @@ SPLITS = {
     "equal": lazy_gettext("equal shares (the earliest risers get any leftover cent)"),
     "random": lazy_gettext("random shares (lucky draw), reproducible from the published seed"),
 }
+SQUAD_STRATEGIES = {
+    "placement": lazy_gettext("Placed by answers"),
+    "match": lazy_gettext("Matched again by answers"),
+    "shuffle": lazy_gettext("Shuffled"),
+    "activity": lazy_gettext("Regrouped by activity"),
+    "split": lazy_gettext("Split"),
+    "merge": lazy_gettext("Merged"),
+}
 REFUND_STATUS = {
     "requested": lazy_gettext("requested"),
     "pending": lazy_gettext("on its way"),
@@ -335,4 +343,5 @@ def template_helpers() -> dict:
         "line_kind": lambda value: label(LINE_KINDS, value),
         "split_label": lambda value: label(SPLITS, value),
         "refund_status": lambda value: label(REFUND_STATUS, value),
+        "squad_strategy": lambda value: label(SQUAD_STRATEGIES, value),
     }

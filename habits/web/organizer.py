@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
@@ -23,11 +24,13 @@ from flask_login import login_required
 
 from habits.domain.calendar import day_date, due_at, format_hhmm
 from habits.domain.lifecycle import EnrollmentStatus
+from habits.domain.squads import DEFAULT_CAP as DEFAULT_SQUAD_SIZE
 from habits.extensions import db
 from habits.models import Challenge, ChallengeStatus, Community
 from habits.services import challenges, chat_hooks, checkins, daymarks, feed, referees, visibility
 from habits.services.dashboard import Dashboard, actionable_days, organizer_dashboard
 from habits.services.errors import FieldError
+from habits.services.squads import reading as squad_reading
 from habits.services.visibility import Audience
 from habits.web import launch_preview, web_bp
 from habits.web.appeal_views import review_items
@@ -133,6 +136,10 @@ def _confirm_launch(form: ChallengeForm, community: Community):
         (form.split.label.text, label(SPLITS, rules["split"])),
         (form.rest_days.label.text, str(rules["rest_days"])),
     ]
+    if rules["squad_size"]:
+        facts.append((form.squad_size.label.text, str(rules["squad_size"])))
+    if rules["flash"]:
+        facts.append((gettext("Flash challenge"), gettext("Yes")))
     return render_confirmation(
         title=gettext("Launch “%(title)s”?", title=rules["title"]),
         amount_minor=deposit,
@@ -207,6 +214,8 @@ def _render_dashboard(
             appeal_form=appeal,
             appeal_review=review_items(challenge, posted=appeal_decision),
             feed_review=feed.review_lines(db.session, challenge.id),
+            squads=squad_reading.squad_numbers(db.session, challenge, now=request_now()),
+            relaunch=relaunch_fields(challenge),
             day_date=lambda k: day_date(schedule, k),
             due=lambda k: due_at(schedule, k, challenge.review_minutes),
         ),
@@ -350,6 +359,22 @@ def _rule_texts(challenge: Challenge) -> dict[str, list[str]]:
     posted = {name: [value] for name, value in texts.items()}
     posted.update({name: ["y"] if rules[name] else [] for name in BOOLEAN_RULES})
     return posted
+
+
+def relaunch_fields(challenge: Challenge) -> list[tuple[str, str]]:
+    """The launch form's fields for the next challenge with this one's rules, starting the day
+    after this one ends (or tomorrow in its zone, when that is later): the organizer's "Launch
+    the next one" posts them, and the launch's confirmation is the one step left."""
+    posted = _rule_texts(challenge)
+    tomorrow = request_now().astimezone(ZoneInfo(challenge.timezone)).date() + timedelta(days=1)
+    posted["start_date"] = [max(challenge.start_date + timedelta(days=challenge.days), tomorrow).isoformat()]
+    posted["title"] = [challenge.title]
+    posted["description"] = [challenge.description or ""]
+    posted["value_label"] = [challenge.value_label or ""]
+    posted["squad_size"] = [str(challenge.squad_size or DEFAULT_SQUAD_SIZE)]
+    posted["squads"] = ["y"] if challenge.squad_size else []
+    posted["flash"] = ["y"] if challenge.flash else []
+    return [(name, value) for name, values in posted.items() for value in values]
 
 
 def _form_of(challenge: Challenge) -> ChallengeForm:

@@ -278,6 +278,12 @@ FIELD_MESSAGES: dict[str, FieldMessage] = {
         "Day 1's window has already opened: choose a later start date or window."
     ),
     "unknown_currency": lambda params: gettext("Choose a currency from the list."),
+    "squad_size_out_of_range": lambda params: gettext(
+        "From %(min)s to %(max)s members a squad.", min=params.get("low", 2), max=params.get("high", 500)
+    ),
+    "flash_too_long": lambda params: gettext(
+        "A flash challenge lasts 1 to %(max)s days.", max=params.get("high", 3)
+    ),
     # habits.services.communities.join_community
     "invite_code_wrong": lambda params: gettext("The invite code is missing or not right."),
     "join_answers_missing": lambda params: gettext("Please answer each join question."),

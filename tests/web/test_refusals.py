@@ -71,6 +71,7 @@ def test_every_field_code_in_the_table_is_one_a_service_writes(session):
         },
         {"start_date": date(2026, 2, 27)},
         {"currency": "USD\n"},
+        {"squad_size": 1, "flash": True},
     ]
     written = {
         error.code

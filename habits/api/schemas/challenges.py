@@ -66,7 +66,16 @@ def _rule_fields(required: bool) -> dict:
     }
 
 
-ChallengeCreateSchema = Schema.from_dict(_rule_fields(required=True), name="ChallengeCreate")
+#: chosen at launch only (``challenges.LAUNCH_ONLY``); the service judges the ranges with the rest
+LAUNCH_FIELDS = {
+    #: members per squad: 0 (or omitted) for no squads, else 2 to 500 (the pages pre-fill 150)
+    "squad_size": fields.Integer(load_default=0, strict=True, validate=validate.Range(0, 1_000_000)),
+    #: a flash challenge: 1 to 3 days, open to any member who can see the community
+    "flash": StrictBoolean(load_default=False),
+}
+ChallengeCreateSchema = Schema.from_dict(
+    {**_rule_fields(required=True), **LAUNCH_FIELDS}, name="ChallengeCreate"
+)
 ChallengeUpdateSchema = ChangesSchema.from_dict(_rule_fields(required=False), name="ChallengeUpdate")
 
 
@@ -92,6 +101,10 @@ class ChallengeSchema(Schema):
     requires_photo = fields.Boolean(required=True)
     requires_code_word = fields.Boolean(required=True)
     value_label = fields.String(required=True, allow_none=True)
+    squad_size = fields.Integer(required=True)
+    flash = fields.Boolean(required=True)
+    #: when a flash challenge left the lists (its last day settled), or null
+    archived_at = UTCInstant(required=True, allow_none=True)
     status = fields.String(required=True, validate=validate.OneOf([s.value for s in ChallengeStatus]))
     #: when day 0's window opens: enrollment closes and the money rules freeze
     day_zero_opens_at = UTCInstant(required=True)

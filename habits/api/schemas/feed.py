@@ -25,6 +25,8 @@ class FeedArgsSchema(Schema):
     #: opaque: the ``next_cursor`` of the page before (the feed's one exception to page/total)
     cursor = Text(validate=validate.Length(max=MAX_CURSOR_LENGTH))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+    #: only the check-ins of this squad's members (a squad of the challenge)
+    squad = fields.Integer(validate=validate.Range(min=1, max=2**63 - 1))
 
 
 class FeedItemSchema(CheckInSchema):

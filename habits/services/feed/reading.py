@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from habits.models import Challenge, CheckIn, Cheer, Comment, Enrollment, Member
 from habits.services import visibility
 from habits.services.feed.refusals import BadCursor
+from habits.services.squads.reading import squad_enrollments, squad_of_challenge
 from ledger.base import UTCDateTime
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -76,15 +77,20 @@ def feed_page(
     *,
     cursor: str | None,
     per_page: int,
+    squad: int | None = None,
     now: datetime | None = None,
 ) -> FeedPage:
-    """One page of the feed after ``cursor`` (None: the newest); NotFound for those who may not read it."""
+    """One page of the feed after ``cursor`` (None: the newest), of one squad's members with
+    ``squad``; NotFound for those who may not read it (and for a squad of another challenge)."""
     challenge = visibility.visible_challenge(session, challenge_id, viewer, visibility.Audience.PARTICIPANTS)
     organizer = visibility.challenge_sight(session, challenge, viewer).organizer
     # The page's check-ins first (the keyset walk of ix_check_ins_feed, LIMIT inside), then their
     # members and counts: joined before the LIMIT, PostgreSQL sizes its join caches (Memoize) for
     # the whole challenge, 2 ms a page at a million check-ins (bench/feed_page.py).
     newest = select(CheckIn).where(CheckIn.challenge_id == challenge.id)
+    if squad is not None:
+        squad_of_challenge(session, challenge, squad)
+        newest = newest.where(CheckIn.enrollment_id.in_(squad_enrollments(squad)))
     if cursor:
         at, last_id = decode_cursor(cursor)
         after = tuple_(bindparam("at", at, type_=UTCDateTime()), bindparam("last_id", last_id))

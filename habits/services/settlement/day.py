@@ -231,6 +231,9 @@ class DayInSettlement:
         if self.last_day:
             challenge.status = ChallengeStatus.COMPLETED
             challenge.next_due_at = None
+            if challenge.flash:
+                # short play dissolves: off the lists, still reachable by its link and in histories
+                challenge.archived_at = row.settled_at
         else:
             challenge.next_due_at = due_at(challenge.schedule(), self.k + 1, challenge.review_minutes)
         self.session.flush()

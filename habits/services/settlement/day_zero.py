@@ -18,6 +18,7 @@ from habits.models import Challenge, ChallengeStatus, Enrollment
 from habits.services.notifications import events as notifications
 from habits.services.settlement.errors import SettlementError
 from habits.services.settlement.outcomes import union_legs
+from habits.services.squads import placing as squads
 from ledger import tables
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ def open_day_zero(session: Session, challenge: Challenge, *, now: datetime) -> N
     else:
         challenge.status = ChallengeStatus.RUNNING
         challenge.next_due_at = due_at(challenge.schedule(), 0, challenge.review_minutes)
+        squads.place_at_day_zero(session, challenge, now=now)
     session.flush()
 
 

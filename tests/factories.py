@@ -71,6 +71,8 @@ def make_community(session: Session, organizer: Member | None = None, **override
         "description": "We rise early.",
         "rules_text": "Check in between 05:00 and 07:00.",
         "organizer_id": organizer.id,
+        # SPEC: a community's zone defaults to its organizer's (services.communities does the same)
+        "timezone": organizer.timezone,
         "created_at": _now(),
     }
     values.update(overrides)

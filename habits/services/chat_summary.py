@@ -41,6 +41,7 @@ from habits.models import (
     RestDay,
 )
 from habits.services.challenges import pot_minor
+from habits.services.squads import reading as squad_reading
 
 log = logging.getLogger(__name__)
 
@@ -56,13 +57,10 @@ class SummaryResult:
     claimed: list[int] = field(default_factory=list)
 
 
-def community_zone(community: Community, organizer: Member | None) -> ZoneInfo:
-    """The community's zone (SPEC: a community has a ``timezone``, default its organizer's)."""
-    # communities gain their own ``timezone`` column with the health figures; until then the
-    # organizer's zone is the default SPEC names
-    name = getattr(community, "timezone", None) or (organizer.timezone if organizer else None) or "UTC"
+def community_zone(community: Community) -> ZoneInfo:
+    """The community's zone (SPEC: its ``timezone``, set from its organizer's when it is made)."""
     try:
-        return ZoneInfo(name)
+        return ZoneInfo(community.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
 
@@ -71,14 +69,13 @@ def due_summaries(session: Session, *, now: datetime, limit: int = BATCH) -> lis
     """Hooks whose summary time has come today in their community's zone, with that date, whose
     summary of that date is not claimed yet."""
     rows = session.execute(
-        select(ChatWebhook, Community, Member)
+        select(ChatWebhook, Community)
         .join(Community, Community.id == ChatWebhook.community_id)
-        .join(Member, Member.id == Community.organizer_id, isouter=True)
         .order_by(ChatWebhook.id)
     ).all()
     candidates = []
-    for hook, community, organizer in rows:
-        local = now.astimezone(community_zone(community, organizer))
+    for hook, community in rows:
+        local = now.astimezone(community_zone(community))
         if local.hour * 60 + local.minute >= hook.summary_minute:
             candidates.append((hook, local.date()))
     if not candidates:
@@ -136,9 +133,12 @@ def claim_due_summaries(session: Session, *, now: datetime, commit) -> SummaryRe
 
 
 def squad_counts(session: Session, challenge: Challenge, day: int) -> list[dict]:
-    """Check-ins of ``day`` per squad: ``[{"name", "checked_in", "taking_part"}]``, empty for a
-    challenge without squads. The hook for squads (issue 16): fill it from their tables."""
-    return []
+    """Check-ins of ``day`` per squad: ``[{"number", "checked_in", "taking_part"}]`` (the squad's
+    current members), empty for a challenge without squads."""
+    return [
+        {"number": n.squad.number, "checked_in": n.checked_in_today, "taking_part": n.members}
+        for n in squad_reading.squad_numbers(session, challenge, day=day)
+    ]
 
 
 def summary_facts(session: Session, community: Community, *, on: date) -> dict:
@@ -148,13 +148,12 @@ def summary_facts(session: Session, community: Community, *, on: date) -> dict:
         .where(Challenge.community_id == community.id, Challenge.status == ChallengeStatus.RUNNING)
         .order_by(Challenge.id)
     ).all()
-    organizer = session.get(Member, community.organizer_id)
     items = []
     for challenge in challenges:
         day = (on - challenge.start_date).days
         if 0 <= day < challenge.days:
             items.append(_challenge_facts(session, challenge, day))
-    zone = community_zone(community, organizer).key
+    zone = community_zone(community).key
     return {"community": community.name, "date": on.isoformat(), "zone": zone, "challenges": items}
 
 

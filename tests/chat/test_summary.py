@@ -5,7 +5,8 @@ it once."""
 from __future__ import annotations
 
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -14,10 +15,12 @@ from sqlalchemy.orm import Session
 import ledger
 from habits import books
 from habits.domain.lifecycle import EnrollmentStatus
-from habits.models import ChallengeStatus, ChatDelivery
+from habits.models import ChallengeStatus, ChatDelivery, ChatPurpose, SquadMember
+from habits.notify.chat import message
 from habits.notify.chat.transport import ChatWebhookTransport
 from habits.services import chat_hooks, chat_relay, chat_summary
 from habits.services.chat_hooks import HookSettings, chat_policy
+from habits.services.squads import placing as squads_service
 from tests.factories import (
     add_to_community,
     at_local,
@@ -138,12 +141,10 @@ def test_two_schedulers_racing_post_each_summary_once(app, pg_engine, receiver):
     assert len(receiver.posts) == 1
 
 
-def test_the_community_zone_defaults_to_the_organizers(session):
+def test_the_summary_is_in_the_community_zone(session):
     organizer = make_member(session, timezone="America/New_York")
-    community = make_community(session, organizer)
-    assert chat_summary.community_zone(community, organizer).key == "America/New_York"
-    assert chat_summary.community_zone(community, None).key == "UTC"
-    assert datetime(2026, 3, 4, tzinfo=UTC)  # the module's clock is never read: ``now`` is passed
+    community = make_community(session, organizer, timezone="Europe/Berlin")
+    assert chat_summary.community_zone(community).key == "Europe/Berlin"
 
 
 def test_a_summary_that_cannot_be_written_releases_its_claim_only(app, session, receiver, monkeypatch):
@@ -159,3 +160,28 @@ def test_a_summary_that_cannot_be_written_releases_its_claim_only(app, session, 
     assert session.query(ChatDelivery).count() == 0
     (claimed,) = chat_summary.claim_due_summaries(session, now=SUMMARY, commit=session.commit).claimed
     assert session.get(ChatDelivery, claimed).params["community"] == "Early birds"
+
+
+def test_a_challenge_with_squads_is_counted_per_squad(app, session, receiver):
+    community, challenge = seed(session, app, receiver.base + "/services/x")
+    challenge.squad_size = 2
+    session.flush()
+    # day 0's placement: Ann, Bo and Di are active (Cy was eliminated later, but placing is by id)
+    squads_service.place_at_day_zero(session, challenge, now=at_local(challenge, 0, "05:00"))
+    session.commit()
+    (item,) = chat_summary.summary_facts(session, community, on=DAY)["challenges"]
+    assert sum(squad["taking_part"] for squad in item["squads"]) == session.scalar(
+        select(func.count()).select_from(SquadMember).where(SquadMember.challenge_id == challenge.id)
+    )
+    assert [squad["number"] for squad in item["squads"]] == sorted(
+        squad["number"] for squad in item["squads"]
+    )
+    # Ann and Bo checked in on day 2 (Di's was voided): wherever they were placed, two stand
+    assert sum(squad["checked_in"] for squad in item["squads"]) == 2
+    facts = chat_summary.summary_facts(session, community, on=DAY)
+    with app.test_request_context("/"):
+        words = message.write(ChatPurpose.SUMMARY.value, facts, locale="en", zone=ZoneInfo("Asia/Shanghai"))
+        zh = message.write(ChatPurpose.SUMMARY.value, facts, locale="zh_Hans", zone=ZoneInfo("Asia/Shanghai"))
+    first = item["squads"][0]
+    assert f"· Squad 1: {first['checked_in']} of {first['taking_part']}" in words.text
+    assert "Squad" not in zh.text

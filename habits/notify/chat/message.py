@@ -67,7 +67,7 @@ def _summary(params: dict, locale: str, zone: ZoneInfo) -> Message:
             lines.append(
                 gettext(
                     "· %(squad)s: %(checked)s of %(taking_part)s",
-                    squad=squad["name"],
+                    squad=gettext("Squad %(number)s", number=squad["number"]),
                     checked=squad["checked_in"],
                     taking_part=squad["taking_part"],
                 )

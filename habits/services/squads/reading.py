@@ -41,16 +41,23 @@ def numbers_of(session: Session, challenge: Challenge, squad: Squad, *, now: dat
 
 
 def squad_numbers(
-    session: Session, challenge: Challenge, *, now: datetime, only: int | None = None
+    session: Session,
+    challenge: Challenge,
+    *,
+    now: datetime | None = None,
+    only: int | None = None,
+    day: int | None = None,
 ) -> list[SquadNumbers]:
-    """The challenge's squads (dissolved ones left out) with members and today's check-ins."""
+    """The challenge's squads (dissolved ones left out) with members and the check-ins that stand
+    on ``day`` when given (the chat summary's), else on the last day opened at ``now``."""
     members = (
         select(SquadMember.squad_id, func.count().label("n"))
         .where(SquadMember.challenge_id == challenge.id)
         .group_by(SquadMember.squad_id)
         .subquery()
     )
-    day = today_index(challenge, now)
+    if day is None:
+        day = today_index(challenge, now)
     checked = (
         select(SquadMember.squad_id, func.count(func.distinct(CheckIn.enrollment_id)).label("n"))
         .join(CheckIn, CheckIn.enrollment_id == SquadMember.enrollment_id)

@@ -4,6 +4,7 @@ Add each new model module here (one module per aggregate).
 """
 
 from habits.models.appeal import AppealRequest, AppealStatus  # noqa: F401
+from habits.models.badge import BadgeAward  # noqa: F401
 from habits.models.challenge import Challenge, ChallengeStatus, ExcusedDay, Split  # noqa: F401
 from habits.models.checkin import CheckIn, CheckInSource, RestDay  # noqa: F401
 from habits.models.community import (  # noqa: F401

@@ -1,0 +1,34 @@
+"""Badges a member earned (habits.domain.levels: the kinds and when each is awarded).
+
+"Once" is the database's: (member, kind, scope) is unique, and every award is an
+``INSERT ... SELECT ... ON CONFLICT DO NOTHING``, so racing settlements (two challenges of one
+member settled at once) still leave one row. ``scope`` says what the badge is for, as text so
+the key never holds a NULL (NULLs are distinct in a unique key): ``""`` once ever, ``c{id}`` once
+per challenge, ``c{id}:{k}`` once per challenge day (``badges.scope_of``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from habits.models.member import ID
+from ledger.base import Base, UTCDateTime
+
+
+class BadgeAward(Base):
+    __tablename__ = "badges"
+    # the member's list reads through this key too (member_id first)
+    __table_args__ = (UniqueConstraint("member_id", "kind", "scope"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    #: a habits.domain.levels.Badge value
+    kind: Mapped[str] = mapped_column(String(32))
+    scope: Mapped[str] = mapped_column(String(64))
+    #: the challenge (and day) it was earned in: who may see it is decided by the challenge
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id"))
+    day_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    awarded_at: Mapped[datetime] = mapped_column(UTCDateTime())

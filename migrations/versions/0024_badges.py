@@ -1,0 +1,44 @@
+"""badges: what each member earned, once per (member, kind, scope)
+
+Revision ID: 0024
+Revises: 0016
+Create Date: 2026-12-06 10:00:00
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = "0024"
+down_revision = "0016"
+branch_labels = None
+depends_on = None
+
+ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+NOW = sa.DateTime(timezone=True)
+
+
+def upgrade():
+    op.create_table(
+        "badges",
+        sa.Column("id", ID, nullable=False),
+        sa.Column("member_id", ID, nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("scope", sa.String(length=64), nullable=False),
+        sa.Column("challenge_id", ID, nullable=False),
+        sa.Column("day_index", sa.Integer(), nullable=True),
+        sa.Column("awarded_at", NOW, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.id"], name=op.f("fk_badges_member_id_members")
+        ),
+        sa.ForeignKeyConstraint(
+            ["challenge_id"], ["challenges.id"], name=op.f("fk_badges_challenge_id_challenges")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_badges")),
+        sa.UniqueConstraint("member_id", "kind", "scope", name=op.f("uq_badges_member_id_kind_scope")),
+    )
+
+
+def downgrade():
+    op.drop_table("badges")

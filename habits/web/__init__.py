@@ -40,6 +40,7 @@ def init_web(app) -> None:
         organizer,
         password_reset,
         payouts,
+        progress,
         refusals,
         terms,
         wallet,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from habits.models.member import ID
@@ -21,7 +21,11 @@ from ledger.base import Base, UTCDateTime
 class BadgeAward(Base):
     __tablename__ = "badges"
     # the member's list reads through this key too (member_id first)
-    __table_args__ = (UniqueConstraint("member_id", "kind", "scope"),)
+    __table_args__ = (
+        UniqueConstraint("member_id", "kind", "scope"),
+        # a settled day's new badges, read back to tell their members
+        Index("ix_badges_challenge_day", "challenge_id", "day_index"),
+    )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))

@@ -42,7 +42,11 @@ from habits.domain.levels import RISER_BADGES, STREAK_BADGES, Badge
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.domain_sql import split as split_sql
 from habits.models import BadgeAward, Challenge, CheckIn, Enrollment, ExcusedDay, RestDay
+from habits.services.notifications import notify_from_select, sql
 
+#: a badge's notification kind is this prefix and the badge (notifications.kinds)
+NOTICE_PREFIX = "badge_"
+NOTICE_KINDS = frozenset(NOTICE_PREFIX + badge.value for badge in Badge)
 #: the columns every award select gives, in order
 COLUMNS = ("member_id", "kind", "scope", "challenge_id", "day_index", "awarded_at")
 
@@ -66,6 +70,7 @@ def award_day(session: Session, challenge: Challenge, k: int, *, now: datetime, 
         award.runs()
     if last_day:
         award.perfect()
+    award.tell(challenge)
 
 
 class _Awards:
@@ -112,6 +117,20 @@ class _Awards:
             .on_conflict_do_nothing(index_elements=["member_id", "kind", "scope"])
         )
         self.session.execute(statement)
+
+    def tell(self, challenge: Challenge) -> None:
+        """One notification per badge this day awarded: the rows with its challenge, day and
+        instant are this transaction's own (a racing settlement writes another challenge's)."""
+        b = BadgeAward.__table__
+        rows = select(
+            b.c.member_id.label("recipient_id"),
+            (literal(NOTICE_PREFIX, String) + b.c.kind).label("kind"),
+            sql.text_key("badge", b.c.id).label("dedupe_key"),
+            sql.json_object(
+                self.session, challenge_id=self.ch, challenge=challenge.title, day_index=self.k
+            ).label("params"),
+        ).where(b.c.challenge_id == self.ch, b.c.day_index == self.k, b.c.awarded_at == self.now)
+        notify_from_select(self.session, rows, kinds=NOTICE_KINDS, now=self.now)
 
     # -- the kinds --
 

@@ -29,15 +29,14 @@ def upgrade():
         sa.Column("challenge_id", ID, nullable=False),
         sa.Column("day_index", sa.Integer(), nullable=True),
         sa.Column("awarded_at", NOW, nullable=False),
-        sa.ForeignKeyConstraint(
-            ["member_id"], ["members.id"], name=op.f("fk_badges_member_id_members")
-        ),
+        sa.ForeignKeyConstraint(["member_id"], ["members.id"], name=op.f("fk_badges_member_id_members")),
         sa.ForeignKeyConstraint(
             ["challenge_id"], ["challenges.id"], name=op.f("fk_badges_challenge_id_challenges")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_badges")),
         sa.UniqueConstraint("member_id", "kind", "scope", name=op.f("uq_badges_member_id_kind_scope")),
     )
+    op.create_index("ix_badges_challenge_day", "badges", ["challenge_id", "day_index"], unique=False)
 
 
 def downgrade():

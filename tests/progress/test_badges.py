@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from habits.domain.levels import Badge
 from habits.domain.lifecycle import EnrollmentStatus
-from habits.models import BadgeAward, Challenge, ExcusedDay, RestDay
+from habits.models import BadgeAward, Challenge, ExcusedDay, Notification, RestDay
 from habits.services import badges as awarding
 from tests.factories import at_local, make_challenge, make_checkin, make_enrollment, make_member
 from tests.settlement.helpers import sweep
@@ -178,3 +178,21 @@ def test_settling_again_awards_nothing_twice(session):
         [Badge.FIRST_CHECK_IN, Badge.STREAK_7, Badge.PERFECT_CHALLENGE]
         + [Badge.EARLIEST_RISER, Badge.TOP_THREE] * 8
     )
+
+
+def test_each_badge_is_told_once_to_its_member(session):
+    ch = make_challenge(session, days=2, max_misses=2)
+    m = make_member(session)
+    (e,) = enroll(session, ch, m)
+    check_in_days(session, e, [0, 1])
+    settle(session, ch, 0)
+    settle(session, ch, 1)
+    told = session.execute(
+        select(Notification.kind, Notification.params).where(
+            Notification.recipient_id == m.id, Notification.kind.like("badge_%")
+        )
+    ).all()
+    assert sorted(kind for kind, _ in told) == sorted(
+        ["badge_first_check_in", "badge_perfect_challenge"] + ["badge_earliest_riser", "badge_top_three"] * 2
+    )
+    assert {params["challenge"] for _, params in told} == {ch.title}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from habits.models.member import ID
@@ -28,11 +28,15 @@ class BadgeAward(Base):
     )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    #: no foreign key, as for notifications: a settled day inserts up to one badge per member at
+    #: once, and the key's check would lock each member row (docs/benchmarks.md, "Badges");
+    #: members are never deleted while anything of theirs remains, and an erasure deletes these
+    member_id: Mapped[int] = mapped_column(ID)
     #: a habits.domain.levels.Badge value
     kind: Mapped[str] = mapped_column(String(32))
     scope: Mapped[str] = mapped_column(String(64))
     #: the challenge (and day) it was earned in: who may see it is decided by the challenge
-    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id"))
+    #: (no foreign key either: challenges are never deleted)
+    challenge_id: Mapped[int] = mapped_column(ID)
     day_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
     awarded_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -241,7 +241,8 @@ def _forget_mail(session: Session, erasing: Erasing) -> None:
 
 
 def _forget_badges(session: Session, erasing: Erasing) -> None:
-    """Badges say what the member did and when: a profile, which an anonymous id has not."""
+    """Badges say what the member did and when: a profile, which an anonymous id has not (no
+    foreign key to name here: settlement writes them set-based, like notifications)."""
     session.execute(delete(BadgeAward).where(BadgeAward.member_id == erasing.member.id))
 
 
@@ -354,7 +355,7 @@ ERASURES: tuple[Erasure, ...] = (
     Erasure(("community_memberships.member_id", "communities.organizer_id"), _leave_communities),
     Erasure(("check_ins.enrollment_id",), _erase_check_in_evidence),
     Erasure(("appeal_requests.enrollment_id",), _erase_appeal_words),
-    Erasure(("badges.member_id",), _forget_badges),
+    Erasure((), _forget_badges),
     Erasure(
         (
             "comments.author_id",

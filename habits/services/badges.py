@@ -46,7 +46,7 @@ from habits.services.notifications import notify_from_select, sql
 
 #: a badge's notification kind is this prefix and the badge (notifications.kinds)
 NOTICE_PREFIX = "badge_"
-NOTICE_KINDS = frozenset(NOTICE_PREFIX + badge.value for badge in Badge)
+NOTICE_KINDS = frozenset(NOTICE_PREFIX + badge.value for badge in Badge if badge != Badge.FIRST_CHECK_IN)
 #: the columns every award select gives, in order
 COLUMNS = ("member_id", "kind", "scope", "challenge_id", "day_index", "awarded_at")
 
@@ -129,7 +129,14 @@ class _Awards:
             sql.json_object(
                 self.session, challenge_id=self.ch, challenge=challenge.title, day_index=self.k
             ).label("params"),
-        ).where(b.c.challenge_id == self.ch, b.c.day_index == self.k, b.c.awarded_at == self.now)
+        ).where(
+            b.c.challenge_id == self.ch,
+            b.c.day_index == self.k,
+            b.c.awarded_at == self.now,
+            # every member earns it on their first day, beside that day's own notice: telling it
+            # too would double day 0's notifications (docs/benchmarks.md, "Badges")
+            b.c.kind != Badge.FIRST_CHECK_IN.value,
+        )
         notify_from_select(self.session, rows, kinds=NOTICE_KINDS, now=self.now)
 
     # -- the kinds --

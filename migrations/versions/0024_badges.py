@@ -1,5 +1,7 @@
 """badges: what each member earned, once per (member, kind, scope)
 
+No foreign keys, as for notifications: a settled day inserts up to one badge per member at once.
+
 Revision ID: 0024
 Revises: 0016
 Create Date: 2026-12-06 10:00:00
@@ -29,10 +31,6 @@ def upgrade():
         sa.Column("challenge_id", ID, nullable=False),
         sa.Column("day_index", sa.Integer(), nullable=True),
         sa.Column("awarded_at", NOW, nullable=False),
-        sa.ForeignKeyConstraint(["member_id"], ["members.id"], name=op.f("fk_badges_member_id_members")),
-        sa.ForeignKeyConstraint(
-            ["challenge_id"], ["challenges.id"], name=op.f("fk_badges_challenge_id_challenges")
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_badges")),
         sa.UniqueConstraint("member_id", "kind", "scope", name=op.f("uq_badges_member_id_kind_scope")),
     )

@@ -101,7 +101,6 @@ SAMPLES = {
     **{
         f"badge_{badge}": {"challenge_id": 1, "challenge": "Dawn", "day_index": 2}
         for badge in (
-            "first_check_in",
             "streak_7",
             "streak_21",
             "streak_66",

@@ -193,6 +193,6 @@ def test_each_badge_is_told_once_to_its_member(session):
         )
     ).all()
     assert sorted(kind for kind, _ in told) == sorted(
-        ["badge_first_check_in", "badge_perfect_challenge"] + ["badge_earliest_riser", "badge_top_three"] * 2
+        ["badge_perfect_challenge"] + ["badge_earliest_riser", "badge_top_three"] * 2
     )
     assert {params["challenge"] for _, params in told} == {ch.title}

@@ -155,8 +155,8 @@ KINDS: dict[str, Kind] = {
         _l("%(by)s refused your appeal of Day %(day)s of %(challenge)s (reason: %(reason)s)."),
         push=True,
     ),
-    # badges, awarded by a day's settlement (habits.services.badges): "badge_" + the badge
-    "badge_first_check_in": Kind(_l("You earned a badge: First check-in"), _l("In %(challenge)s.")),
+    # badges, awarded by a day's settlement (habits.services.badges): "badge_" + the badge (not
+    # the first check-in's: everyone earns it on their first day, told by that day's notice)
     "badge_streak_7": Kind(_l("You earned a badge: 7-day streak"), _l("In %(challenge)s.")),
     "badge_streak_21": Kind(_l("You earned a badge: 21-day streak"), _l("In %(challenge)s.")),
     "badge_streak_66": Kind(_l("You earned a badge: 66-day streak"), _l("In %(challenge)s.")),

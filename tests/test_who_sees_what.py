@@ -169,6 +169,9 @@ ROWS = [
     Row("checkins.list_checkins", "/api/v1/enrollments/{enrollment}/checkins", "owner"),
     Row("settlements.get_receipts", "/api/v1/enrollments/{enrollment}/receipts", "owner"),
     Row("members.get_me", "/api/v1/me", "signed_in"),
+    Row("progress.my_progress", "/api/v1/me/progress", "signed_in"),
+    # a member's profile "within" the challenge: its participants and the organizers
+    Row("progress.member_progress", "/api/v1/members/{member}/progress", "participants"),
     Row("enrollments.list_my_enrollments", "/api/v1/me/enrollments", "signed_in"),
     Row("wallets.get_wallet", "/api/v1/me/wallet", "signed_in"),
     Row("account_data.export_me", "/api/v1/me/export", "signed_in"),
@@ -181,6 +184,7 @@ ROWS = [
     Row("web.edit_rules", "/challenges/{challenge}/rules", "organizers", seen_by="challenge_members"),
     Row("web.home", "/", "signed_in", anonymous=200),
     Row("web.account", "/account", "signed_in"),
+    Row("web.member_profile", "/members/{member}", "participants"),
     Row("web.wallet", "/wallet", "signed_in"),
     Row("web.notifications", "/notifications", "signed_in"),
     Row("web.export_data", "/account/export", "signed_in"),
@@ -351,6 +355,7 @@ def world(session, app) -> World:
         "enrollment": owner.id,
         "checkin": checkin.id,
         "appeal": appeal.id,
+        "member": members[OWNER].id,
     }
     return World(ids=ids, members=members, challenge=challenge)
 

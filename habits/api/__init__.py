@@ -19,6 +19,7 @@ from habits.api.notifications import notifications_bp
 from habits.api.openapi import SPEC_KWARGS, ExactDocument
 from habits.api.payments import payments_bp
 from habits.api.payouts import payouts_bp
+from habits.api.progress import progress_bp
 from habits.api.ratelimits import LimitsInDocument
 from habits.api.schemas.common import ProblemSchema
 from habits.api.security import add_www_authenticate
@@ -59,6 +60,7 @@ def blueprints() -> list:
         feed_bp,
         leaderboard_bp,
         squads_bp,
+        progress_bp,
         payments_bp,
         settlements_bp,
         appeals_bp,

@@ -35,6 +35,26 @@ LEVELS: tuple[tuple[int, int], ...] = (
     (10, 500),
 )
 
+#: each level's name (English message ids: the pages and the API's readers translate them)
+LEVEL_NAMES: dict[int, str] = {
+    1: "Newcomer",
+    2: "Starter",
+    3: "Regular",
+    4: "Steady",
+    5: "Committed",
+    6: "Devoted",
+    7: "Centurion",
+    8: "Veteran",
+    9: "Year-rounder",
+    10: "Legend",
+}
+
+
+def next_level_at(valid_check_ins: int) -> int | None:
+    """The cumulative valid check-ins the next level needs; None at the top."""
+    needs = next_level_needs(valid_check_ins)
+    return None if needs is None else valid_check_ins + needs
+
 
 class Badge(StrEnum):
     FIRST_CHECK_IN = "first_check_in"

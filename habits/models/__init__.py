@@ -4,6 +4,7 @@ Add each new model module here (one module per aggregate).
 """
 
 from habits.models.appeal import AppealRequest, AppealStatus  # noqa: F401
+from habits.models.badge import BadgeAward  # noqa: F401
 from habits.models.challenge import Challenge, ChallengeStatus, ExcusedDay, Split  # noqa: F401
 from habits.models.chat import (  # noqa: F401
     ChatDelivery,

@@ -43,6 +43,7 @@ from habits.models import (
     ORGANIZING_ROLES,
     ApiToken,
     AppealRequest,
+    BadgeAward,
     CheckIn,
     CheckInFlag,
     Cheer,
@@ -239,6 +240,12 @@ def _forget_mail(session: Session, erasing: Erasing) -> None:
     session.execute(delete(MailOptOut).where(MailOptOut.member_id == erasing.member.id))
 
 
+def _forget_badges(session: Session, erasing: Erasing) -> None:
+    """Badges say what the member did and when: a profile, which an anonymous id has not (no
+    foreign key to name here: settlement writes them set-based, like notifications)."""
+    session.execute(delete(BadgeAward).where(BadgeAward.member_id == erasing.member.id))
+
+
 def _leave_communities(session: Session, erasing: Erasing) -> None:
     """Leave every community, answers erased; a community the member organizes goes to its
     longest-standing active co-organizer (deletion_blockers refused the other cases)."""
@@ -349,6 +356,7 @@ ERASURES: tuple[Erasure, ...] = (
     Erasure(("community_memberships.member_id", "communities.organizer_id"), _leave_communities),
     Erasure(("check_ins.enrollment_id",), _erase_check_in_evidence),
     Erasure(("appeal_requests.enrollment_id",), _erase_appeal_words),
+    Erasure((), _forget_badges),
     Erasure(
         (
             "comments.author_id",

@@ -43,6 +43,7 @@ def init_web(app) -> None:
         organizer,
         password_reset,
         payouts,
+        progress,
         push_devices,
         refusals,
         squads,

@@ -6,7 +6,15 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from habits.domain.levels import LEVELS, Badge, badges_at_check_in, level_for, next_level_needs
+from habits.domain.levels import (
+    LEVEL_NAMES,
+    LEVELS,
+    Badge,
+    badges_at_check_in,
+    level_for,
+    next_level_at,
+    next_level_needs,
+)
 from habits.domain.streaks import Streak, WindowDay, best_streak, challenge_streak, date_streak, window_dates
 
 
@@ -93,6 +101,8 @@ def test_levels_table_is_ordered_and_read_from_one_place():
             assert level_for(needed - 1) == level - 1
     assert next_level_needs(0) == LEVELS[1][1]
     assert next_level_needs(LEVELS[-1][1]) is None
+    assert next_level_at(5) == 7 and next_level_at(LEVELS[-1][1]) is None
+    assert set(LEVEL_NAMES) == {level for level, _ in LEVELS}
 
 
 def test_badges_at_check_in():

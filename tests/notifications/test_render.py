@@ -98,6 +98,19 @@ SAMPLES = {
         }
         for kind in ("appeal_accepted", "appeal_refused")
     },
+    # a day's settlement awards badges (habits.services.badges)
+    **{
+        f"badge_{badge}": {"challenge_id": 1, "challenge": "Dawn", "day_index": 2}
+        for badge in (
+            "streak_7",
+            "streak_21",
+            "streak_66",
+            "earliest_riser",
+            "top_three",
+            "perfect_challenge",
+            "comeback",
+        )
+    },  # fmt: skip
 }
 
 

@@ -165,6 +165,21 @@ KINDS: dict[str, Kind] = {
         ),
         push=True,
     ),
+    # badges, awarded by a day's settlement (habits.services.badges): "badge_" + the badge (not
+    # the first check-in's: everyone earns it on their first day, told by that day's notice)
+    "badge_streak_7": Kind(_l("You earned a badge: 7-day streak"), _l("In %(challenge)s.")),
+    "badge_streak_21": Kind(_l("You earned a badge: 21-day streak"), _l("In %(challenge)s.")),
+    "badge_streak_66": Kind(_l("You earned a badge: 66-day streak"), _l("In %(challenge)s.")),
+    "badge_earliest_riser": Kind(
+        _l("You earned a badge: Earliest riser"), _l("The first to check in on Day %(day)s of %(challenge)s.")
+    ),
+    "badge_top_three": Kind(
+        _l("You earned a badge: Top three"), _l("Among the first three on Day %(day)s of %(challenge)s.")
+    ),
+    "badge_perfect_challenge": Kind(
+        _l("You earned a badge: Perfect challenge"), _l("Not a single miss in %(challenge)s.")
+    ),
+    "badge_comeback": Kind(_l("You earned a badge: Comeback"), _l("Back on track in %(challenge)s.")),
 }
 
 PUSHED = frozenset(name for name, kind in KINDS.items() if kind.push)

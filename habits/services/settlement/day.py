@@ -23,7 +23,7 @@ from habits.domain.split import fee_for, new_seed, split_random
 from habits.domain.stakes import stake_for_day
 from habits.models import Challenge, ChallengeStatus, ExcusedDay, Split
 from habits.models.settlement import DaySettlement, DaySettlementStatus
-from habits.services import daymarks
+from habits.services import badges, daymarks
 from habits.services.settlement import notices
 from habits.services.settlement import outcomes as o
 from habits.services.settlement.errors import SettlementError
@@ -59,6 +59,7 @@ def settle_next_day(session: Session, challenge: Challenge, *, now: datetime) ->
     day.work.update_enrollments()
     if day.last_day:
         day.finish()
+    day.award_badges()
     day.tell_members()
     return day.close()
 
@@ -206,6 +207,12 @@ class DayInSettlement:
                 o.pot_to_account_legs(self.pot.id, unclaimed.id, left),
                 "nobody completed",
             )
+
+    def award_badges(self) -> None:
+        """What the day's check-ins earned (ranks and runs are final now), set-based (``badges``)."""
+        badges.award_day(
+            self.session, self.challenge, self.k, now=self.row.settled_at, last_day=self.last_day
+        )
 
     def tell_members(self) -> None:
         """Each member's notice of the day, set-based from the outcomes (``notices``)."""

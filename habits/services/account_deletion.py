@@ -398,6 +398,8 @@ KEPT: dict[str, str] = {
     "challenges.created_by_id": _REFEREES,
     "terms_acceptances.member_id": "which terms the anonymous id accepted, and when: the operator's record",
     "terms_versions.published_by_id": "who published each version of the terms",
+    "squad_members.enrollment_id": "the squad an enrollment plays in (kept for the books, nameless)",
+    "squad_changes.actor_id": "who regrouped a challenge's squads: its history, shown to organizers",
 }
 
 

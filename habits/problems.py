@@ -44,17 +44,28 @@ def wants_json() -> bool:
 
 
 def field_errors(exc: HTTPException) -> dict | None:
-    """Flatten webargs' {"json": {"field": [...]}} into {"field": [...]}."""
+    """Flatten webargs' {"json": {"field": [...]}} into {"field": [...]}; a nested object's or a
+    list's fields by their path, {"entry": {"quiz": {"pass_mark": [...]}}} as
+    {"entry.quiz.pass_mark": [...]}, so each message stays a list under one name."""
     messages = (getattr(exc, "data", None) or {}).get("messages")
     if not messages:
         return None
     flat: dict = {}
     for location, fields in messages.items():
         if isinstance(fields, dict):
-            flat.update(fields)
+            _flatten(fields, "", flat)
         else:
             flat[location] = fields
     return flat
+
+
+def _flatten(fields: dict, prefix: str, flat: dict) -> None:
+    for name, value in fields.items():
+        path = f"{prefix}{name}"
+        if isinstance(value, dict):
+            _flatten(value, f"{path}.", flat)
+        else:
+            flat[path] = value
 
 
 TITLES_FOR_FIELD_ERRORS = {400: "Malformed request", 422: "Invalid input"}

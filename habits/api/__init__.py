@@ -11,6 +11,7 @@ from habits.api.communities import communities_bp
 from habits.api.enrollments import enrollments_bp
 from habits.api.feed import feed_bp
 from habits.api.health import health_bp
+from habits.api.invitations import invitations_bp
 from habits.api.leaderboard import leaderboard_bp
 from habits.api.members import members_bp
 from habits.api.notifications import notifications_bp
@@ -49,6 +50,7 @@ def blueprints() -> list:
         auth_bp,
         members_bp,
         communities_bp,
+        invitations_bp,
         challenges_bp,
         enrollments_bp,
         checkins_bp,

@@ -10,7 +10,11 @@ from habits.models.community import (  # noqa: F401
     ORGANIZING_ROLES,
     Community,
     CommunityMembership,
+    Invitation,
+    InvitationUse,
     MembershipStatus,
+    MemberTag,
+    QuizAttempt,
     Role,
     Theme,
 )

@@ -67,7 +67,7 @@ def _memberships(session: Session, member: Member) -> list[dict]:
             "community_name": name,
             "role": membership.role.value,
             "status": membership.status.value,
-            "answers": list(membership.answers or []),
+            "answers": dict(membership.answers or {}),
             "joined_at": _instant(membership.joined_at),
         }
         for membership, name in rows

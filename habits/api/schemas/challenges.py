@@ -12,6 +12,7 @@ from habits.api.schemas.common import (
     currency_field,
     page_schema,
 )
+from habits.api.schemas.entry import ChallengeEntryViewSchema, EntryChallengeSchema
 from habits.api.schemas.members import validate_timezone
 from habits.domain.calendar import MAX_DAYS, parse_hhmm
 from habits.models import ChallengeStatus, Split
@@ -66,7 +67,11 @@ def _rule_fields(required: bool) -> dict:
     }
 
 
-ChallengeCreateSchema = Schema.from_dict(_rule_fields(required=True), name="ChallengeCreate")
+ChallengeCreateSchema = Schema.from_dict(
+    # ``entry``: the challenge's own quiz and form, in place of its community's (habits.services.entry)
+    {**_rule_fields(required=True), "entry": fields.Nested(EntryChallengeSchema)},
+    name="ChallengeCreate",
+)
 ChallengeUpdateSchema = ChangesSchema.from_dict(_rule_fields(required=False), name="ChallengeUpdate")
 
 
@@ -104,6 +109,8 @@ class ChallengeSchema(Schema):
     pot_minor = fields.Integer(required=True)
     #: the caller's enrollment in this challenge, if any
     my_enrollment_id = fields.Integer(required=True, allow_none=True)
+    #: the challenge's own entry quiz and form (null: the community's); right answers for organizers
+    entry = fields.Nested(ChallengeEntryViewSchema, required=True)
 
 
 ChallengePageSchema = page_schema(ChallengeSchema, "ChallengePage")

@@ -174,6 +174,8 @@ ENDPOINT_LIMITS: dict[str, str] = {
     "payments.confirm_offline": "money",
     "web.edit_rules": "organize",
     "web.invite_code": "organize",
+    "web.entry_settings": "organize",
+    "web.decide_join_request": "organize",
     "auth.request_password_reset": "password_reset",
     "auth.confirm_password_reset": "password_reset",
     "web.forgot_password": "password_reset",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, url_for
+from flask import url_for
 from flask_smorest import Blueprint
 
 from habits.api.docs import problems
@@ -10,8 +10,8 @@ from habits.api.edge import commit
 from habits.api.schemas.communities import InvitationSchema
 from habits.api.security import auth_required, current_member
 from habits.extensions import db
+from habits.invitation_links import invitation_link, qr_response
 from habits.models import Community, Invitation
-from habits.qr_images import qr_png
 from habits.services import communities, invitations
 
 invitations_bp = Blueprint(
@@ -19,18 +19,11 @@ invitations_bp = Blueprint(
 )
 
 
-def invitation_link(invitation: Invitation) -> str:
-    """The link a member hands out: the community's page with the code filled in."""
-    return url_for(
-        "web.community", community_id=invitation.community_id, invite=invitation.code, _external=True
-    )
-
-
 def invitation_view(invitation: Invitation, community: Community) -> dict:
     return {
         "community_id": invitation.community_id,
         "code": invitation.code,
-        "url": invitation_link(invitation),
+        "url": invitation_link(invitation.community_id, invitation.code),
         "qr_url": url_for("invitations.invitation_qr", code=invitation.code, _external=True),
         "uses": invitations.uses(db.session, invitation.id),
         "quota": community.invite_quota,
@@ -57,6 +50,4 @@ def create_invitation(community_id):
 def invitation_qr(code):
     """The QR code image of an invitation's link (its member and the community's organizers)."""
     invitation = invitations.visible_invitation(db.session, code, current_member())
-    response = Response(qr_png(invitation_link(invitation)), mimetype="image/png")
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
+    return qr_response(invitation.community_id, invitation.code)

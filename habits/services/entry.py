@@ -39,7 +39,7 @@ class QuizTriesSpent(HabitsError):
 class QuizFailed(InvalidInput):
     """The answers were well formed but fewer than the pass mark were right (a try is spent)."""
 
-    code = "quiz_failed"
+    code = "quiz_not_passed"
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ def invitation_for(session: Session, community: Community, member: Member, *, no
     visibility.visible_community(session, community.id, member)
     if not visibility.sight(session, member, community.id).member:
         raise Forbidden("Only the community's members hand out invitations to it.")
-    found = _of(session, community.id, member.id)
+    found = mine(session, community.id, member.id)
     if found is not None:
         return found
     invitation = Invitation(
@@ -36,11 +36,12 @@ def invitation_for(session: Session, community: Community, member: Member, *, no
             session.add(invitation)
     except IntegrityError:
         # a concurrent request of the same member made it first
-        return _of(session, community.id, member.id)
+        return mine(session, community.id, member.id)
     return invitation
 
 
-def _of(session: Session, community_id: int, member_id: int) -> Invitation | None:
+def mine(session: Session, community_id: int, member_id: int) -> Invitation | None:
+    """The member's invitation to the community, if they asked for one."""
     return session.scalar(
         select(Invitation).where(Invitation.community_id == community_id, Invitation.member_id == member_id)
     )

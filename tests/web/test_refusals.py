@@ -19,6 +19,10 @@ from habits.services.wallets import NotEnoughInWallet
 from habits.web.refusals import FIELD_MESSAGES, REFUSALS, field_message, friendly_error
 from tests import images
 from tests.factories import at_local, make_challenge, make_community, make_enrollment, make_member
+from tests.refusals import all_refusals
+from tests.timehelpers import travel
+from tests.web.helpers import log_in, post_form, text_of
+from tests.web.test_organizer_pages import GOOD_RULES
 
 ENTRY_FORM = [
     {"key": "city", "label": "City", "kind": "text", "required": True},
@@ -42,10 +46,6 @@ BAD_FORM = [
     {"key": "c", "label": "x", "kind": "choice", "choices": ["one"]},
     {"key": "c", "label": "x", "kind": "number", "min": 5, "max": 1},
 ]
-from tests.refusals import all_refusals
-from tests.timehelpers import travel
-from tests.web.helpers import log_in, post_form, text_of
-from tests.web.test_organizer_pages import GOOD_RULES
 
 
 @pytest.fixture

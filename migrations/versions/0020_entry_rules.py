@@ -1,7 +1,7 @@
 """entry rules: quiz, registration form (answers become tags), personal invitations, approval
 
 A community's ``join_questions`` become form fields of kind text (required, as every join
-question was), keyed from their label by the frozen ``_key_for`` below (habits.domain.entry's
+question was), keyed from their label by the frozen ``key_for`` below (habits.domain.entry's
 ``key_for`` at this revision; tests/test_entry_migration.py holds that they agree);
 ``requires_approval`` becomes ``approval``. Each membership's answers, a list in the questions'
 order, becomes ``{key: answer}``, and each answer a tag ``key:answer``.
@@ -29,7 +29,7 @@ NOW = sa.DateTime(timezone=True)
 MAX_TAG_VALUE = 64
 
 
-def _key_for(label: str, taken: set, position: int) -> str:
+def key_for(label: str, taken: set, position: int) -> str:
     slug = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
     slug = re.sub(r"^[0-9_]+", "", slug)[:28].rstrip("_") or f"q{position}"
     key, n = slug, 2
@@ -38,7 +38,7 @@ def _key_for(label: str, taken: set, position: int) -> str:
     return key
 
 
-def _tag(key: str, value: str) -> str:
+def tag(key: str, value: str) -> str:
     return f"{key}:{' '.join(str(value).split())[:MAX_TAG_VALUE]}"
 
 
@@ -153,7 +153,7 @@ def _convert_up():
     ).all():
         keys: list[str] = []
         for position, label in enumerate(questions or [], start=1):
-            keys.append(_key_for(label, set(keys), position))
+            keys.append(key_for(label, set(keys), position))
         form = [
             {"key": key, "label": label, "kind": "text", "required": True}
             for key, label in zip(keys, questions or [], strict=True)
@@ -171,7 +171,7 @@ def _convert_up():
             answers = answers if isinstance(answers, list) else []
             kept = {key: str(a).strip() for key, a in zip(keys, answers, strict=False) if str(a).strip()}
             conn.execute(sa.update(memberships).where(memberships.c.id == membership_id).values(answers=kept))
-            for tag in dict.fromkeys(_tag(key, value) for key, value in kept.items()):
+            for tag in dict.fromkeys(tag(key, value) for key, value in kept.items()):
                 conn.execute(sa.insert(tags).values(community_id=community_id, member_id=member_id, tag=tag))
 
 

@@ -97,8 +97,12 @@ def _field_errors(problems: dict[str, list[rules.Problem]]) -> dict[str, list[Fi
 
 
 def check_definitions(quiz: dict | None, form: list | None) -> None:
-    """Refuse (422, per field) a quiz or form an organizer wrote that cannot work."""
-    problems = {**rules.quiz_problems(quiz), **rules.form_problems(form)}
+    """Refuse (422, per field: ``entry.quiz.pass_mark``...) a quiz or form an organizer wrote
+    that cannot work."""
+    problems = {
+        f"entry.{name}": found
+        for name, found in {**rules.quiz_problems(quiz), **rules.form_problems(form)}.items()
+    }
     if problems:
         raise InvalidInput("The entry quiz or form is not complete.", errors=_field_errors(problems))
 

@@ -164,7 +164,7 @@ def settings_problems(errors: dict | None, rows: dict) -> dict[str, str]:
     kept question's choices box, and so on."""
     found: dict[str, str] = {}
     for name, messages in (errors or {}).items():
-        parts = name.split(".")
+        parts = name.removeprefix("entry.").split(".")
         message = " ".join(field_message(m) for m in messages)
         if parts[:2] == ["quiz", "questions"] and len(parts) == 4 and int(parts[2]) < len(rows["questions"]):
             found[f"q-{rows['questions'][int(parts[2])]}-{parts[3]}"] = message

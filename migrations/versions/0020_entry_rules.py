@@ -171,8 +171,8 @@ def _convert_up():
             answers = answers if isinstance(answers, list) else []
             kept = {key: str(a).strip() for key, a in zip(keys, answers, strict=False) if str(a).strip()}
             conn.execute(sa.update(memberships).where(memberships.c.id == membership_id).values(answers=kept))
-            for tag in dict.fromkeys(tag(key, value) for key, value in kept.items()):
-                conn.execute(sa.insert(tags).values(community_id=community_id, member_id=member_id, tag=tag))
+            for made in dict.fromkeys(tag(key, value) for key, value in kept.items()):
+                conn.execute(sa.insert(tags).values(community_id=community_id, member_id=member_id, tag=made))
 
 
 def downgrade():

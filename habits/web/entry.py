@@ -293,6 +293,22 @@ def _filters(*names: str) -> dict:
     return found
 
 
+def _member_list(template: str, community, filters: dict, **extra):
+    """One page of the filtered members, with the community's tags to filter by."""
+    items, page, pages, total = _member_rows(community, filters)
+    return render_template(
+        template,
+        community=community,
+        items=items,
+        page=page,
+        pages=pages,
+        total=total,
+        filters=filters,
+        tags=entry.tag_counts(db.session, community.id),
+        **extra,
+    )
+
+
 def _member_rows(community, filters: dict):
     page = page_arg()
     rows, total = communities.list_memberships(
@@ -322,18 +338,7 @@ def join_requests(community_id: int):
     a tag and by a word of their answers."""
     community = _organized(community_id)
     filters = {**_filters("tag", "answer"), "status": MembershipStatus.PENDING}
-    items, page, pages, total = _member_rows(community, filters)
-    return render_template(
-        "communities/join_requests.html",
-        community=community,
-        items=items,
-        page=page,
-        pages=pages,
-        total=total,
-        filters=filters,
-        tags=entry.tag_counts(db.session, community.id),
-        form=EmptyForm(),
-    )
+    return _member_list("communities/join_requests.html", community, filters, form=EmptyForm())
 
 
 @web_bp.post("/communities/<id:community_id>/requests/<id:member_id>")
@@ -360,17 +365,8 @@ def community_members(community_id: int):
     recent activity (checked in within the last 7 days, or not)."""
     community = _organized(community_id)
     filters = _filters("tag", "status", "activity")
-    items, page, pages, total = _member_rows(community, filters)
-    return render_template(
-        "communities/members.html",
-        community=community,
-        items=items,
-        page=page,
-        pages=pages,
-        total=total,
-        filters=filters,
-        tags=entry.tag_counts(db.session, community.id),
-        activity_days=communities.ACTIVITY_DAYS,
+    return _member_list(
+        "communities/members.html", community, filters, activity_days=communities.ACTIVITY_DAYS
     )
 
 

@@ -62,7 +62,13 @@ def field_errors(exc: HTTPException) -> dict | None:
 def _flatten(fields: dict, prefix: str, flat: dict) -> None:
     for name, value in fields.items():
         path = f"{prefix}{name}"
-        if isinstance(value, dict):
+        plain_items = isinstance(value, dict) and all(
+            isinstance(index, int) and isinstance(item, list) for index, item in value.items()
+        )
+        if plain_items:
+            # a list of plain values: its items' messages under the list's own name
+            flat[path] = [message for index in sorted(value) for message in value[index]]
+        elif isinstance(value, dict):
             _flatten(value, f"{path}.", flat)
         else:
             flat[path] = value

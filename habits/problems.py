@@ -61,7 +61,8 @@ def field_errors(exc: HTTPException) -> dict | None:
 
 def _flatten(fields: dict, prefix: str, flat: dict) -> None:
     for name, value in fields.items():
-        path = f"{prefix}{name}"
+        # an object's own errors (marshmallow's ``_schema``) are the object's: under its name
+        path = prefix.rstrip(".") if name == "_schema" and prefix else f"{prefix}{name}"
         plain_items = isinstance(value, dict) and all(
             isinstance(index, int) and isinstance(item, list) for index, item in value.items()
         )

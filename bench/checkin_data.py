@@ -92,12 +92,12 @@ def populate(members: int, reserve: int, workdir: Path, rounds: int) -> None:
             conn.execute(
                 insert(Community),
                 [{"id": 1, "name": "Dawn", "theme": Theme.EARLY_RISE, "organizer_id": 1, "created_at": now,
-                  "description": "", "rules_text": "", "join_questions": [], "requires_approval": False}],
+                  "description": "", "rules_text": "", "entry_form": [], "approval": False}],
             )  # fmt: skip
             conn.execute(
                 insert(CommunityMembership),
                 [{"community_id": 1, "member_id": i, "role": Role.ORGANIZER if i == 1 else Role.MEMBER,
-                  "answers": [], "joined_at": now} for i in ids],
+                  "answers": {}, "joined_at": now} for i in ids],
             )  # fmt: skip
             # The window is the whole day (00:00-24:00 UTC), so it is open whenever the bench runs;
             # the window arithmetic on the hot path is the same for any window.

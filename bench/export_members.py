@@ -35,6 +35,13 @@ from bench.feed_page import psql_url  # noqa: E402
 #: the organizer's bearer token (its hash is stored, as the app stores tokens)
 TOKEN = "bench-export-token-" + "x" * 24
 TOKEN_HASH = hashlib.sha256(TOKEN.encode()).hexdigest()
+#: the registration form both communities ask (habits.services.entry): two text fields
+FORM = json.dumps(
+    [
+        {"key": "city", "label": "City?", "kind": "text", "required": True},
+        {"key": "goal", "label": "Goal?", "kind": "text", "required": True},
+    ]
+)
 
 
 def build(database: str, members: int, small: int) -> None:
@@ -57,17 +64,19 @@ def build(database: str, members: int, small: int) -> None:
             {"n": members},
         )
         conn.execute(
-            "INSERT INTO communities (id, name, theme, description, rules_text, join_questions,"
-            " requires_approval, organizer_id, created_at, timezone)"
-            " VALUES (1, 'Big', 'early-rise', '', '', '[\"City?\", \"Goal?\"]', false, 1, now(), 'UTC'),"
-            " (2, 'Small', 'early-rise', '', '', '[\"City?\", \"Goal?\"]', false, 1, now(), 'UTC')"
+            "INSERT INTO communities (id, name, theme, description, rules_text, entry_form,"
+            " approval, organizer_id, created_at, timezone)"
+            " VALUES (1, 'Big', 'early-rise', '', '', %(form)s, false, 1, now(), 'UTC'),"
+            " (2, 'Small', 'early-rise', '', '', %(form)s, false, 1, now(), 'UTC')",
+            {"form": FORM},
         )
         for community, count in ((1, members), (2, small)):
             conn.execute(
                 "INSERT INTO community_memberships"
                 " (community_id, member_id, role, status, answers, joined_at)"
                 " SELECT %(c)s, g, CASE WHEN g = 1 THEN 'organizer' ELSE 'member' END, 'active',"
-                " json_build_array('City ' || (g %% 50), '+goal ' || g), now() - make_interval(mins => g)"
+                " json_build_object('city', 'City ' || (g %% 50), 'goal', '+goal ' || g),"
+                " now() - make_interval(mins => g)"
                 " FROM generate_series(1, %(n)s) g",
                 {"c": community, "n": count},
             )

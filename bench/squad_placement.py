@@ -65,7 +65,7 @@ def build(members: int, size: int) -> None:
         session.flush()
         community = Community(
             name="Bench", theme=Theme.EARLY_RISE, description="", rules_text="", organizer_id=organizer.id,
-            created_at=now, join_questions=[], requires_approval=False,
+            created_at=now, entry_form=[], approval=False,
         )  # fmt: skip
         session.add(community)
         session.flush()

@@ -44,17 +44,35 @@ def wants_json() -> bool:
 
 
 def field_errors(exc: HTTPException) -> dict | None:
-    """Flatten webargs' {"json": {"field": [...]}} into {"field": [...]}."""
+    """Flatten webargs' {"json": {"field": [...]}} into {"field": [...]}; a nested object's or a
+    list's fields by their path, {"entry": {"quiz": {"pass_mark": [...]}}} as
+    {"entry.quiz.pass_mark": [...]}, so each message stays a list under one name."""
     messages = (getattr(exc, "data", None) or {}).get("messages")
     if not messages:
         return None
     flat: dict = {}
     for location, fields in messages.items():
         if isinstance(fields, dict):
-            flat.update(fields)
+            _flatten(fields, "", flat)
         else:
             flat[location] = fields
     return flat
+
+
+def _flatten(fields: dict, prefix: str, flat: dict) -> None:
+    for name, value in fields.items():
+        # an object's own errors (marshmallow's ``_schema``) are the object's: under its name
+        path = prefix.rstrip(".") if name == "_schema" and prefix else f"{prefix}{name}"
+        plain_items = isinstance(value, dict) and all(
+            isinstance(index, int) and isinstance(item, list) for index, item in value.items()
+        )
+        if plain_items:
+            # a list of plain values: its items' messages under the list's own name
+            flat[path] = [message for index in sorted(value) for message in value[index]]
+        elif isinstance(value, dict):
+            _flatten(value, f"{path}.", flat)
+        else:
+            flat[path] = value
 
 
 TITLES_FOR_FIELD_ERRORS = {400: "Malformed request", 422: "Invalid input"}

@@ -90,7 +90,12 @@ LIMITS: dict[str, NamedLimit] = {
     "appeal": NamedLimit("10/minute;50/hour", (CALLER,), "members asking for an appeal of a day"),
     "join": NamedLimit("20/minute;200/hour", (CALLER,), "joining communities and challenges, rest days"),
     "join_failures": NamedLimit(
-        "5/minute;20/hour", (CALLER, ADDRESS), "failed joins (a wrong invite code), per member and address"
+        "5/minute;20/hour",
+        (CALLER, ADDRESS),
+        "failed joins (a wrong invite code, wrong form answers, a failed entry quiz), per member and address",
+    ),
+    "invite": NamedLimit(
+        "10/minute;100/hour", (CALLER,), "members asking for their personal invitation link"
     ),
     "password_reset": NamedLimit("5/minute;20/hour", (ADDRESS,), "asking for and using password-reset links"),
     "email_links": NamedLimit("10/minute;50/hour", (ADDRESS,), "verification and unsubscribe links"),
@@ -174,6 +179,8 @@ ENDPOINT_LIMITS: dict[str, str] = {
     "web.ask_appeal": "appeal",
     "web.excuse_day": "referee",
     "communities.join_community": "join",
+    "invitations.create_invitation": "invite",
+    "web.invitation": "invite",
     "web.join_community": "join",
     "enrollments.join_challenge": "join",
     "web.join_challenge": "join",
@@ -188,6 +195,8 @@ ENDPOINT_LIMITS: dict[str, str] = {
     "web.edit_rules": "organize",
     "web.community_health_settings": "organize",
     "web.invite_code": "organize",
+    "web.entry_settings": "organize",
+    "web.decide_join_request": "organize",
     "auth.request_password_reset": "password_reset",
     "auth.confirm_password_reset": "password_reset",
     "web.forgot_password": "password_reset",

@@ -16,6 +16,7 @@ from werkzeug.security import generate_password_hash
 
 import ledger
 from habits import books
+from habits.domain import entry as entry_rules
 from habits.domain.calendar import day_window, due_at, parse_hhmm
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.models import (
@@ -63,6 +64,17 @@ def _password_hash() -> str:
     return generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 
 
+def text_fields(*labels: str, required: bool = True) -> list[dict]:
+    """A registration form of text fields, keyed as habits.domain.entry.key_for keys them."""
+    keys: list[str] = []
+    for position, label in enumerate(labels, start=1):
+        keys.append(entry_rules.key_for(label, set(keys), position))
+    return [
+        {"key": key, "label": label, "kind": "text", "required": required}
+        for key, label in zip(keys, labels, strict=True)
+    ]
+
+
 def make_community(session: Session, organizer: Member | None = None, **overrides) -> Community:
     organizer = organizer or make_member(session)
     values = {
@@ -85,7 +97,7 @@ def make_community(session: Session, organizer: Member | None = None, **override
             member_id=organizer.id,
             role=Role.ORGANIZER,
             joined_at=_now(),
-            answers=[],
+            answers={},
         )
     )
     session.commit()
@@ -94,7 +106,7 @@ def make_community(session: Session, organizer: Member | None = None, **override
 
 def add_to_community(session: Session, community: Community, member: Member, role: Role = Role.MEMBER):
     membership = CommunityMembership(
-        community_id=community.id, member_id=member.id, role=role, joined_at=_now(), answers=[]
+        community_id=community.id, member_id=member.id, role=role, joined_at=_now(), answers={}
     )
     session.add(membership)
     session.commit()

@@ -14,7 +14,8 @@ from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from habits.domain.lifecycle import LIVE
-from habits.models import Challenge, CheckIn, Community, Enrollment, Member
+from habits.models import Challenge, CheckIn, Enrollment, Member
+from tests.migration_tables import COMMUNITIES_BEFORE_0020
 from tests.test_migrations import MIGRATIONS, flask_db
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -47,7 +48,7 @@ def _rows_before_0011(conn) -> None:
             )
         )  # fmt: skip
     conn.execute(
-        insert(Community.__table__).values(
+        insert(COMMUNITIES_BEFORE_0020).values(
             id=1, name="Dawn", theme="early-rise", description="", rules_text="", join_questions=[],
             requires_approval=False, organizer_id=1, created_at=NOW,
         )

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import create_engine, insert, select
 
-from habits.models import Challenge, CheckIn, Community, Enrollment, ExcusedDay, Member, RefereeLogEntry
+from habits.models import Challenge, CheckIn, Enrollment, ExcusedDay, Member, RefereeLogEntry
+from tests.migration_tables import COMMUNITIES_BEFORE_0020
 from tests.test_migrations import flask_db
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -25,7 +26,7 @@ def _rows_before_0007(conn) -> None:
             )
         )  # fmt: skip
     conn.execute(
-        insert(Community.__table__).values(
+        insert(COMMUNITIES_BEFORE_0020).values(
             id=1, name="Dawn", theme="early-rise", description="", rules_text="", join_questions=[],
             requires_approval=False, organizer_id=1, created_at=NOW,
         )

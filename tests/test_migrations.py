@@ -17,7 +17,8 @@ from sqlalchemy import create_engine, insert, select
 from habits.domain import invite_codes
 from habits.domain.calendar import Schedule, day_window
 from habits.extensions import db
-from habits.models import Challenge, ChallengeWindow, Community, Member
+from habits.models import Challenge, ChallengeWindow, Member
+from tests.migration_tables import COMMUNITIES_BEFORE_0020
 
 
 def flask_db(database_url: str, *args: str) -> None:
@@ -66,7 +67,7 @@ def test_challenges_created_before_the_windows_table_get_their_windows(app, empt
                 )
             )
             conn.execute(
-                insert(Community.__table__).values(
+                insert(COMMUNITIES_BEFORE_0020).values(
                     id=1,
                     name="Dawn",
                     theme="early-rise",
@@ -174,7 +175,7 @@ def test_0006_replaces_every_chosen_invite_code_and_tells_the_organizers(app, em
     flask_db(empty_database_url, "upgrade", "0005")
     engine = create_engine(empty_database_url)
     now = datetime(2026, 3, 1, tzinfo=UTC)
-    communities = Community.__table__
+    communities = COMMUNITIES_BEFORE_0020
     try:
         with engine.begin() as conn:
             conn.execute(

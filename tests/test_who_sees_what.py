@@ -25,9 +25,11 @@ from habits.models import (
     CommunityMembership,
     Enrollment,
     MembershipStatus,
+    MemberTag,
     Role,
     Squad,
 )
+from habits.services import invitations
 from habits.services.photos import PhotoStore, accept_photo
 from habits.services.settlement import settle_due_days
 from tests import images
@@ -133,6 +135,7 @@ ROWS = [
     Row("communities.list_communities", "/api/v1/communities", "signed_in"),
     Row("communities.get_community", "/api/v1/communities/{community}", "signed_in"),
     Row("communities.list_members", "/api/v1/communities/{community}/members", "community_members"),
+    Row("invitations.invitation_qr", "/api/v1/invitations/{invitation}/qr.png", "owner_or_organizers"),
     Row("communities.list_challenges", "/api/v1/communities/{community}/challenges", "community_members"),
     # organizers only: community health and exports
     Row("community_health.community_health", "/api/v1/communities/{community}/health", "organizers"),
@@ -194,6 +197,15 @@ ROWS = [
     Row("web.communities", "/communities", "signed_in"),
     Row("web.community", "/communities/{community}", "signed_in"),
     Row("web.new_community", "/communities/new", "signed_in"),
+    # the entry rules' editor, the approval queue and the member list (registration answers and
+    # tags): organizers only; the community itself is seen by every signed-in member
+    Row("web.entry_settings", "/communities/{community}/entry", "organizers", seen_by="signed_in"),
+    Row("web.join_requests", "/communities/{community}/requests", "organizers", seen_by="signed_in"),
+    Row("web.community_members", "/communities/{community}/members", "organizers", seen_by="signed_in"),
+    # a member's own invite link: members of the community
+    Row("web.invitation", "/communities/{community}/invite", "community_members", seen_by="signed_in"),
+    # an invitation's QR code: the member it belongs to and the organizers
+    Row("web.invitation_qr", "/invitations/{invitation}/qr.png", "owner_or_organizers"),
     # launching changes the community, which every signed-in member sees
     Row("web.new_challenge", "/communities/{community}/challenges/new", "organizers", seen_by="signed_in"),
     Row(
@@ -284,7 +296,15 @@ def world(session, app) -> World:
     members = {
         name: make_member(session, display_name=f"Viewer {name}") for name in VIEWERS if name != "anonymous"
     }
-    community = make_community(session, members["organizer"], name="Lanterns")
+    community = make_community(
+        session,
+        members["organizer"],
+        name="Lanterns",
+        entry_quiz={
+            "questions": [{"text": "Lanterns at?", "choices": ["dusk", "noon"], "answer": 0}],
+            "pass_mark": 1,
+        },
+    )
     challenge = make_challenge(
         session, community, title="Lantern walk", requires_code_word=False, squad_size=150
     )
@@ -298,11 +318,13 @@ def world(session, app) -> World:
                     role=viewer.role,
                     status=viewer.membership,
                     joined_at=challenge.created_at,
-                    answers=[],
+                    answers={"city": "Lisbon"} if name == OWNER else {},
                 )
             )
         if viewer.enrollment is not None:
             make_enrollment(session, challenge, member, status=viewer.enrollment)
+    session.add(MemberTag(community_id=community.id, member_id=members[OWNER].id, tag="city:Lisbon"))
+    invitation = invitations.invitation_for(session, community, members[OWNER], now=challenge.created_at)
     session.commit()
     owner = session.scalar(
         select(Enrollment).where(
@@ -356,6 +378,7 @@ def world(session, app) -> World:
         "checkin": checkin.id,
         "appeal": appeal.id,
         "member": members[OWNER].id,
+        "invitation": invitation.code,
     }
     return World(ids=ids, members=members, challenge=challenge)
 
@@ -375,6 +398,9 @@ PARTS = [
     ("web.challenge", "Who showed up", "participants"),  # the feed
     ("web.challenge", "Organizer dashboard", "organizers"),
     ("web.challenge", "My squad", "placed"),
+    # registration answers and tags, and the quiz's right answers: organizers only
+    ("communities.list_members", "Lisbon", "organizers"),
+    ("communities.get_community", '"answer":', "organizers"),
 ]
 
 

@@ -13,6 +13,7 @@ from habits.api.community_health import community_health_bp
 from habits.api.enrollments import enrollments_bp
 from habits.api.feed import feed_bp
 from habits.api.health import health_bp
+from habits.api.invitations import invitations_bp
 from habits.api.leaderboard import leaderboard_bp
 from habits.api.members import members_bp
 from habits.api.notifications import notifications_bp
@@ -54,6 +55,7 @@ def blueprints() -> list:
         members_bp,
         communities_bp,
         community_health_bp,
+        invitations_bp,
         challenges_bp,
         enrollments_bp,
         checkins_bp,

@@ -8,11 +8,12 @@ from flask_smorest import Blueprint
 from habits.api.docs import problems
 from habits.api.edge import commit
 from habits.api.schemas.challenges import ChallengeSchema, ChallengeUpdateSchema
+from habits.api.schemas.entry import quiz_view
 from habits.api.security import auth_required, current_member
 from habits.domain.calendar import format_hhmm
 from habits.extensions import db
 from habits.models import Challenge, Member
-from habits.services import challenges, visibility
+from habits.services import challenges, communities, visibility
 
 challenges_bp = Blueprint("challenges", __name__, url_prefix="/api/v1/challenges", description="Challenges")
 
@@ -30,6 +31,14 @@ def challenge_views(items: list[Challenge], viewer: Member) -> list[dict]:
             counts=challenges.enrollment_counts(db.session, challenge),
             pot_minor=challenges.pot_minor(db.session, challenge),
             my_enrollment_id=mine.get(challenge.id),
+            entry={
+                "quiz": quiz_view(
+                    challenge.entry_quiz,
+                    organizing=bool(challenge.entry_quiz)
+                    and communities.is_organizing(db.session, challenge.community_id, viewer.id),
+                ),
+                "form": challenge.entry_form,
+            },
         )
         views.append(view)
     return views

@@ -17,14 +17,16 @@ from habits.api.schemas.communities import (
     CommunitySchema,
     CommunityUpdateSchema,
     JoinCommunitySchema,
+    MemberListArgsSchema,
     MembershipPageSchema,
     MembershipSchema,
     MembershipUpdateSchema,
 )
+from habits.api.schemas.entry import quiz_view
 from habits.api.security import auth_required, current_member
 from habits.extensions import db
 from habits.models import ORGANIZING_ROLES, Community, CommunityMembership, Member, MembershipStatus, Role
-from habits.services import challenges, communities, visibility
+from habits.services import challenges, communities, entry, visibility
 from habits.services.errors import InvalidInput
 from habits.services.visibility import Audience
 
@@ -49,30 +51,44 @@ def community_views(items: list[Community], viewer: Member) -> list[dict]:
                 "theme": community.theme,
                 "description": community.description,
                 "rules_text": community.rules_text,
-                "requires_invite_code": bool(community.invite_code),
-                "join_questions": community.join_questions or [],
-                "requires_approval": community.requires_approval,
+                "entry": entry_view(community, organizing=organizing),
                 "organizer_id": community.organizer_id,
                 "timezone": community.timezone,
                 "health_alert_bps": community.health_alert_bps if organizing else None,
                 "member_count": counts.get(community.id, 0),
                 "my_role": membership.role if active else None,
                 "my_status": membership.status if membership is not None else None,
-                "invite_code": community.invite_code if organizing else None,
-                "invite_code_replaced_at": community.invite_code_replaced_at if organizing else None,
                 "created_at": community.created_at,
             }
         )
     return views
 
 
-def membership_view(membership: CommunityMembership, member: Member) -> dict:
+def entry_view(community: Community, *, organizing: bool) -> dict:
+    """The entry rules; the code and the quiz's right answers for the organizers only."""
+    return {
+        "invite_code": community.invite_code if organizing else None,
+        "invite_code_replaced_at": community.invite_code_replaced_at if organizing else None,
+        "invite_only": community.invite_only,
+        "approval": community.approval,
+        "quiz": quiz_view(community.entry_quiz, organizing=organizing),
+        "form": community.entry_form or [],
+        "invite_quota": community.invite_quota,
+    }
+
+
+def membership_view(membership: CommunityMembership, member: Member, *, details: dict | None = None) -> dict:
+    """A membership; ``details`` (answers, tags, last check-in) only where organizers read it."""
+    details = details or {}
     return {
         "community_id": membership.community_id,
         "member": member,
         "role": membership.role,
         "status": membership.status,
         "joined_at": membership.joined_at,
+        "answers": details.get("answers"),
+        "tags": details.get("tags"),
+        "last_check_in_at": details.get("last_check_in_at"),
     }
 
 
@@ -126,17 +142,44 @@ def update_community(changes, community_id):
 
 @communities_bp.route("/<id:community_id>/members", methods=["GET"])
 @auth_required
+@communities_bp.arguments(MemberListArgsSchema, location="query", as_kwargs=True)
 @communities_bp.arguments(PageArgsSchema, location="query", as_kwargs=True)
 @communities_bp.response(200, MembershipPageSchema)
-@problems(404)
-def list_members(community_id, page, per_page):
-    """The community's members in join order (members only; pending ones for organizers)."""
+@problems(403, 404)
+def list_members(community_id, page, per_page, **filters):
+    """The community's members in join order (members only; pending ones for organizers).
+
+    Organizers also read each member's registration answers, tags and last check-in, and filter
+    by ``tag``, ``status`` (active, pending), ``activity`` (checked in within 7 days: active, or
+    not: inactive) and ``answer`` (a word of an answer); anyone else who filters gets 403.
+    """
     community = communities.get_community(db.session, community_id)
+    viewer = current_member()
     rows, total = read(
-        communities.list_memberships, community, current_member(), page=page, per_page=per_page
+        communities.list_memberships, community, viewer, page=page, per_page=per_page, **filters
     )
-    items = [membership_view(membership, member) for membership, member in rows]
+    details = member_details(community, [membership for membership, _member in rows], viewer)
+    items = [
+        membership_view(membership, member, details=details.get(member.id)) for membership, member in rows
+    ]
     return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+def member_details(community: Community, memberships: list[CommunityMembership], viewer: Member) -> dict:
+    """Answers, tags and last check-in of each member, for an organizer viewer; {} otherwise."""
+    if not communities.is_organizing(db.session, community.id, viewer.id):
+        return {}
+    ids = [m.member_id for m in memberships]
+    tags = entry.tags_of(db.session, community.id, ids)
+    last = communities.last_check_ins(db.session, community.id, ids)
+    return {
+        m.member_id: {
+            "answers": {key: str(value) for key, value in (m.answers or {}).items()},
+            "tags": tags.get(m.member_id, []),
+            "last_check_in_at": last.get(m.member_id),
+        }
+        for m in memberships
+    }
 
 
 @communities_bp.route("/<id:community_id>/members", methods=["POST"])
@@ -145,19 +188,21 @@ def list_members(community_id, page, per_page):
 @communities_bp.response(201, MembershipSchema)
 @problems(404, 409, 429)
 def join_community(data, community_id):
-    """Join the community, with its invite code and answers when it asks for them.
+    """Join the community, with an invite code (the community's, or a member's personal
+    invitation) and the quiz's and form's answers when its entry asks for them.
 
-    Joining again while a member changes nothing. A community that requires approval answers
-    with status ``pending`` until an organizer approves. Failed joins (a wrong code, missing
-    answers) are limited per member and per address: 429 with ``Retry-After`` past the limit.
+    Joining again while a member changes nothing. A community with approval answers with status
+    ``pending`` until an organizer approves. Answers are checked per field (422, a message per
+    field); a failed quiz spends one of the member's 3 tries in 24 hours (429 once spent, with
+    ``retry_at``). Failed joins are limited per member and per address: 429 with ``Retry-After``.
     """
     community = communities.get_community(db.session, community_id)
     member = current_member()
     join_limits.refuse_when_over(member.id)
     try:
         membership = commit(communities.join_community, community, member, **data)
-    except InvalidInput:
-        join_limits.count_failure(member.id)
+    except InvalidInput as refusal:
+        join_limits.count_failure(member.id, community=community, refusal=refusal)
         raise
     return membership_view(membership, member)
 

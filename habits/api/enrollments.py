@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_smorest import Blueprint
 
+from habits import join_limits
 from habits.api.docs import problems
 from habits.api.edge import commit, read
 from habits.api.schemas.common import PageArgsSchema
@@ -17,8 +18,9 @@ from habits.api.schemas.enrollments import (
 )
 from habits.api.security import auth_required, current_member
 from habits.extensions import db
-from habits.models import Enrollment
+from habits.models import Community, Enrollment
 from habits.services import challenges, checkins, enrollments
+from habits.services.entry import QuizFailed
 
 enrollments_bp = Blueprint("enrollments", __name__, url_prefix="/api/v1", description="Enrollments")
 
@@ -50,23 +52,31 @@ def enrollment_view(enrollment: Enrollment) -> dict:
 @auth_required
 @enrollments_bp.arguments(EnrollmentCreateSchema, required=False)
 @enrollments_bp.response(201, JoinedSchema)
-@problems(403, 404, 409)
+@problems(403, 404, 409, 429)
 def join_challenge(data, challenge_id):
     """Join a challenge: an enrollment ``pending_payment`` and the deposit's PaymentIntent.
 
     With ``pay_from_wallet`` the deposit is taken from the wallet and the enrollment is
     ``active`` at once (``payment`` is null). Joining an open community's challenge joins the
-    community too; a community with entry rules must be joined first (403).
+    community too; a community with entry rules must be joined first (403). A challenge with its
+    own quiz and form (``entry``) asks for ``quiz_answers`` and ``form_answers`` here.
     """
     challenge = challenges.get_challenge(db.session, challenge_id)
     gateway = current_app.extensions.get("streakpot.gateway")
-    joined = commit(
-        enrollments.enroll,
-        challenge,
-        current_member(),
-        gateway=gateway,
-        pay_from_wallet=data["pay_from_wallet"],
-    )
+    try:
+        joined = commit(
+            enrollments.enroll,
+            challenge,
+            current_member(),
+            gateway=gateway,
+            pay_from_wallet=data["pay_from_wallet"],
+            quiz_answers=data.get("quiz_answers"),
+            form_answers=data.get("form_answers"),
+        )
+    except QuizFailed as refusal:
+        community = db.session.get(Community, challenge.community_id)
+        join_limits.count_failure(current_member().id, community=community, refusal=refusal)
+        raise
     view = enrollment_view(joined.enrollment)
     view["payment"] = joined.payment
     return view

@@ -186,8 +186,31 @@ def seed(session: Session, *, now: datetime, gateway, password_method: str) -> S
         name="Bookworms · 读书会",
         theme="reading",
         description="By invitation: ask the organizer for the code.",
-        by_invitation=True,
-        join_questions=["Which city are you in?", "What are you reading now?"],
+        entry={
+            "invite_only": True,
+            "approval": False,
+            "quiz": {
+                "questions": [
+                    {
+                        "text": "When may you check in?",
+                        "choices": ["Any time", "Inside the day's window"],
+                        "answer": 1,
+                    }
+                ],
+                "pass_mark": 1,
+            },
+            "form": [
+                {"key": "city", "label": "Which city are you in?", "kind": "text", "required": True},
+                {
+                    "key": "pace",
+                    "label": "Books a month",
+                    "kind": "choice",
+                    "choices": ["1", "2-3", "4+"],
+                    "required": True,
+                },
+                {"key": "reading", "label": "What are you reading now?", "kind": "text", "required": False},
+            ],
+        },
         now=long_ago,
     )
     for member in everyone:
@@ -198,7 +221,8 @@ def seed(session: Session, *, now: datetime, gateway, password_method: str) -> S
             readers,
             member,
             invite_code=readers.invite_code,
-            answers=["Shanghai", "三体"],
+            quiz_answers=[1],
+            form_answers={"city": "Shanghai", "pace": "2-3", "reading": "三体"},
             now=long_ago,
         )
 

@@ -18,7 +18,11 @@ from habits.models.community import (  # noqa: F401
     ORGANIZING_ROLES,
     Community,
     CommunityMembership,
+    Invitation,
+    InvitationUse,
     MembershipStatus,
+    MemberTag,
+    QuizAttempt,
     Role,
     Theme,
 )

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -80,6 +81,10 @@ class Challenge(Base):
     code_word_secret: Mapped[str] = mapped_column(String(64))
     #: what the number of a check-in measures ("km", "pages", "minutes"), or None
     value_label: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    #: the challenge's own entry quiz and registration form for enrolling (habits.domain.entry);
+    #: None: none beyond the community's
+    entry_quiz: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    entry_form: Mapped[list | None] = mapped_column(JSON, nullable=True)
 
     #: members per squad (0: no squads); they are placed when day 0's window opens
     squad_size: Mapped[int] = mapped_column(Integer, server_default="0")

@@ -53,16 +53,20 @@ from habits.models import (
     Community,
     CommunityMembership,
     Enrollment,
+    Invitation,
+    InvitationUse,
     MailOptOut,
     Member,
     MemberBlock,
     MembershipStatus,
+    MemberTag,
     Notification,
     NotificationDigest,
     OneTimeLink,
     OutboxMail,
     Payout,
     PushSubscription,
+    QuizAttempt,
     Role,
     WebSession,
 )
@@ -256,7 +260,7 @@ def _leave_communities(session: Session, erasing: Erasing) -> None:
         community = session.get(Community, membership.community_id)
         if community.organizer_id == member.id:
             _pass_to_a_co_organizer(session, community, member)
-        membership.status, membership.role, membership.answers = MembershipStatus.LEFT, Role.MEMBER, []
+        membership.status, membership.role, membership.answers = MembershipStatus.LEFT, Role.MEMBER, {}
         membership.left_at = membership.left_at or erasing.now
 
 
@@ -331,6 +335,18 @@ def _forget_notifications(session: Session, erasing: Erasing) -> None:
     session.execute(delete(NotificationDigest).where(NotificationDigest.member_id == member_id))
 
 
+def _forget_entry(session: Session, erasing: Erasing) -> None:
+    """Tags are made of the answers erased with the memberships; quiz tries, the member's
+    invitations (their uses go with them) and the record of the invitation they came in by go too."""
+    member_id = erasing.member.id
+    session.execute(delete(MemberTag).where(MemberTag.member_id == member_id))
+    session.execute(delete(QuizAttempt).where(QuizAttempt.member_id == member_id))
+    session.execute(delete(InvitationUse).where(InvitationUse.member_id == member_id))
+    invitation_ids = select(Invitation.id).where(Invitation.member_id == member_id)
+    session.execute(delete(InvitationUse).where(InvitationUse.invitation_id.in_(invitation_ids)))
+    session.execute(delete(Invitation).where(Invitation.member_id == member_id))
+
+
 def _erase_payout_destinations(session: Session, erasing: Erasing) -> None:
     for payout in session.scalars(select(Payout).where(Payout.member_id == erasing.member.id)).all():
         payout.destination = ""
@@ -370,6 +386,15 @@ ERASURES: tuple[Erasure, ...] = (
         _erase_feed_words,
     ),
     Erasure(("payouts.member_id",), _erase_payout_destinations),
+    Erasure(
+        (
+            "member_tags.member_id",
+            "quiz_attempts.member_id",
+            "invitations.member_id",
+            "invitation_uses.member_id",
+        ),
+        _forget_entry,
+    ),
     Erasure(("push_subscriptions.member_id", "notification_digests.member_id"), _forget_notifications),
     Erasure((), _anonymise_profile),
 )

@@ -23,6 +23,7 @@ from habits.models import (
     CommunityMembership,
     Enrollment,
     Member,
+    MemberTag,
     Payout,
     RestDay,
 )
@@ -61,13 +62,21 @@ def _memberships(session: Session, member: Member) -> list[dict]:
         .where(CommunityMembership.member_id == member.id)
         .order_by(CommunityMembership.id)
     ).all()
+    tags: dict[int, list[str]] = {}
+    for community_id, tag in session.execute(
+        select(MemberTag.community_id, MemberTag.tag)
+        .where(MemberTag.member_id == member.id)
+        .order_by(MemberTag.tag)
+    ):
+        tags.setdefault(community_id, []).append(tag)
     return [
         {
             "community_id": membership.community_id,
             "community_name": name,
             "role": membership.role.value,
             "status": membership.status.value,
-            "answers": list(membership.answers or []),
+            "answers": {key: str(value) for key, value in (membership.answers or {}).items()},
+            "tags": tags.get(membership.community_id, []),
             "joined_at": _instant(membership.joined_at),
         }
         for membership, name in rows

@@ -41,6 +41,7 @@ from habits.domain.calendar import (
 )
 from habits.domain.lifecycle import HOLDS_NO_MONEY, NEVER_TOOK_PART, EnrollmentStatus
 from habits.models import Challenge, ChallengeStatus, Community, Enrollment, Member, Split
+from habits.services import entry
 from habits.services.communities import require_organizing
 from habits.services.errors import FieldError, HabitsError, InvalidInput, NotFound
 from habits.services.settlement.day_zero import held_to_wallet_legs
@@ -234,6 +235,10 @@ def launch_challenge(
     else, InvalidInput (422) with every field error when the rules do not hold together.
     """
     require_organizing(session, community, organizer, "launch a challenge")
+    rules = dict(rules)
+    # the challenge's own entry quiz and form (habits.services.entry), in place of the community's
+    own_entry = rules.pop("entry", None) or {}
+    entry.check_definitions(own_entry.get("quiz"), own_entry.get("form"))
     values = {**DEFAULTS, **rules}
     errors = review_rules(rules, now=now)
     if errors:
@@ -247,6 +252,7 @@ def launch_challenge(
         created_at=now,
     )
     _apply(challenge, values)
+    challenge.entry_quiz, challenge.entry_form = own_entry.get("quiz"), own_entry.get("form")
     session.add(challenge)
     session.flush()
     return challenge

@@ -8,30 +8,37 @@ Who may change whom:
 - nobody changes the organizer's role, and the organizer cannot leave: they hand the community
   over to another member first (``community_handover``).
 
-Invite codes are generated (``habits.domain.invite_codes``): an organizer makes a community
-by invitation or not, and may ask for a new code, but never chooses one. The edges limit failed
-joins (a wrong code, missing answers) per member and per address (``habits.join_limits``).
+The entry rules (``entry``: invitation only, approval, a quiz, a registration form) are
+``habits.services.entry``'s. Invite codes are generated (``habits.domain.invite_codes``): an
+organizer makes a community invitation only or not, and may ask for a new code, but never chooses
+one. The edges limit failed joins (a wrong code, missing answers) per member and per address
+(``habits.join_limits``).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from habits.domain import invite_codes
 from habits.models import (
     ORGANIZING_ROLES,
+    Challenge,
+    CheckIn,
     Community,
     CommunityMembership,
+    Enrollment,
     Member,
     MembershipStatus,
+    MemberTag,
     Role,
     Theme,
 )
-from habits.services import visibility
+from habits.services import entry, invitations, visibility
 from habits.services.errors import FieldError, Forbidden, HabitsError, InvalidInput, NotFound
 
 
@@ -43,38 +50,62 @@ def create_community(
     theme: Theme | str,
     description: str = "",
     rules_text: str = "",
-    by_invitation: bool = False,
-    join_questions: list[str] | None = None,
-    requires_approval: bool = False,
+    entry: dict | None = None,
     timezone: str | None = None,
     health_alert_bps: int | None = None,
     now: datetime,
 ) -> Community:
-    """Create a community whose organizer is ``organizer``; ``by_invitation`` gives it a
-    generated invite code."""
+    """Create a community whose organizer is ``organizer``, with its ``entry`` rules
+    (``invite_only`` gives it a generated invite code; see ``apply_entry``)."""
     community = Community(
         name=name.strip(),
         theme=Theme(theme),
         description=description,
         rules_text=rules_text,
-        invite_code=invite_codes.new_code() if by_invitation else None,
-        join_questions=list(join_questions or []),
-        requires_approval=requires_approval,
+        invite_code=None,
+        approval=False,
+        entry_quiz=None,
+        entry_form=[],
         organizer_id=organizer.id,
         created_at=now,
         # the health figures count dates in the organizer's zone unless they choose another
         timezone=timezone or organizer.timezone or "UTC",
         health_alert_bps=health_alert_bps,
     )
+    apply_entry(community, entry or {})
     session.add(community)
     session.flush()
     session.add(
         CommunityMembership(
-            community_id=community.id, member_id=organizer.id, role=Role.ORGANIZER, answers=[], joined_at=now
+            community_id=community.id, member_id=organizer.id, role=Role.ORGANIZER, answers={}, joined_at=now
         )
     )
     session.flush()
     return community
+
+
+def apply_entry(community: Community, changes: dict) -> None:
+    """Set the entry rules given in ``changes`` (the others stay): ``invite_only`` true gives the
+    community a generated code (keeping the one it has), false opens it; ``new_invite_code`` true
+    replaces the code (the old one stops working at once); ``quiz`` None removes the quiz.
+    Refuses (422) a quiz or form that cannot work."""
+    quiz = changes.get("quiz", community.entry_quiz)
+    form = changes.get("form", community.entry_form)
+    entry.check_definitions(quiz, form)
+    community.entry_quiz, community.entry_form = quiz, list(form or [])
+    if "approval" in changes:
+        community.approval = changes["approval"]
+    if "invite_quota" in changes:
+        community.invite_quota = changes["invite_quota"]
+    if "invite_only" in changes:
+        if not changes["invite_only"]:
+            community.invite_code = None
+        elif not community.invite_code:
+            community.invite_code = invite_codes.new_code()
+        community.invite_code_replaced_at = None
+    if changes.get("new_invite_code") and community.invite_code:
+        community.invite_code = invite_codes.new_code()
+        community.invite_code_replaced_at = None
 
 
 def get_community(session: Session, community_id: int) -> Community:
@@ -144,33 +175,45 @@ def join_community(
     member: Member,
     *,
     invite_code: str | None = None,
-    answers: list[str] | None = None,
+    quiz_answers: list | None = None,
+    form_answers: dict | None = None,
+    challenge: Challenge | None = None,
     now: datetime,
 ) -> CommunityMembership:
     """Join (or rejoin after leaving). Active or pending already: returns the membership as it is.
 
-    The invite code must match when the community has one; every join question needs an
-    answer. A community that requires approval puts the member in ``pending``.
+    What the entry asks is ``entry.requirements`` (``challenge``: joining through that challenge,
+    whose own quiz and form replace the community's). An invitation-only community needs its code
+    or a member's personal invitation with uses left (each use kept); the form's answers are
+    checked per field and the quiz graded (``entry.check_answers``); the answers become the
+    member's tags. A community with approval puts the member in ``pending``.
     """
     existing = membership_of(session, community.id, member.id)
     if existing is not None and existing.status != MembershipStatus.LEFT:
         return existing
-    errors: dict[str, list[FieldError]] = {}
-    if not invite_codes.matches(community.invite_code, invite_code):
-        errors["invite_code"] = [
-            FieldError(
+    needs = entry.requirements(session, community, None, challenge)
+    by_community_code = bool(community.invite_code) and invite_codes.matches(
+        community.invite_code, invite_code
+    )
+    invitation = None if by_community_code else invitations.by_code(session, community.id, invite_code)
+    if needs.invitation and not by_community_code:
+        if invitation is None:
+            refusal = FieldError(
                 "invite_code_wrong",
                 "This community is by invitation: the invite code is missing or not right.",
             )
-        ]
-    questions = community.join_questions or []
-    answers = [answer.strip() for answer in (answers or [])]
-    if len(answers) != len(questions) or not all(answers):
-        message = f"Answer each of the community's {len(questions)} join question(s), in order."
-        errors["answers"] = [FieldError("join_answers_missing", message, questions=len(questions))]
-    if errors:
-        raise InvalidInput("The community's entry rules are not met.", errors=errors)
-    status = MembershipStatus.PENDING if community.requires_approval else MembershipStatus.ACTIVE
+        elif invitations.used_up(session, community, invitation):
+            refusal = FieldError(
+                "invitation_used_up", "This invitation has brought in as many people as it may."
+            )
+        else:
+            refusal = None
+        if refusal is not None:
+            raise InvalidInput("The community's entry rules are not met.", errors={"invite_code": [refusal]})
+    answers = entry.check_answers(
+        session, community, member.id, needs, quiz_answers=quiz_answers, form_answers=form_answers, now=now
+    )
+    status = MembershipStatus.PENDING if needs.approval else MembershipStatus.ACTIVE
     if existing is not None:
         existing.status, existing.role, existing.answers, existing.joined_at = (
             status,
@@ -179,22 +222,26 @@ def join_community(
             now,
         )
         existing.left_at = None
-        session.flush()
-        return existing
-    membership = CommunityMembership(
-        community_id=community.id,
-        member_id=member.id,
-        role=Role.MEMBER,
-        status=status,
-        answers=answers,
-        joined_at=now,
-    )
-    try:
-        with session.begin_nested():
-            session.add(membership)
-    except IntegrityError:
-        # A concurrent join of the same member won the unique key: theirs is ours.
-        return membership_of(session, community.id, member.id)
+        membership = existing
+    else:
+        membership = CommunityMembership(
+            community_id=community.id,
+            member_id=member.id,
+            role=Role.MEMBER,
+            status=status,
+            answers=answers,
+            joined_at=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(membership)
+        except IntegrityError:
+            # A concurrent join of the same member won the unique key: theirs is ours.
+            return membership_of(session, community.id, member.id)
+    entry.set_tags(session, community.id, member.id, answers, replace=True)
+    if invitation is not None and not invitations.used_up(session, community, invitation):
+        invitations.record_use(session, invitation, member, now=now)
+    session.flush()
     return membership
 
 
@@ -209,25 +256,91 @@ def leave_community(session: Session, community: Community, member: Member, *, n
     session.flush()
 
 
+#: a member is active lately when they checked in within this many days
+ACTIVITY_DAYS = 7
+
+
+class MemberFilter(StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+
+
 def list_memberships(
-    session: Session, community: Community, viewer: Member, *, page: int, per_page: int, now: datetime
+    session: Session,
+    community: Community,
+    viewer: Member,
+    *,
+    page: int,
+    per_page: int,
+    tag: str | None = None,
+    status: MembershipStatus | str | None = None,
+    activity: MemberFilter | str | None = None,
+    answer: str | None = None,
+    now: datetime,
 ) -> tuple[list[tuple[CommunityMembership, Member]], int]:
     """Members of a community (pending ones only for organizers), by join order; members only
-    (NotFound for anyone else: visibility)."""
+    (NotFound for anyone else: visibility). The filters (a tag, a status, checked in within the
+    last ``ACTIVITY_DAYS`` days or not, a word in the answers) are the organizers' (Forbidden else):
+    they read tags and answers."""
     visibility.visible_community(session, community.id, viewer, visibility.Audience.MEMBERS)
     role = active_role(session, community.id, viewer.id)
+    organizing = role in ORGANIZING_ROLES
+    if not organizing and (tag or status or activity or answer):
+        raise Forbidden("Only the organizers filter the members by tag, status, activity or answers.")
     statuses = [MembershipStatus.ACTIVE]
-    if role in ORGANIZING_ROLES:
+    if organizing:
         statuses.append(MembershipStatus.PENDING)
+    if status:
+        statuses = [MembershipStatus(status)] if MembershipStatus(status) in statuses else []
     query = select(CommunityMembership, Member).join(Member, Member.id == CommunityMembership.member_id)
     query = query.where(
         CommunityMembership.community_id == community.id, CommunityMembership.status.in_(statuses)
     )
+    if tag:
+        query = query.where(
+            exists().where(
+                MemberTag.community_id == community.id,
+                MemberTag.member_id == CommunityMembership.member_id,
+                MemberTag.tag == tag,
+            )
+        )
+    if answer:
+        # answers are kept as tags too: a word of an answer is found in them
+        query = query.where(
+            exists().where(
+                MemberTag.community_id == community.id,
+                MemberTag.member_id == CommunityMembership.member_id,
+                func.lower(MemberTag.tag).contains(answer.lower(), autoescape=True),
+            )
+        )
+    if activity:
+        recent = exists().where(
+            Enrollment.member_id == CommunityMembership.member_id,
+            Challenge.id == Enrollment.challenge_id,
+            Challenge.community_id == community.id,
+            CheckIn.enrollment_id == Enrollment.id,
+            CheckIn.checked_in_at >= now - timedelta(days=ACTIVITY_DAYS),
+        )
+        query = query.where(recent if MemberFilter(activity) == MemberFilter.ACTIVE else ~recent)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(
         query.order_by(CommunityMembership.id).limit(per_page).offset((page - 1) * per_page)
     ).all()
     return [tuple(row) for row in rows], total
+
+
+def last_check_ins(session: Session, community_id: int, member_ids: list[int]) -> dict[int, datetime]:
+    """Each member's latest check-in in the community's challenges."""
+    if not member_ids:
+        return {}
+    rows = session.execute(
+        select(Enrollment.member_id, func.max(CheckIn.checked_in_at))
+        .join(CheckIn, CheckIn.enrollment_id == Enrollment.id)
+        .join(Challenge, Challenge.id == Enrollment.challenge_id)
+        .where(Challenge.community_id == community_id, Enrollment.member_id.in_(member_ids))
+        .group_by(Enrollment.member_id)
+    ).all()
+    return dict(rows)
 
 
 #: roles each organizing role may give or take away
@@ -290,41 +403,23 @@ def remove_member(
     session.flush()
 
 
-#: what ``update_community`` sets as given (the invite code has its own rules below)
-CHANGEABLE = (
-    "name",
-    "description",
-    "rules_text",
-    "join_questions",
-    "requires_approval",
-    "timezone",
-    "health_alert_bps",
-)
+#: what ``update_community`` sets as given (the entry rules have their own: ``apply_entry``)
+CHANGEABLE = ("name", "description", "rules_text", "timezone", "health_alert_bps")
 
 
 def update_community(
     session: Session, community: Community, actor: Member, *, changes: dict, now: datetime
 ) -> Community:
-    """Change a community's description and entry rules (organizer or co-organizer).
-
-    ``by_invitation`` true gives the community a code (keeping the one it has), false opens it;
-    ``new_invite_code`` true replaces the code (the old one stops working at once). Either
-    settles the notice of a code replaced for security: the organizers have seen their code.
-    """
+    """Change a community's description and entry rules (organizer or co-organizer); ``entry``
+    as ``apply_entry`` reads it. A change to the code settles the notice of a code replaced for
+    security: the organizers have seen their code."""
     require_organizing(session, community, actor, "change the community")
     for name in CHANGEABLE:
         if name in changes:
             value = changes[name]
             setattr(community, name, value.strip() if name == "name" else value)
-    if "by_invitation" in changes:
-        if not changes["by_invitation"]:
-            community.invite_code = None
-        elif not community.invite_code:
-            community.invite_code = invite_codes.new_code()
-        community.invite_code_replaced_at = None
-    if changes.get("new_invite_code") and community.invite_code:
-        community.invite_code = invite_codes.new_code()
-        community.invite_code_replaced_at = None
+    if "entry" in changes:
+        apply_entry(community, changes["entry"])
     session.flush()
     return community
 

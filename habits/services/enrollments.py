@@ -27,11 +27,10 @@ from habits import books
 from habits.domain.instants import rfc3339_utc
 from habits.domain.lifecycle import LIVE, EnrollmentEvent, EnrollmentStatus, next_status
 from habits.models import Challenge, ChallengeStatus, Community, Enrollment, Member, MembershipStatus
-from habits.services import receipts
+from habits.services import entry, receipts
 from habits.services.communities import join_community, membership_of
 from habits.services.deposits import start_deposit
 from habits.services.errors import EnrollmentClosed, Forbidden, HabitsError, NotFound
-from habits.services.flash import flash_bypasses_entry
 from habits.services.ports import DepositIntent, PaymentGateway
 
 
@@ -47,7 +46,15 @@ class Joined:
     payment: DepositIntent | None
 
 
-def join_challenge(session: Session, challenge: Challenge, member: Member, *, now: datetime) -> Enrollment:
+def join_challenge(
+    session: Session,
+    challenge: Challenge,
+    member: Member,
+    *,
+    quiz_answers: list | None = None,
+    form_answers: dict | None = None,
+    now: datetime,
+) -> Enrollment:
     """Create ``member``'s enrollment in ``challenge`` as ``pending_payment``.
 
     Raises EnrollmentClosed (409) once day 0's window has opened, AlreadyEnrolled (409, with
@@ -60,7 +67,9 @@ def join_challenge(session: Session, challenge: Challenge, member: Member, *, no
             "Enrollment closed when day 0's window opened.",
             closed_at=rfc3339_utc(challenge.day_zero_opens_at),
         )
-    _ensure_community_member(session, challenge, member, now=now)
+    _ensure_community_member(
+        session, challenge, member, quiz_answers=quiz_answers, form_answers=form_answers, now=now
+    )
     existing = live_enrollment_of(session, challenge.id, member.id)
     if existing is not None:
         raise AlreadyEnrolled(
@@ -97,13 +106,17 @@ def enroll(
     *,
     gateway: PaymentGateway | None,
     pay_from_wallet: bool,
+    quiz_answers: list | None = None,
+    form_answers: dict | None = None,
     now: datetime,
 ) -> Joined:
     """Join ``challenge`` and ask for the deposit (a PaymentIntent, or the wallet) in one go.
 
     All or nothing: if the wallet is short (409 from deposits), no enrollment is left behind.
     """
-    enrollment = join_challenge(session, challenge, member, now=now)
+    enrollment = join_challenge(
+        session, challenge, member, quiz_answers=quiz_answers, form_answers=form_answers, now=now
+    )
     if gateway is None and not pay_from_wallet:
         raise HabitsError("Card payments are not available on this server; pay from the wallet.")
     intent = start_deposit(session, enrollment, gateway=gateway, pay_from_wallet=pay_from_wallet, now=now)
@@ -111,23 +124,52 @@ def enroll(
 
 
 def _ensure_community_member(
-    session: Session, challenge: Challenge, member: Member, *, now: datetime
+    session: Session,
+    challenge: Challenge,
+    member: Member,
+    *,
+    quiz_answers: list | None = None,
+    form_answers: dict | None = None,
+    now: datetime,
 ) -> None:
+    """A member enrolls when in the community; someone who is not joins it on the way when its
+    entry asks for neither an invitation nor an approval. The challenge's own quiz and form
+    (``entry.requirements``) are answered here."""
     community = session.get(Community, challenge.community_id)
     membership = membership_of(session, community.id, member.id)
-    if membership is not None and membership.status == MembershipStatus.ACTIVE:
-        return
-    is_open = not community.invite_code and not community.requires_approval and not community.join_questions
-    if not is_open and flash_bypasses_entry(community, challenge):
+    status = membership.status if membership is not None else None
+    needs = entry.requirements(session, community, status, challenge)
+    if needs.flash_guest:
         return  # plays in this flash challenge only: its enrollment is what lets them see it
-    if membership is not None and membership.status == MembershipStatus.PENDING:
+    if status == MembershipStatus.PENDING:
         raise Forbidden("Your request to join this community waits for an organizer's approval.")
-    if not is_open:
+    if status == MembershipStatus.ACTIVE:
+        if needs.asks_answers:
+            answers = entry.check_answers(
+                session,
+                community,
+                member.id,
+                needs,
+                quiz_answers=quiz_answers,
+                form_answers=form_answers,
+                now=now,
+            )
+            entry.set_tags(session, community.id, member.id, answers, replace=False)
+        return
+    if needs.invitation or needs.approval or (needs.asks_answers and needs.challenge_id is None):
         raise Forbidden(
             "This challenge is for members of its community, which has entry rules: join it first.",
             community_id=community.id,
         )
-    join_community(session, community, member, now=now)
+    join_community(
+        session,
+        community,
+        member,
+        quiz_answers=quiz_answers,
+        form_answers=form_answers,
+        challenge=challenge,
+        now=now,
+    )
 
 
 def enrollment_of(session: Session, challenge_id: int, member_id: int) -> Enrollment | None:

@@ -35,6 +35,7 @@ def init_web(app) -> None:
         dev_mail,
         email_links,
         enrollments,
+        entry,
         feed,
         home,
         i18n,

@@ -16,16 +16,17 @@ from habits import join_limits
 from habits.domain import invite_codes
 from habits.extensions import db
 from habits.models import MembershipStatus
-from habits.services import challenges, communities, visibility
+from habits.services import challenges, communities, entry, visibility
+from habits.services.entry import QuizFailed
 from habits.services.errors import InvalidInput
 from habits.services.visibility import Audience
+from habits.unit_of_work import request_now
 from habits.web import web_bp
 from habits.web.edge import attempt, me, page_arg
+from habits.web.entry import join_problems, typed_answers
 from habits.web.forms import CommunityForm, EmptyForm, JoinCommunityForm
 
 PER_PAGE = 20
-#: a join answer is cut to this length (the form has no field per question to limit it)
-MAX_ANSWER = 500
 
 
 @web_bp.get("/communities", endpoint="communities")
@@ -53,9 +54,9 @@ def community(community_id: int):
     return _community_page(visibility.visible_community(db.session, community_id, me()), JoinCommunityForm())
 
 
-def _community_page(community, join_form, *, answers=(), unanswered=(), status: int = 200):
-    """The community's page; after a refused join, with what was typed (``answers``) and the
-    questions left blank (``unanswered``, their indexes) marked."""
+def _community_page(community, join_form, *, typed=None, problems=None, summary=(), status: int = 200):
+    """The community's page; after a refused join, with what was typed (``typed``: the form's
+    answers by key, the quiz's by question) and each problem on its question or field."""
     sight = visibility.sight(db.session, me(), community.id)
     membership = communities.membership_of(db.session, community.id, current_user.id)
     active = membership is not None and membership.status == MembershipStatus.ACTIVE
@@ -64,8 +65,8 @@ def _community_page(community, join_form, *, answers=(), unanswered=(), status: 
     if sight.sees(Audience.MEMBERS):
         items, _total = challenges.list_challenges(db.session, community, page=1, per_page=50)
     members = communities.member_counts(db.session, [community.id]).get(community.id, 0)
-    questions = community.join_questions or []
-    problem = gettext("Answer this question.")
+    if request.method == "GET" and request.args.get("invite"):
+        join_form.invite_code.data = request.args.get("invite", "")[:64]
     return render_template(
         "communities/detail.html",
         community=community,
@@ -77,10 +78,11 @@ def _community_page(community, join_form, *, answers=(), unanswered=(), status: 
         members=members,
         join_form=join_form,
         form=join_form,  # base.html: the error summary, not a flash, takes the focus
-        answers=list(answers) + [""] * (len(questions) - len(answers)),
-        unanswered=set(unanswered),
-        answer_problem=problem,
-        answer_problems=[(f"answer-{i}", questions[i], problem) for i in sorted(set(unanswered))],
+        needs=entry.requirements(db.session, community, None),
+        typed=typed or {"form": {}, "quiz": []},
+        problems=problems or {},
+        answer_problems=list(summary),
+        pending=_pending_count(community) if organizing else 0,
         invite_code=invite_codes.display(community.invite_code)
         if organizing and community.invite_code
         else None,
@@ -88,17 +90,25 @@ def _community_page(community, join_form, *, answers=(), unanswered=(), status: 
     ), status
 
 
+def _pending_count(community) -> int:
+    _rows, total = communities.list_memberships(
+        db.session, community, me(), page=1, per_page=1, status=MembershipStatus.PENDING, now=request_now()
+    )
+    return total
+
+
 @web_bp.post("/communities/<id:community_id>/join")
 @login_required
 def join_community(community_id: int):
     """A refused join shows the page again with everything typed kept and each unmet entry rule
-    marked on its box (a wrong code on the code, a blank answer on its question)."""
+    marked on its box (a wrong code on the code, a wrong answer on its question or field)."""
     community = communities.get_community(db.session, community_id)
     form = JoinCommunityForm()
-    questions = community.join_questions or []
-    answers = [request.form.get(f"answer-{i}", "").strip()[:MAX_ANSWER] for i in range(len(questions))]
+    needs = entry.requirements(db.session, community, None)
+    form_answers, quiz_answers = typed_answers(needs)
+    typed = {"form": form_answers, "quiz": quiz_answers or []}
     if not form.validate_on_submit():
-        return _refused_join(community, form, answers, [])
+        return _refused_join(community, form, typed, None)
     join_limits.refuse_when_over(me().id)
     outcome = attempt(
         communities.join_community,
@@ -106,7 +116,8 @@ def join_community(community_id: int):
         me(),
         form=form,
         invite_code=form.invite_code.data or None,
-        answers=answers,
+        quiz_answers=quiz_answers,
+        form_answers=form_answers,
     )
     if outcome.ok:
         if outcome.value.status == MembershipStatus.PENDING:
@@ -115,15 +126,17 @@ def join_community(community_id: int):
             flash(gettext("Welcome to %(name)s!", name=community.name))
         return redirect(url_for("web.community", community_id=community.id))
     if isinstance(outcome.error, InvalidInput):
-        join_limits.count_failure(me().id)
-    refused = outcome.error.errors or {}
-    blank = [i for i, answer in enumerate(answers) if not answer] if "answers" in refused else []
-    return _refused_join(community, form, answers, blank)
+        join_limits.count_failure(me().id, community=community, refusal=outcome.error)
+    if isinstance(outcome.error, QuizFailed):
+        # a failed quiz is answered again from scratch
+        typed["quiz"] = []
+    return _refused_join(community, form, typed, outcome.error.errors)
 
 
-def _refused_join(community, form, answers, unanswered):
+def _refused_join(community, form, typed, errors):
     page = visibility.visible_community(db.session, community.id, me())
-    return _community_page(page, form, answers=answers, unanswered=unanswered, status=422)
+    problems, summary = join_problems(entry.requirements(db.session, community, None), errors)
+    return _community_page(page, form, typed=typed, problems=problems, summary=summary, status=422)
 
 
 @web_bp.route("/communities/new", methods=["GET", "POST"])
@@ -139,9 +152,11 @@ def new_community():
             theme=form.theme.data,
             description=form.description.data or "",
             rules_text=form.rules_text.data or "",
-            by_invitation=bool(form.by_invitation.data),
-            join_questions=form.questions(),
-            requires_approval=bool(form.requires_approval.data),
+            entry={
+                "invite_only": bool(form.invite_only.data),
+                "approval": bool(form.approval.data),
+                "form": form.form_fields(),
+            },
         )
         if outcome.ok:
             flash(gettext("Your community is ready. Launch its first challenge!"), "success")
@@ -158,7 +173,7 @@ def invite_code(community_id: int):
     if EmptyForm().validate_on_submit():
         if request.form.get("action") == "new":
             outcome = attempt(
-                communities.update_community, community, me(), changes={"new_invite_code": True}
+                communities.update_community, community, me(), changes={"entry": {"new_invite_code": True}}
             )
             if outcome.ok:
                 flash(gettext("A new invite code is ready; the old one no longer works."), "success")

@@ -38,6 +38,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from habits.domain import currencies
+from habits.domain import entry as entry_rules
 from habits.domain.calendar import MAX_DAYS, parse_hhmm
 from habits.domain.squads import DEFAULT_CAP as DEFAULT_SQUAD_SIZE
 from habits.services.checkins.evidence import value_text_problem
@@ -260,14 +261,23 @@ class CommunityForm(FlaskForm):
     )
     description = TextAreaField(_l("What is this community about?"), [Optional(), length(5000)])
     rules_text = TextAreaField(_l("House rules"), [Optional(), length(5000)])
-    by_invitation = BooleanField(_l("By invitation: joining needs a code (we make one for you)"))
-    join_questions = TextAreaField(
-        _l("Join questions, one per line (city, goal, how you heard of us...)"), [Optional(), length(2000)]
+    invite_only = BooleanField(_l("By invitation: joining needs a code (we make one for you)"))
+    form_questions = TextAreaField(
+        _l("Registration questions, one per line (city, goal, how you heard of us...)"),
+        [Optional(), length(2000)],
     )
-    requires_approval = BooleanField(_l("New members wait for an organizer's approval"))
+    approval = BooleanField(_l("New members wait for an organizer's approval"))
 
-    def questions(self) -> list[str]:
-        return [line.strip() for line in (self.join_questions.data or "").splitlines() if line.strip()]
+    def form_fields(self) -> list[dict]:
+        """The registration questions as required text fields (choices, numbers and a quiz are
+        set on the community's entry settings page)."""
+        labels = [" ".join(line.split())[:200] for line in (self.form_questions.data or "").splitlines()]
+        fields, taken = [], set()
+        for position, label in enumerate([label for label in labels if label][: entry_rules.MAX_FIELDS], 1):
+            key = entry_rules.key_for(label, taken, position)
+            taken.add(key)
+            fields.append({"key": key, "label": label, "kind": "text", "required": True})
+        return fields
 
 
 class JoinCommunityForm(FlaskForm):

@@ -34,6 +34,7 @@ from habits.services.daymarks import (
 )
 from habits.services.deposits import DepositNotDue
 from habits.services.enrollments import AlreadyEnrolled
+from habits.services.entry import QuizFailed, QuizTriesSpent
 from habits.services.errors import EnrollmentClosed, Forbidden, HabitsError, InvalidInput
 from habits.services.members import EmailTaken, InvalidCredentials
 from habits.services.payouts import (
@@ -199,6 +200,10 @@ REFUSALS: dict[str, RefusalMessage] = {
     ChallengeOver.code: lambda extra, zone: gettext(
         "The challenge is cancelled: its rules can no longer change."
     ),
+    QuizFailed.code: lambda extra, zone: gettext("The quiz was not passed."),
+    QuizTriesSpent.code: lambda extra, zone: gettext(
+        "You have used your tries at the quiz for today; try again tomorrow."
+    ),
     CancelTooLate.code: lambda extra, zone: gettext(
         "Day 1's window has opened: members play for their deposits now, and the challenge can no "
         "longer be cancelled."
@@ -286,7 +291,39 @@ FIELD_MESSAGES: dict[str, FieldMessage] = {
     ),
     # habits.services.communities.join_community
     "invite_code_wrong": lambda params: gettext("The invite code is missing or not right."),
-    "join_answers_missing": lambda params: gettext("Please answer each join question."),
+    "invitation_used_up": lambda params: gettext("This invitation has brought in as many people as it may."),
+    # habits.domain.entry: a member's answers
+    "quiz_answers_missing": lambda params: gettext("Answer each of the quiz's questions."),
+    "quiz_answer_choice": lambda params: gettext("Pick one of the question's choices."),
+    "quiz_failed": lambda params: gettext(
+        "%(right)s right, %(needed)s needed to pass. Read the house rules and try again.",
+        right=params.get("right", "?"),
+        needed=params.get("pass_mark", "?"),
+    ),
+    "form_required": lambda params: gettext("This field is required."),
+    "form_number": lambda params: gettext("Enter a number."),
+    "form_number_range": lambda params: gettext(
+        "Enter a number from %(min)s to %(max)s.", min=params.get("min", "?"), max=params.get("max", "?")
+    ),
+    "form_text": lambda params: gettext("Enter some text."),
+    "form_choice": lambda params: gettext("Pick one of the choices."),
+    "form_too_long": lambda params: gettext("At most %(max)s characters.", max=params.get("max", "?")),
+    "form_unknown_field": lambda params: gettext("This form has no such field."),
+    # habits.domain.entry: the organizer's quiz and form
+    "quiz_empty": lambda params: gettext("A quiz needs at least one question."),
+    "quiz_choices": lambda params: gettext("A question needs at least two choices."),
+    "quiz_choices_repeated": lambda params: gettext("Each choice must differ from the others."),
+    "quiz_answer": lambda params: gettext("Pick the right answer among the choices."),
+    "quiz_pass_mark": lambda params: gettext(
+        "The pass mark is between 1 and the number of questions (%(questions)s).",
+        questions=params.get("questions", "?"),
+    ),
+    "form_key": lambda params: gettext(
+        "A key is a lower-case letter, then letters, digits or _ (32 at most)."
+    ),
+    "form_key_repeated": lambda params: gettext("Each field needs its own key."),
+    "form_choices": lambda params: gettext("A choice field needs at least two different choices."),
+    "form_bounds": lambda params: gettext("The largest number is below the smallest."),
     # habits.services.passwords and members.change_password
     "password_blank": lambda params: gettext("A password cannot be only spaces."),
     "password_too_common": lambda params: gettext(

@@ -40,6 +40,7 @@ from tests.factories import (
     make_community,
     make_enrollment,
     make_member,
+    text_fields,
 )
 from tests.object_store import stored_names
 from tests.payments.helpers import deliver, event, refund_obj
@@ -199,8 +200,8 @@ def test_an_organizer_with_a_co_organizer_leaves_the_community_to_them(client, s
 def test_personal_data_and_photo_files_are_gone(app, client, session, photo_storage):
     member = make_member(session, display_name="Erin Erased", email="erin@example.test")
     rival = make_member(session)
-    community = make_community(session, join_questions=["City?"])
-    add_to_community(session, community, member).answers = ["Lisbon"]
+    community = make_community(session, entry_form=text_fields("City?"))
+    add_to_community(session, community, member).answers = {"city": "Lisbon"}
     challenge = make_challenge(session, community, days=1, max_misses=0, requires_code_word=False)
     mine = make_enrollment(session, challenge, member, status=EnrollmentStatus.ELIMINATED, funded=False)
     theirs = make_enrollment(session, challenge, rival, status=EnrollmentStatus.ACTIVE, funded=False)
@@ -262,7 +263,7 @@ def test_personal_data_and_photo_files_are_gone(app, client, session, photo_stor
     their_checkin = session.scalar(select(CheckIn).where(CheckIn.enrollment_id == theirs.id))
     assert their_checkin.note == "theirs" and store.read(their_photo)
     membership = session.scalar(select(CommunityMembership).where(CommunityMembership.member_id == member.id))
-    assert (membership.status, membership.answers) == (MembershipStatus.LEFT, [])
+    assert (membership.status, membership.answers) == (MembershipStatus.LEFT, {})
     # what is kept: the enrollment and which terms the anonymous id accepted
     assert session.get(type(mine), mine.id).member_id == member.id
     assert session.scalar(select(func.count()).where(TermsAcceptance.member_id == member.id)) == 1

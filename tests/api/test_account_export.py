@@ -16,6 +16,7 @@ from tests.factories import (
     make_community,
     make_enrollment,
     make_member,
+    text_fields,
 )
 from tests.payouts.helpers import CCY, winnings
 
@@ -29,8 +30,8 @@ def test_it_needs_a_token(client):
 def test_the_export_holds_the_profile_memberships_enrollments_check_ins_and_the_wallet(app, client, session):
     money = winnings(session, client, app.extensions[EXTENSION_KEY], start=date(2026, 3, 2))
     winner, loser = money.winner, money.loser
-    club = make_community(session, name="Readers", join_questions=["Favourite book?"])
-    add_to_community(session, club, winner).answers = ["Dune"]
+    club = make_community(session, name="Readers", entry_form=text_fields("Favourite book?"))
+    add_to_community(session, club, winner).answers = {"favourite_book": "Dune"}
     other = make_challenge(session, club, title="Read daily")
     session.commit()
     terms.publish_terms(session, body="Be kind.", now=money.now)
@@ -55,7 +56,7 @@ def test_the_export_holds_the_profile_memberships_enrollments_check_ins_and_the_
     (membership,) = document["memberships"]
     assert (membership["community_name"], membership["answers"], membership["role"]) == (
         "Readers",
-        ["Dune"],
+        {"favourite_book": "Dune"},
         "member",
     )
     (enrollment,) = document["enrollments"]

@@ -75,13 +75,13 @@ def test_a_body_that_is_not_an_object_is_4xx(client, session, world, method, pat
         ("/api/v1/communities", {"name": 5, "theme": "reading"}, "name"),
         (
             "/api/v1/communities",
-            {"name": "x", "theme": "reading", "requires_approval": "maybe"},
-            "requires_approval",
+            {"name": "x", "theme": "reading", "entry": {"approval": "maybe"}},
+            "entry.approval",
         ),
         (
             "/api/v1/communities",
-            {"name": "x", "theme": "reading", "join_questions": "city?"},
-            "join_questions",
+            {"name": "x", "theme": "reading", "entry": {"form": "city?"}},
+            "entry.form",
         ),
         ("/api/v1/enrollments/{enrollment}/checkins", {"value": "lots"}, "value"),
         ("/api/v1/enrollments/{enrollment}/checkins", {"value": -1}, "value"),

@@ -6,7 +6,7 @@ import pytest
 
 from habits.models import CommunityMembership, MembershipStatus, Role
 from tests.api.helpers import auth_headers
-from tests.factories import make_community, make_member
+from tests.factories import make_community, make_member, text_fields
 
 
 def test_creator_becomes_organizer_and_sees_the_invite_code(client, session):
@@ -17,20 +17,24 @@ def test_creator_becomes_organizer_and_sees_the_invite_code(client, session):
         "theme": "early-rise",
         "description": "Up with the sun",
         "rules_text": "05:00-07:00",
-        "by_invitation": True,
-        "join_questions": ["Which city?"],
+        "entry": {"invite_only": True, "form": [{"key": "city", "label": "Which city?", "kind": "text"}]},
     }
     response = client.post("/api/v1/communities", json=body, headers=headers)
     assert response.status_code == 201
     community = response.get_json()
     assert community["my_role"] == "organizer"
     assert community["organizer_id"] == member.id
-    assert len(community["invite_code"]) >= 8 and community["invite_code_replaced_at"] is None
-    assert community["requires_invite_code"] is True
+    assert (
+        len(community["entry"]["invite_code"]) >= 8 and community["entry"]["invite_code_replaced_at"] is None
+    )
+    assert community["entry"]["invite_only"] is True
+    assert community["entry"]["form"] == [
+        {"key": "city", "label": "Which city?", "kind": "text", "required": False}
+    ]
     assert community["member_count"] == 1
     stranger = auth_headers(session, make_member(session))
     seen = client.get(f"/api/v1/communities/{community['id']}", headers=stranger).get_json()
-    assert seen["invite_code"] is None and seen["my_role"] is None and seen["requires_invite_code"]
+    assert seen["entry"]["invite_code"] is None and seen["my_role"] is None and seen["entry"]["invite_only"]
 
 
 @pytest.mark.parametrize("theme", ["early-rise", "running", "reading", "custom"])
@@ -85,21 +89,30 @@ def test_join_an_open_community_and_leave_it(client, session):
 
 
 def test_invite_code_and_answers_are_required_when_the_community_asks(client, session):
-    community = make_community(session, invite_code="letmein", join_questions=["City?", "Goal?"])
+    community = make_community(session, invite_code="LETMEIN", entry_form=text_fields("City?", "Goal?"))
     headers = auth_headers(session, make_member(session))
     url = f"/api/v1/communities/{community.id}/members"
-    refused = client.post(url, json={"invite_code": "wrong", "answers": ["Paris"]}, headers=headers)
+    refused = client.post(
+        url, json={"invite_code": "wrong", "form_answers": {"city": "Paris"}}, headers=headers
+    )
     assert refused.status_code == 422
-    assert set(refused.get_json()["errors"]) == {"invite_code", "answers"}
+    assert set(refused.get_json()["errors"]) == {"invite_code"}
+    unanswered = client.post(
+        url, json={"invite_code": "letmein", "form_answers": {"city": "Paris"}}, headers=headers
+    )
+    assert unanswered.status_code == 422
+    assert set(unanswered.get_json()["errors"]) == {"form_answers.goal"}
     accepted = client.post(
-        url, json={"invite_code": "letmein", "answers": ["Paris", "Run 5k"]}, headers=headers
+        url,
+        json={"invite_code": "letmein", "form_answers": {"city": "Paris", "goal": "Run 5k"}},
+        headers=headers,
     )
     assert accepted.status_code == 201
 
 
 def test_approval_keeps_a_member_pending_until_an_organizer_approves(client, session):
     organizer = make_member(session)
-    community = make_community(session, organizer, requires_approval=True)
+    community = make_community(session, organizer, approval=True)
     member = make_member(session)
     joined = client.post(
         f"/api/v1/communities/{community.id}/members", json={}, headers=auth_headers(session, member)

@@ -63,25 +63,27 @@ def test_organizers_get_a_generated_code_and_may_replace_it_but_not_choose_it(cl
     headers = auth_headers(session, organizer)
     created = client.post(
         "/api/v1/communities",
-        json={"name": "Owls", "theme": "reading", "by_invitation": True},
+        json={"name": "Owls", "theme": "reading", "entry": {"invite_only": True}},
         headers=headers,
     ).get_json()
-    first = created["invite_code"]
+    first = created["entry"]["invite_code"]
     assert len(first) >= 8 and set(first) <= set(invite_codes.ALPHABET)
     url = f"/api/v1/communities/{created['id']}"
-    chosen = client.patch(url, json={"invite_code": "OWL"}, headers=headers)
-    assert chosen.status_code == 422 and "invite_code" in chosen.get_json()["errors"]
+    chosen = client.patch(url, json={"entry": {"invite_code": "OWL"}}, headers=headers)
+    assert chosen.status_code == 422 and "entry.invite_code" in chosen.get_json()["errors"]
     chosen_at_creation = client.post(
         "/api/v1/communities",
-        json={"name": "Owls", "theme": "reading", "invite_code": "OWL1"},
+        json={"name": "Owls", "theme": "reading", "entry": {"invite_code": "OWL1"}},
         headers=headers,
     )
     assert chosen_at_creation.status_code == 422
-    replaced = client.patch(url, json={"new_invite_code": True}, headers=headers).get_json()["invite_code"]
+    replaced = client.patch(url, json={"entry": {"new_invite_code": True}}, headers=headers).get_json()[
+        "entry"
+    ]["invite_code"]
     assert replaced != first and len(replaced) >= 8
     member = auth_headers(session, make_member(session))
     community = type("C", (), {"id": created["id"]})
     assert _join(client, community, member, first).status_code == 422
     assert _join(client, community, member, replaced).status_code == 201
-    opened = client.patch(url, json={"by_invitation": False}, headers=headers).get_json()
-    assert opened["invite_code"] is None and opened["requires_invite_code"] is False
+    opened = client.patch(url, json={"entry": {"invite_only": False}}, headers=headers).get_json()
+    assert opened["entry"]["invite_code"] is None and opened["entry"]["invite_only"] is False

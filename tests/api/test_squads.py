@@ -266,8 +266,8 @@ def test_launch_takes_squad_size_and_flash_and_refuses_them_by_field(client, wor
 
 
 def test_a_flash_challenge_lets_in_without_the_form_but_not_past_an_invitation(client, session, world):
-    world.community.join_questions = ["Why?"]
-    world.community.requires_approval = True
+    world.community.entry_form = [{"key": "why", "label": "Why?", "kind": "text", "required": True}]
+    world.community.approval = True
     session.commit()
     flash = make_challenge(session, world.community, flash=True, days=2, start_date=date(2026, 4, 1))
     plain = make_challenge(session, world.community, days=2, start_date=date(2026, 4, 1))

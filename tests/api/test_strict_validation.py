@@ -40,12 +40,12 @@ def document(client) -> dict:
 def test_a_boolean_is_true_or_false_only(client, world, value):
     create = client.post(
         "/api/v1/communities",
-        json={"name": "Larks", "theme": "reading", "requires_approval": value},
+        json={"name": "Larks", "theme": "reading", "entry": {"approval": value}},
         headers=world.as_("organizer"),
     )
     update = client.patch(
         url(world, "/api/v1/communities/{community}"),
-        json={"requires_approval": value},
+        json={"entry": {"approval": value}},
         headers=world.as_("organizer"),
     )
     join = client.post(
@@ -55,7 +55,7 @@ def test_a_boolean_is_true_or_false_only(client, world, value):
     )
     for response in (create, update, join):
         assert response.status_code == 422, response.get_json()
-    assert "requires_approval" in create.get_json()["errors"]
+    assert "entry.approval" in create.get_json()["errors"]
     assert "pay_from_wallet" in join.get_json()["errors"]
 
 
@@ -128,8 +128,12 @@ def test_bodies_that_may_be_left_out_are_documented_so(client, world):
         ("/api/v1/communities", {"name": "a\x00b", "theme": "reading"}, "name"),
         (
             "/api/v1/communities",
-            {"name": "x", "theme": "reading", "join_questions": ["ok", "\x00"]},
-            "join_questions",
+            {
+                "name": "x",
+                "theme": "reading",
+                "entry": {"form": [{"key": "a", "label": "\x00", "kind": "text"}]},
+            },
+            "entry.form.0.label",
         ),
         ("/api/v1/me", {"display_name": "\x00"}, "display_name"),
         ("/api/v1/auth/tokens", {"email": "a\x00@example.com", "password": "x"}, "email"),

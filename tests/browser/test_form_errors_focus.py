@@ -82,14 +82,14 @@ def test_a_wrong_invite_code_keeps_the_answers(member_phone, site, language):
     a11y = A11y()
     page.goto(site.pages["member"]["community (by invitation)"])
     page.locator("#invite_code").fill("WRONG-CODE")
-    page.locator("#answer-0").fill("Hangzhou")
-    page.locator("#answer-1").fill("The Three-Body Problem")
+    page.locator("#form-city").fill("Hangzhou")
+    page.locator("#form-reading").fill("The Three-Body Problem")
     with page.expect_navigation():
-        page.locator("#answer-1").press("Enter")
+        page.locator("#form-reading").press("Enter")
     assert _focused(page) == "error-summary"
     assert page.locator("#invite_code").get_attribute("aria-invalid") == "true"
     assert page.locator("#invite_code").input_value() == "WRONG-CODE"
-    assert page.locator("#answer-0").input_value() == "Hangzhou"
-    assert page.locator("#answer-1").input_value() == "The Three-Body Problem"
+    assert page.locator("#form-city").input_value() == "Hangzhou"
+    assert page.locator("#form-reading").input_value() == "The Three-Body Problem"
     a11y.check(page, f"community join with a wrong code ({language})")
     a11y.assert_clean()

@@ -9,7 +9,7 @@ import types
 import pytest
 
 from habits.domain.csv_cells import stream_csv
-from habits.models import CommunityMembership, Role
+from habits.models import CommunityMembership, MemberTag, Role
 from habits.services.community_health import exports, refresh
 from tests.api.helpers import auth_headers
 from tests.factories import make_member
@@ -102,9 +102,10 @@ def test_only_organizers_export(client, session, world, kind):
 
 
 def test_members_export_escapes_formulas_and_carries_the_answers(client, session, world):
-    world.community.join_questions = ["City?"]
+    world.community.entry_form = [{"key": "city", "label": "City?", "kind": "text", "required": True}]
     membership = session.query(CommunityMembership).filter_by(member_id=world.ann.id).one()
-    membership.answers = ["@SUM(A1:A9)"]
+    membership.answers = {"city": "@SUM(A1:A9)"}
+    session.add(MemberTag(community_id=world.community.id, member_id=world.ann.id, tag="city:Lisbon"))
     world.ann.display_name = '=HYPERLINK("http://evil")'
     world.bo.display_name = "-1+2"
     session.commit()
@@ -114,10 +115,13 @@ def test_members_export_escapes_formulas_and_carries_the_answers(client, session
     )
     assert response.is_streamed and response.mimetype == "text/csv"
     rows = rows_of(response)
-    assert rows[0] == ["member_id", "display_name", "role", "status", "joined_at", "left_at", "answer: City?"]
+    assert rows[0] == [
+        "member_id", "display_name", "role", "status", "joined_at", "left_at", "tags", "answer: City?"
+    ]  # fmt: skip
     by_id = {row[0]: row for row in rows[1:]}
     assert by_id[str(world.ann.id)][1] == '\'=HYPERLINK("http://evil")'
-    assert by_id[str(world.ann.id)][6] == "'@SUM(A1:A9)"
+    assert by_id[str(world.ann.id)][6] == "city:Lisbon"
+    assert by_id[str(world.ann.id)][7] == "'@SUM(A1:A9)"
     assert by_id[str(world.bo.id)][1] == "'-1+2"
     assert by_id[str(world.pat.id)][1] == "'=Pat" and by_id[str(world.pat.id)][3] == "pending"
     assert by_id[str(world.di.id)][3] == "left" and by_id[str(world.di.id)][5].startswith(

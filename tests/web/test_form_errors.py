@@ -11,7 +11,7 @@ import pytest
 
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.models import Member
-from tests.factories import at_local, make_challenge, make_community, make_enrollment
+from tests.factories import at_local, make_challenge, make_community, make_enrollment, text_fields
 from tests.timehelpers import travel
 from tests.web.helpers import csrf_token, log_in, post_form, text_of
 from tests.web.test_typed_money import gift
@@ -76,10 +76,10 @@ def test_a_wrong_invite_code_keeps_the_answers_and_marks_the_code(client, sessio
         world.organizer,
         name="Night readers",
         invite_code="OWL-42",
-        join_questions=["Your city?", "What are you reading?"],
+        entry_form=text_fields("Your city?", "What are you reading?"),
     )
     log_in(client, world.outsider)
-    answers = {"answer-0": "Hangzhou", "answer-1": "Dream of the Red Chamber"}
+    answers = {"form-your_city": "Hangzhou", "form-what_are_you_reading": "Dream of the Red Chamber"}
     response = post_form(
         client,
         f"/communities/{club.id}/join",
@@ -88,11 +88,11 @@ def test_a_wrong_invite_code_keeps_the_answers_and_marks_the_code(client, sessio
     )
     page = text_of(response)
     assert response.status_code == 422
-    assert 'value="Hangzhou"' in _input(page, "answer-0")
-    assert 'value="Dream of the Red Chamber"' in _input(page, "answer-1")
+    assert 'value="Hangzhou"' in _input(page, "form-your_city")
+    assert 'value="Dream of the Red Chamber"' in _input(page, "form-what_are_you_reading")
     assert 'value="OWL-41"' in _input(page, "invite_code")
     _marked(page, "invite_code")
-    assert 'aria-invalid="true"' not in _input(page, "answer-0")
+    assert 'aria-invalid="true"' not in _input(page, "form-your_city")
     summary = _summary(page)
     assert '<a href="#invite_code">Invite code: The invite code is missing or not right.</a>' in summary
     assert "autofocus" in summary
@@ -100,21 +100,21 @@ def test_a_wrong_invite_code_keeps_the_answers_and_marks_the_code(client, sessio
 
 def test_a_blank_join_answer_is_marked_on_its_own_box(client, session, world):
     club = make_community(
-        session, world.organizer, name="Night readers", join_questions=["Your city?", "Your goal?"]
+        session, world.organizer, name="Night readers", entry_form=text_fields("Your city?", "Your goal?")
     )
     log_in(client, world.outsider)
     response = post_form(
         client,
         f"/communities/{club.id}/join",
-        {"answer-0": "Hangzhou", "answer-1": "  "},
+        {"form-your_city": "Hangzhou", "form-your_goal": "  "},
         form_page=f"/communities/{club.id}",
     )
     page = text_of(response)
     assert response.status_code == 422
-    assert 'value="Hangzhou"' in _input(page, "answer-0")
-    assert 'aria-invalid="true"' not in _input(page, "answer-0")
-    _marked(page, "answer-1")
-    assert '<a href="#answer-1">Your goal?: Answer this question.</a>' in _summary(page)
+    assert 'value="Hangzhou"' in _input(page, "form-your_city")
+    assert 'aria-invalid="true"' not in _input(page, "form-your_city")
+    _marked(page, "form-your_goal")
+    assert '<a href="#form-your_goal">Your goal?: This field is required.</a>' in _summary(page)
 
 
 def test_the_note_stays_below_the_button_after_an_error(client, session, world):

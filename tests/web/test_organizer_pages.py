@@ -222,12 +222,14 @@ def test_any_member_can_start_a_community(client, session, world):
     response = post_form(
         client,
         "/communities/new",
-        {"name": "Night owls", "theme": "custom", "by_invitation": "y", "join_questions": "City?\n\nGoal?\n"},
+        {"name": "Night owls", "theme": "custom", "invite_only": "y", "form_questions": "City?\n\nGoal?\n"},
     )
     assert response.status_code == 302
     community = session.scalar(select(Community).where(Community.name == "Night owls"))
     assert community.organizer_id == world.bystander.id
-    assert community.join_questions == ["City?", "Goal?"] and len(community.invite_code) == 10
+    assert [f["label"] for f in community.entry_form] == ["City?", "Goal?"] and len(
+        community.invite_code
+    ) == 10
     assert client.get(f"/communities/{community.id}/challenges/new").status_code == 200
 
 

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 from flask_babel import force_locale
 
+from habits.domain import entry as entry_rules
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.models import Member
 from habits.services import (
@@ -35,6 +36,29 @@ from tests.refusals import all_refusals
 from tests.timehelpers import travel
 from tests.web.helpers import log_in, post_form, text_of
 from tests.web.test_organizer_pages import GOOD_RULES
+
+ENTRY_FORM = [
+    {"key": "city", "label": "City", "kind": "text", "required": True},
+    {"key": "band", "label": "Age band", "kind": "choice", "choices": ["18-29", "30+"]},
+    {"key": "age", "label": "Age", "kind": "number", "min": 10, "max": 99},
+    {"key": "km", "label": "Km", "kind": "number"},
+    {"key": "goal", "label": "Goal", "kind": "text"},
+    {"key": "note", "label": "Note", "kind": "text"},
+]
+BAD_FORM_ANSWERS = {"band": "99+", "age": "200", "km": "far", "goal": ["x"], "note": "x" * 300, "extra": "?"}
+ENTRY_QUIZ = {"questions": [{"text": "Q", "choices": ["a", "b"], "answer": 0}], "pass_mark": 1}
+BAD_QUIZ = {
+    "questions": [
+        {"text": "Q", "choices": ["a", "a"], "answer": 5},
+        {"text": "R", "choices": ["a"], "answer": 0},
+    ],
+    "pass_mark": 3,
+}
+BAD_FORM = [
+    {"key": "Bad key", "label": "x", "kind": "text"},
+    {"key": "c", "label": "x", "kind": "choice", "choices": ["one"]},
+    {"key": "c", "label": "x", "kind": "number", "min": 5, "max": 1},
+]
 
 
 @pytest.fixture
@@ -79,12 +103,22 @@ def test_every_field_code_in_the_table_is_one_a_service_writes(session):
         for errors in challenges.check_rules({**good, **changes}, now=now).values()
         for error in errors
     }
-    club = make_community(session, invite_code="OWL", join_questions=["City?"])
+    club = make_community(session, invite_code="OWL")
     with pytest.raises(InvalidInput) as refused:
-        communities.join_community(
-            session, club, make_member(session), invite_code="nope", answers=[""], now=now
-        )
+        communities.join_community(session, club, make_member(session), invite_code="nope", now=now)
     written |= {error.code for errors in refused.value.errors.values() for error in errors}
+    # the entry's form and quiz (habits.domain.entry), the member's answers and the organizer's
+    written |= {
+        p.code for ps in entry_rules.clean_form_answers(ENTRY_FORM, BAD_FORM_ANSWERS)[1].values() for p in ps
+    }
+    written |= {p.code for ps in entry_rules.quiz_answer_problems(ENTRY_QUIZ, [7]).values() for p in ps}
+    written |= {p.code for ps in entry_rules.quiz_answer_problems(ENTRY_QUIZ, None).values() for p in ps}
+    written |= {p.code for ps in entry_rules.quiz_problems(BAD_QUIZ).values() for p in ps}
+    written |= {
+        p.code for ps in entry_rules.quiz_problems({"questions": [], "pass_mark": 1}).values() for p in ps
+    }
+    written |= {p.code for ps in entry_rules.form_problems(BAD_FORM).values() for p in ps}
+    written |= {"quiz_failed", "invitation_used_up"}
     member = make_member(session)
     for current, new in (("not it", " " * 8), ("not it", "password")):
         with pytest.raises(InvalidInput) as refused:

@@ -37,8 +37,10 @@ class ExportMembershipSchema(Schema):
     community_name = fields.String(required=True)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     status = fields.String(required=True, validate=validate.OneOf([s.value for s in MembershipStatus]))
-    #: the answers to the community's join questions, in order
-    answers = fields.List(fields.String(), required=True)
+    #: the answers to the community's registration form, by field key
+    answers = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    #: the tags the answers made (``key:value``)
+    tags = fields.List(fields.String(), required=True)
     joined_at = _instant(required=True)
 
 

@@ -12,6 +12,7 @@ from habits.api.schemas.common import (
     currency_field,
     page_schema,
 )
+from habits.api.schemas.entry import ChallengeEntryViewSchema, EntryChallengeSchema
 from habits.api.schemas.members import validate_timezone
 from habits.domain.calendar import MAX_DAYS, parse_hhmm
 from habits.models import ChallengeStatus, Split
@@ -72,6 +73,8 @@ LAUNCH_FIELDS = {
     "squad_size": fields.Integer(load_default=0, strict=True, validate=validate.Range(0, 1_000_000)),
     #: a flash challenge: 1 to 3 days, open to any member who can see the community
     "flash": StrictBoolean(load_default=False),
+    #: the challenge's own quiz and form, in place of its community's (habits.services.entry)
+    "entry": fields.Nested(EntryChallengeSchema),
 }
 ChallengeCreateSchema = Schema.from_dict(
     {**_rule_fields(required=True), **LAUNCH_FIELDS}, name="ChallengeCreate"
@@ -117,6 +120,8 @@ class ChallengeSchema(Schema):
     pot_minor = fields.Integer(required=True)
     #: the caller's enrollment in this challenge, if any
     my_enrollment_id = fields.Integer(required=True, allow_none=True)
+    #: the challenge's own entry quiz and form (null: the community's); right answers for organizers
+    entry = fields.Nested(ChallengeEntryViewSchema, required=True)
 
 
 ChallengePageSchema = page_schema(ChallengeSchema, "ChallengePage")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from habits.api.schemas.common import StrictBoolean, StrictFloat, Text, UTCInstant, page_schema
+from habits.api.schemas.entry import EntryAnswersSchema
 from habits.domain.lifecycle import EnrollmentStatus
 
 STATUSES = [status.value for status in EnrollmentStatus]
@@ -12,7 +13,9 @@ MAX_NOTE = 2000
 MAX_VALUE = 1_000_000
 
 
-class EnrollmentCreateSchema(Schema):
+class EnrollmentCreateSchema(EntryAnswersSchema):
+    """Also the challenge's own quiz's and form's answers, when it has them."""
+
     #: pay the deposit from the wallet (409 when it holds too little) instead of by card
     pay_from_wallet = StrictBoolean(load_default=False)
 

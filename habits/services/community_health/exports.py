@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from habits.domain.instants import rfc3339_utc
@@ -26,6 +26,7 @@ from habits.models import (
     DaySettlement,
     Enrollment,
     Member,
+    MemberTag,
 )
 from habits.services.errors import NotFound
 from habits.services.visibility import Audience, visible_community
@@ -84,26 +85,36 @@ BASE_MEMBER_COLUMNS = [
 ]
 
 
-def _answer(index: int) -> Callable[[Row], object]:
+def _answer(key: str) -> Callable[[Row], object]:
     def value(row: Row) -> object:
-        answers = row.answers or []
-        return answers[index] if index < len(answers) else ""
+        answers = row.answers if isinstance(row.answers, dict) else {}
+        found = answers.get(key)
+        return "" if found is None else found
 
     return value
 
 
 def member_columns(community: Community) -> list[MemberColumn]:
-    """The base columns, then one column per join question with each member's answer."""
-    questions = community.join_questions or []
-    return BASE_MEMBER_COLUMNS + [
-        MemberColumn(f"answer: {question}", _answer(index)) for index, question in enumerate(questions)
+    """The base columns, the member's tags, then one column per field of the registration form
+    (habits.services.entry) with each member's answer."""
+    fields = community.entry_form or []
+    return [
+        *BASE_MEMBER_COLUMNS,
+        MemberColumn("tags", lambda row: row.tags or ""),
+        *(MemberColumn(f"answer: {field['label']}", _answer(field["key"])) for field in fields),
     ]
 
 
 def _members(session: Session, community: Community) -> Export:
     columns = member_columns(community)
+    tags = (
+        select(func.aggregate_strings(MemberTag.tag, " "))
+        .where(MemberTag.community_id == community.id, MemberTag.member_id == Member.id)
+        .scalar_subquery()
+        .label("tags")
+    )
     query = (
-        select(*MEMBER_FIELDS)
+        select(*MEMBER_FIELDS, tags)
         .select_from(CommunityMembership)
         .join(Member, Member.id == CommunityMembership.member_id)
         .where(CommunityMembership.community_id == community.id)

@@ -27,6 +27,10 @@ def _migration():
     return module
 
 
+#: the revision 0020 follows (the chain's order is not the ids' order)
+BEFORE_0020 = _migration().down_revision
+
+
 def test_the_migrations_frozen_key_and_tag_are_the_domains():
     rev = _migration()
     for labels in (["Your city?", "Your city?", "你的目标？"], ["2 goals", "age band", "___"], ["A" * 60]):
@@ -40,7 +44,7 @@ def test_the_migrations_frozen_key_and_tag_are_the_domains():
 
 
 def test_0020_converts_join_questions_answers_and_approval(app, empty_database_url):
-    flask_db(empty_database_url, "upgrade", "0016")
+    flask_db(empty_database_url, "upgrade", BEFORE_0020)
     engine = create_engine(empty_database_url)
     try:
         with engine.begin() as conn:
@@ -118,7 +122,7 @@ def test_0020_converts_join_questions_answers_and_approval(app, empty_database_u
         }
         assert tagged == [(2, "q2:读完三本书"), (2, "your_city:Berlin"), (2, "your_city_2:Berlin")]
 
-        flask_db(empty_database_url, "downgrade", "0016")
+        flask_db(empty_database_url, "downgrade", BEFORE_0020)
         meta = MetaData()
         communities = Table("communities", meta, autoload_with=engine)
         memberships = Table("community_memberships", meta, autoload_with=engine)

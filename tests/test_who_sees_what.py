@@ -408,6 +408,8 @@ PARTS = [
 def test_who_sees_what(app, session, world, name, monkeypatch):
     """One viewer, every row: on day 1 with its window open, day 0 settled."""
     monkeypatch.setitem(app.config, "RATELIMIT_LOGIN", "10000/minute")
+    # an anonymous caller's every API answer is a 401, which counts against the address
+    monkeypatch.setitem(app.config, "RATELIMIT_AUTH_FAILURES", "10000/minute")
     with travel(at_local(world.challenge, 1, "05:30")):
         browser, headers = client_for(app, session, world, name)
         pages = {

@@ -107,8 +107,15 @@ def downgrade():
     op.drop_table("community_health_refresh")
     op.drop_table("community_cohort_weeks")
     op.drop_table("community_daily_health")
-    with op.batch_alter_table("community_memberships", schema=None) as batch_op:
-        batch_op.drop_column("left_at")
-    with op.batch_alter_table("communities", schema=None) as batch_op:
-        batch_op.drop_column("health_alert_bps")
-        batch_op.drop_column("timezone")
+    _drop_column("community_memberships", "left_at")
+    _drop_column("communities", "health_alert_bps")
+    _drop_column("communities", "timezone")
+
+
+def _drop_column(table: str, column: str) -> None:
+    """SQLite (3.35+) drops a column in place; a batch would copy the table, and dropping the old
+    copy of ``communities`` cascades to every membership that refers to it."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    else:
+        op.drop_column(table, column)

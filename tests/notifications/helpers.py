@@ -28,7 +28,9 @@ def told(session, recipient_id: int | None = None, kind: str | None = None) -> l
 
 
 def kinds_told(session, recipient_id: int) -> list[str]:
-    return [n.kind for n in told(session, recipient_id)]
+    """The kinds of the member's notifications, oldest first, badges left out (a settled day may
+    award some: tests/progress says which)."""
+    return [n.kind for n in told(session, recipient_id) if not n.kind.startswith("badge_")]
 
 
 def deliveries(session) -> list[PushDelivery]:

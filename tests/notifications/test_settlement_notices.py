@@ -150,5 +150,5 @@ def test_any_title_survives_the_json_the_database_writes(session):
     (a,) = enroll(session, ch, 1)
     make_checkin(session, a, 0)
     settle(session, ch, 0)
-    (note,) = told(session, a.member_id)
+    (note,) = told(session, a.member_id, kind="day_won")
     assert note.params["challenge"] == title and note.params["returned_minor"] == 100

@@ -89,6 +89,8 @@ def test_every_route_and_method_answers_with_the_headers(client, session, world)
         "comment_id": 1,
         "subscription_id": 1,
         "code": "ABCDEFGHJK",
+        "kind": "members",
+        "squad_id": 1,
     }
     token = auth_headers(session, world.member, now=at_local(world.challenge, 0, "00:00"), ttl_days=3650)
     kinds = set()

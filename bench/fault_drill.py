@@ -178,7 +178,10 @@ class Topology:
         # the script reads its servers from the environment when imported: point it at the drill's
         topology_script.PG_ADMIN = self.env["TOPOLOGY_PG_ADMIN"]
         topology_script.REDIS = self.env["TOPOLOGY_REDIS"]
-        return topology_script.app_environment(self.state, DATABASE, self.described["proxy"])
+        described = self.described
+        return topology_script.app_environment(
+            self.state, DATABASE, described["proxy"], described["object_store"]
+        )
 
     def flask(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(

@@ -40,13 +40,17 @@ from sqlalchemy.orm import Session
 
 from habits.domain.levels import RISER_BADGES, STREAK_BADGES, Badge
 from habits.domain.lifecycle import EnrollmentStatus
-from habits.domain_sql import split as split_sql
-from habits.models import BadgeAward, Challenge, CheckIn, Enrollment, ExcusedDay, RestDay
+from habits.models import BadgeAward, Challenge, CheckIn, Enrollment
+from habits.services.checkins import standing
 from habits.services.notifications import notify_from_select, sql
 
 #: a badge's notification kind is this prefix and the badge (notifications.kinds)
 NOTICE_PREFIX = "badge_"
-NOTICE_KINDS = frozenset(NOTICE_PREFIX + badge.value for badge in Badge if badge != Badge.FIRST_CHECK_IN)
+#: the kind of one notification for several badges of a day (param ``badges``: their values)
+SEVERAL = "badges_earned"
+NOTICE_KINDS = frozenset(
+    {SEVERAL} | {NOTICE_PREFIX + badge.value for badge in Badge if badge != Badge.FIRST_CHECK_IN}
+)
 #: the columns every award select gives, in order
 COLUMNS = ("member_id", "kind", "scope", "challenge_id", "day_index", "awarded_at")
 
@@ -119,25 +123,46 @@ class _Awards:
         self.session.execute(statement)
 
     def tell(self, challenge: Challenge) -> None:
-        """One notification per badge this day awarded: the rows with its challenge, day and
-        instant are this transaction's own (a racing settlement writes another challenge's)."""
+        """One notification per member who earned a badge this day (not one per badge: a last
+        day's finishers earn two each, docs/benchmarks.md "Badges"): the badge's own kind when it
+        is one, else ``badges_earned`` naming them all (param ``badges``). The rows with the
+        day's challenge, day and instant are this transaction's own (a racing settlement writes
+        another challenge's); the day is settled once, so are these."""
         b = BadgeAward.__table__
-        rows = select(
-            b.c.member_id.label("recipient_id"),
-            (literal(NOTICE_PREFIX, String) + b.c.kind).label("kind"),
-            sql.text_key("badge", b.c.id).label("dedupe_key"),
-            sql.json_object(
-                self.session, challenge_id=self.ch, challenge=challenge.title, day_index=self.k
-            ).label("params"),
-        ).where(
-            b.c.challenge_id == self.ch,
-            b.c.day_index == self.k,
-            b.c.awarded_at == self.now,
-            # every member earns it on their first day, beside that day's own notice: telling it
-            # too would double day 0's notifications (docs/benchmarks.md, "Badges")
-            b.c.kind != Badge.FIRST_CHECK_IN.value,
+        earned = (
+            select(
+                b.c.member_id,
+                func.count().label("n"),
+                func.min(b.c.kind).label("kind"),
+                sql.joined(self.session, b.c.kind).label("names"),
+            )
+            .where(
+                b.c.challenge_id == self.ch,
+                b.c.day_index == self.k,
+                b.c.awarded_at == self.now,
+                # every member earns it on their first day, beside that day's own notice: telling
+                # it too would double day 0's notifications (docs/benchmarks.md, "Badges")
+                b.c.kind != Badge.FIRST_CHECK_IN.value,
+            )
+            .group_by(b.c.member_id)
+            .subquery("earned")
         )
-        notify_from_select(self.session, rows, kinds=NOTICE_KINDS, now=self.now)
+        kind = case(
+            (earned.c.n == 1, literal(NOTICE_PREFIX, String) + earned.c.kind), else_=literal(SEVERAL, String)
+        )
+        rows = select(
+            earned.c.member_id.label("recipient_id"),
+            kind.label("kind"),
+            sql.text_key("badges", earned.c.member_id, self.ch, self.k).label("dedupe_key"),
+            sql.json_object(
+                self.session,
+                challenge_id=self.ch,
+                challenge=challenge.title,
+                day_index=self.k,
+                badges=earned.c.names,
+            ).label("params"),
+        )
+        notify_from_select(self.session, rows, kinds=NOTICE_KINDS, now=self.now, once_by_caller=True)
 
     # -- the kinds --
 
@@ -151,22 +176,10 @@ class _Awards:
         self._insert(rows)
 
     def risers(self) -> None:
-        """Ranks 1-3 of the day, exactly: the three earliest valid check-ins (a top-N, not a sort
-        of the day), numbered in SPEC order."""
-        c, e = CheckIn.__table__, Enrollment.__table__
-        first = (
-            select(c.c.enrollment_id, c.c.checked_in_at)
-            .where(self._today())
-            .order_by(c.c.checked_in_at, c.c.enrollment_id)
-            .limit(3)
-            .subquery("first")
-        )
-        ranked = select(
-            first.c.enrollment_id,
-            split_sql.winner_rank(
-                checked_in_at=first.c.checked_in_at, enrollment_id=first.c.enrollment_id
-            ).label("rank"),
-        ).subquery("ranked")
+        """Ranks 1-3 of the day, exactly: the three earliest valid check-ins by arrival (a top-N,
+        not a sort of the day), ranked as their taps were told (``standing.first_of_day``)."""
+        e = Enrollment.__table__
+        ranked = standing.first_of_day(self.ch, self.k, 3)
         selects = [
             select(*self._columns(e.c.member_id, badge))
             .select_from(ranked.join(e, e.c.id == ranked.c.enrollment_id))
@@ -176,74 +189,36 @@ class _Awards:
         self._insert(union_all(*selects))
 
     def runs(self) -> None:
-        """Streak badges and comebacks, from the run each of the day's valid check-ins ends.
+        """Streak badges and comebacks, from each enrollment's streak as this day's enrollment
+        update left it (``outcomes.DayWork.update_streaks``): one row a member, never the history.
 
-        Gaps and islands: the days of an enrollment that are covered (a valid check-in, a rest
-        day, an excused day), numbered in order; a run is a stretch where day - number is
-        constant. The run's length counts its check-ins only (neutral days bridge, not add).
+        A streak grows by one a day, so it equals a badge's number on the day it reaches it (rest
+        and excused days keep it: the award is then refused by ``_not_yet``). A comeback is a
+        streak of 1 begun today after an earlier valid check-in of the challenge (one probe of
+        the check-ins' key, for those few).
         """
-        c, e, r, x = CheckIn.__table__, Enrollment.__table__, RestDay.__table__, ExcusedDay.__table__
-        today = select(c.c.enrollment_id).where(self._today())
-        upto = self.k
-        covered = [
-            select(c.c.enrollment_id, c.c.day_index, literal(1, Integer).label("checked")).where(
-                c.c.challenge_id == self.ch,
-                c.c.day_index <= upto,
-                c.c.voided_at.is_(None),
-                c.c.enrollment_id.in_(today),
-            ),
-            select(r.c.enrollment_id, r.c.day_index, literal(0, Integer)).where(
-                r.c.challenge_id == self.ch, r.c.day_index <= upto, r.c.enrollment_id.in_(today)
-            ),
-            # the challenge's excused days (few), for each enrollment of the day
-            select(c.c.enrollment_id, x.c.day_index, literal(0, Integer))
-            .select_from(c.join(x, x.c.challenge_id == c.c.challenge_id))
-            .where(self._today(), x.c.day_index < upto),
-        ]
-        both = union_all(*covered).subquery("covered")
-        days = (
-            select(both.c.enrollment_id, both.c.day_index, func.max(both.c.checked).label("checked"))
-            .group_by(both.c.enrollment_id, both.c.day_index)
-            .subquery("days")
-        )
-        islands = select(
-            days.c.enrollment_id,
-            days.c.day_index,
-            days.c.checked,
-            (
-                days.c.day_index
-                - func.row_number().over(partition_by=days.c.enrollment_id, order_by=days.c.day_index)
-            ).label("island"),
-        ).cte("islands")
-        # the run ending today, and every valid check-in of the enrollment so far
-        ending = islands.alias("ending")
-        runs = (
-            select(
-                islands.c.enrollment_id,
-                func.sum(case((islands.c.island == ending.c.island, islands.c.checked), else_=0)).label(
-                    "run"
-                ),
-                func.sum(islands.c.checked).label("total"),
-            )
-            .select_from(
-                islands.join(
-                    ending,
-                    and_(ending.c.enrollment_id == islands.c.enrollment_id, ending.c.day_index == upto),
-                )
-            )
-            .group_by(islands.c.enrollment_id)
-            .cte("runs")
-        )
+        c, e = CheckIn.__table__, Enrollment.__table__
+        mine = e.c.challenge_id == self.ch
         selects = [
-            select(*self._columns(e.c.member_id, badge))
-            .select_from(runs.join(e, e.c.id == runs.c.enrollment_id))
-            .where(runs.c.run >= needed, self._not_yet(e.c.member_id, badge))
+            select(*self._columns(e.c.member_id, badge)).where(
+                mine, e.c.streak == needed, self._not_yet(e.c.member_id, badge)
+            )
             for needed, badge in STREAK_BADGES
         ]
+        today, earlier = c.alias("today"), c.alias("earlier")
         selects.append(
-            select(*self._columns(e.c.member_id, Badge.COMEBACK))
-            .select_from(runs.join(e, e.c.id == runs.c.enrollment_id))
-            .where(runs.c.run == 1, runs.c.total > 1)
+            select(*self._columns(e.c.member_id, Badge.COMEBACK)).where(
+                mine,
+                e.c.streak == 1,
+                exists().where(
+                    today.c.enrollment_id == e.c.id, today.c.day_index == self.k, today.c.voided_at.is_(None)
+                ),
+                exists().where(
+                    earlier.c.enrollment_id == e.c.id,
+                    earlier.c.day_index < self.k,
+                    earlier.c.voided_at.is_(None),
+                ),
+            )
         )
         self._insert(union_all(*selects))
 

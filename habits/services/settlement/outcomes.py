@@ -317,6 +317,42 @@ class DayWork:
             .values(misses=e.c.misses + 1, status=S.ELIMINATED, ended_day_index=self.k)
         )
         self.session.execute(update(e).where(e.c.id.in_(ids(WITHDRAWN))).values(ended_day_index=self.k))
+        self.update_streaks()
+
+    def update_streaks(self) -> None:
+        """Each enrollment's streak after the day (SPEC; ``habits.domain.streaks``): a valid
+        check-in adds one, a rest or excused day keeps it, anything else (a miss, a voided
+        check-in) resets it. Over the challenge's enrollments, not the outcomes: check-ins of
+        eliminated or withdrawn members count too. The day's check-ins are final here (voids and
+        appeals end when the day falls due), and only the rows whose streak changes are written."""
+        e, c, r = Enrollment.__table__, CheckIn.__table__, RestDay.__table__
+        checked = select(c.c.enrollment_id).where(
+            c.c.challenge_id == self.challenge.id, c.c.day_index == self.k, c.c.voided_at.is_(None)
+        )
+        # SET reads the row's old values on both databases: best is compared with streak + 1
+        self.session.execute(
+            update(e)
+            .where(e.c.id.in_(checked))
+            .values(
+                streak=e.c.streak + 1,
+                best_streak=case((e.c.best_streak > e.c.streak, e.c.best_streak), else_=e.c.streak + 1),
+            )
+        )
+        if self.excused:
+            return
+        rested = select(r.c.enrollment_id).where(
+            r.c.challenge_id == self.challenge.id, r.c.day_index == self.k
+        )
+        self.session.execute(
+            update(e)
+            .where(
+                e.c.challenge_id == self.challenge.id,
+                e.c.streak > 0,
+                e.c.id.not_in(checked),
+                e.c.id.not_in(rested),
+            )
+            .values(streak=0)
+        )
 
     # -- the last day --
 

@@ -130,7 +130,8 @@ def test_a_day_is_told_once_however_often_the_sweep_runs(session):
     with travel(at_local(ch, 0, "07:30")):
         again = settle_due_days(session, now=at_local(ch, 0, "07:30"), commit=session.commit)
     assert again.settled == []
-    assert kinds_told(session, a.member_id) == ["day_won"]
+    # the day's notice, and the day's badges (earliest riser, top three) in one notification
+    assert kinds_told(session, a.member_id) == ["badges_earned", "day_won"]
 
 
 def test_quitters_are_not_told_a_day_they_left(session):
@@ -150,5 +151,7 @@ def test_any_title_survives_the_json_the_database_writes(session):
     (a,) = enroll(session, ch, 1)
     make_checkin(session, a, 0)
     settle(session, ch, 0)
-    (note,) = told(session, a.member_id)
+    (note,) = told(session, a.member_id, "day_won")
     assert note.params["challenge"] == title and note.params["returned_minor"] == 100
+    (badges,) = told(session, a.member_id, "badges_earned")
+    assert badges.params["challenge"] == title

@@ -121,7 +121,11 @@ def render(kind: str, params: dict | None, *, locale: str | None, timezone: str 
     chosen = reader_locale(locale)
     values = _Missing(words(params or {}, locale=chosen, zone=reader_zone(timezone)))
     with force_locale(chosen):
-        return Rendered(title=gettext(spec.title) % values, body=gettext(spec.body) % values)
+        body = gettext(spec.body) % values
+        if values.get("badges") and "%(badges)s" not in spec.title + spec.body:
+            # a notice of the day carries the day's badges (habits.services.settlement.notices)
+            body += " " + gettext("New badges: %(badges)s.") % values
+        return Rendered(title=gettext(spec.title) % values, body=body)
 
 
 def render_for(notification, member) -> Rendered:

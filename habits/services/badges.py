@@ -25,6 +25,7 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     Integer,
+    Select,
     String,
     and_,
     case,
@@ -42,7 +43,7 @@ from habits.domain.levels import RISER_BADGES, STREAK_BADGES, Badge
 from habits.domain.lifecycle import EnrollmentStatus
 from habits.models import BadgeAward, Challenge, CheckIn, Enrollment
 from habits.services.checkins import standing
-from habits.services.notifications import notify_from_select, sql
+from habits.services.notifications import sql
 
 #: a badge's notification kind is this prefix and the badge (notifications.kinds)
 NOTICE_PREFIX = "badge_"
@@ -74,7 +75,50 @@ def award_day(session: Session, challenge: Challenge, k: int, *, now: datetime, 
         award.runs()
     if last_day:
         award.perfect()
-    award.tell(challenge)
+
+
+def earned_on(session: Session, challenge_id: int, k: int, *, now: datetime):
+    """The badges each member earned on day ``k`` that are told (the first check-in is not: every
+    member earns it on their first day, beside that day's own notice), as a subquery: member_id,
+    n, kind (one of them), names (all, comma-separated: the ``badges`` param). The rows with the
+    day's challenge, day and instant are this transaction's own (a racing settlement writes
+    another challenge's)."""
+    b = BadgeAward.__table__
+    return (
+        select(
+            b.c.member_id,
+            func.count().label("n"),
+            func.min(b.c.kind).label("kind"),
+            sql.joined(session, b.c.kind).label("names"),
+        )
+        .where(
+            b.c.challenge_id == challenge_id,
+            b.c.day_index == k,
+            b.c.awarded_at == now,
+            b.c.kind != Badge.FIRST_CHECK_IN.value,
+        )
+        .group_by(b.c.member_id)
+        .subquery("earned")
+    )
+
+
+def notices(session: Session, challenge: Challenge, k: int, earned, *, told) -> Select:
+    """The notification rows of the day's badges for the members who get no notice of the day
+    (``told``: a select of those who do; theirs carries the badges as its ``badges`` param):
+    members eliminated or withdrawn earlier, whose check-ins still count. One a member: the
+    badge's own kind for one badge, ``badges_earned`` naming them all for several (a last day's
+    finishers earn two each: docs/benchmarks.md, "Badges")."""
+    kind = case(
+        (earned.c.n == 1, literal(NOTICE_PREFIX, String) + earned.c.kind), else_=literal(SEVERAL, String)
+    )
+    return select(
+        earned.c.member_id.label("recipient_id"),
+        kind.label("kind"),
+        sql.text_key("badges", earned.c.member_id, challenge.id, k).label("dedupe_key"),
+        sql.json_object(
+            session, challenge_id=challenge.id, challenge=challenge.title, day_index=k, badges=earned.c.names
+        ).label("params"),
+    ).where(earned.c.member_id.not_in(told))
 
 
 class _Awards:
@@ -121,48 +165,6 @@ class _Awards:
             .on_conflict_do_nothing(index_elements=["member_id", "kind", "scope"])
         )
         self.session.execute(statement)
-
-    def tell(self, challenge: Challenge) -> None:
-        """One notification per member who earned a badge this day (not one per badge: a last
-        day's finishers earn two each, docs/benchmarks.md "Badges"): the badge's own kind when it
-        is one, else ``badges_earned`` naming them all (param ``badges``). The rows with the
-        day's challenge, day and instant are this transaction's own (a racing settlement writes
-        another challenge's); the day is settled once, so are these."""
-        b = BadgeAward.__table__
-        earned = (
-            select(
-                b.c.member_id,
-                func.count().label("n"),
-                func.min(b.c.kind).label("kind"),
-                sql.joined(self.session, b.c.kind).label("names"),
-            )
-            .where(
-                b.c.challenge_id == self.ch,
-                b.c.day_index == self.k,
-                b.c.awarded_at == self.now,
-                # every member earns it on their first day, beside that day's own notice: telling
-                # it too would double day 0's notifications (docs/benchmarks.md, "Badges")
-                b.c.kind != Badge.FIRST_CHECK_IN.value,
-            )
-            .group_by(b.c.member_id)
-            .subquery("earned")
-        )
-        kind = case(
-            (earned.c.n == 1, literal(NOTICE_PREFIX, String) + earned.c.kind), else_=literal(SEVERAL, String)
-        )
-        rows = select(
-            earned.c.member_id.label("recipient_id"),
-            kind.label("kind"),
-            sql.text_key("badges", earned.c.member_id, self.ch, self.k).label("dedupe_key"),
-            sql.json_object(
-                self.session,
-                challenge_id=self.ch,
-                challenge=challenge.title,
-                day_index=self.k,
-                badges=earned.c.names,
-            ).label("params"),
-        )
-        notify_from_select(self.session, rows, kinds=NOTICE_KINDS, now=self.now, once_by_caller=True)
 
     # -- the kinds --
 

@@ -192,30 +192,36 @@ def test_settling_again_awards_nothing_twice(session):
     )
 
 
-def test_a_members_badges_of_a_day_are_told_in_one_notification(app, session):
-    ch = make_challenge(session, days=2, max_misses=2)
-    m, other = make_member(session), make_member(session)
-    e, eo = enroll(session, ch, m, other)
+def test_a_days_badges_ride_on_the_days_notice(app, session):
+    ch = make_challenge(session, days=2, max_misses=0)
+    m, other, out = make_member(session), make_member(session), make_member(session)
+    e, eo, ex = enroll(session, ch, m, other, out)
     check_in_days(session, e, [0, 1])
     check_in_days(session, eo, [0, 1], hhmm="05:40")
-    settle(session, ch, 0)
+    settle(session, ch, 0)  # ex missed: eliminated, checks in on day 1 without money
+    make_checkin(session, ex, 1, at=at_local(ch, 1, "05:50"), counts_for_money=False)
     settle(session, ch, 1)
 
     def told(member):
         return session.execute(
             select(Notification.kind, Notification.params)
-            .where(Notification.recipient_id == member.id, Notification.kind.like("badge%"))
+            .where(Notification.recipient_id == member.id)
             .order_by(Notification.id)
         ).all()
 
-    # one badge: its own kind; several: one notification naming them all
-    assert [kind for kind, _ in told(other)] == ["badge_top_three", "badges_earned"]
-    assert [kind for kind, _ in told(m)] == ["badges_earned", "badges_earned"]
+    assert [kind for kind, _ in told(m)] == ["day_won", "challenge_finished"]
+    assert [params["badges"] for _, params in told(m)] == [
+        "earliest_riser,top_three",
+        "earliest_riser,top_three,perfect_challenge",
+    ]
+    assert [params["badges"] for _, params in told(other)] == ["top_three", "top_three,perfect_challenge"]
+    # no notice of the day for the eliminated member: the badge is told on its own
+    assert told(out)[-1] == ("badge_top_three", {**told(out)[-1][1], "badges": "top_three"})
     kind, params = told(m)[1]
-    assert params["challenge"] == ch.title and params["day_index"] == 1
     with app.app_context():
         words = render(kind, params, locale="en", timezone="UTC")
         zh = render(kind, params, locale="zh-CN", timezone="UTC")
-    assert words.title == "You earned badges: Earliest riser, Top three, Perfect challenge"
-    assert words.body == f"On Day 2 of {ch.title}."
-    assert zh.title == "你获得了徽章：最早起床、前三名、完美挑战"
+        plain = render("day_won", {**told(m)[0][1], "badges": None}, locale="en", timezone="UTC")
+    assert words.body.endswith(" New badges: Earliest riser, Top three, Perfect challenge.")
+    assert zh.body.endswith("新徽章：最早起床、前三名、完美挑战。")
+    assert "badges" not in plain.body

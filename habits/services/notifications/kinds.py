@@ -13,7 +13,8 @@ for a person by its name:
 - ``<name>_minor``         -> ``%(<name>)s``: money in the param ``currency``, in the reader's locale;
 - ``<name>_at`` (RFC 3339) -> ``%(<name>)s``: date and time in the reader's zone;
 - ``<name>_time`` (RFC 3339) -> ``%(<name>)s``: the wall-clock time in the reader's zone;
-- ``badges`` ("streak_7,perfect_challenge") -> the badges' names (``BADGE_NAMES``), in order;
+- ``badges`` ("streak_7,perfect_challenge") -> the badges' names (``BADGE_NAMES``), in order; a
+  kind whose text does not name them (a notice of the day) gets "New badges: ..." after its body.
 - anything else            -> as it is (a challenge's title, a reason someone wrote).
 """
 

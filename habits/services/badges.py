@@ -9,13 +9,17 @@ hundred thousand is a few statements, never a loop over members); the unique key
 Rows go in member order, so two racing inserts take their key locks in the same order and
 wait for each other instead of deadlocking.
 
-- ``first_check_in`` and the streak badges (once ever), ``comeback`` (once per challenge): from
-  the run the day's valid check-in ends, counted over the member's valid check-ins of the
-  challenge, rest days and excused days bridging (neither breaking nor adding: SPEC);
-- ``earliest_riser`` and ``top_three`` (once per challenge day): the rank of the day, among its
-  valid check-ins by instant then enrollment id (SPEC); check-ins of eliminated or withdrawn
-  members count;
+- ``first_check_in`` (once ever): the day's valid check-ins;
+- the streak badges (once ever) and ``comeback`` (once per challenge): from each enrollment's streak as the day's enrollment update left it (``enrollments.streak``, kept
+  by ``settlement.outcomes.DayWork.update_streaks``: one row a member, never the history);
+- ``earliest_riser`` and ``top_three`` (once per challenge day): the rank of the day, the one each
+  tap was told (``checkins.standing``: arrival order, voided check-ins left out); check-ins of
+  eliminated or withdrawn members count;
 - ``perfect_challenge`` (once per challenge): on the last day, the finishers without a miss.
+
+The day's badges are told on the member's notice of the day (its ``badges`` param,
+``settlement.notices``); members without one (eliminated or withdrawn earlier) get one
+notification of their own (``notices``).
 """
 
 from __future__ import annotations

@@ -11,7 +11,9 @@ The amounts are the expressions the day's ledger transactions move (``DayWork.wi
 - ``day_missed``: the stake that went to the pot; ``eliminated``: all that was left of it;
 - on the last day every finisher gets ``challenge_finished`` (stake and leftovers back, share of
   the day and of the last pot) instead;
-- ``last_chance`` besides, for a miss after which the next one eliminates.
+- ``last_chance`` besides, for a miss after which the next one eliminates;
+- the day's badges ride on each notice (param ``badges``, null when none: ``badges.earned_on``),
+  and members who earned some but get no notice of the day have a badge notification of their own.
 
 Each is exactly once because the day is (its ``day_settlements`` row is unique, in the same
 transaction); the dedupe keys (``settled:{enrollment}:{day}``, ``last_chance:{enrollment}:{day}``)

@@ -10,8 +10,9 @@ Rows go in member order, so two racing inserts take their key locks in the same 
 wait for each other instead of deadlocking.
 
 - ``first_check_in`` (once ever): the day's valid check-ins;
-- the streak badges (once ever) and ``comeback`` (once per challenge): from each enrollment's streak as the day's enrollment update left it (``enrollments.streak``, kept
-  by ``settlement.outcomes.DayWork.update_streaks``: one row a member, never the history);
+- the streak badges (once ever) and ``comeback`` (once per challenge): from each enrollment's
+  streak as the day's enrollment update left it (``enrollments.streak``, kept by
+  ``settlement.outcomes.DayWork.update_streaks``: one row a member, never the history);
 - ``earliest_riser`` and ``top_three`` (once per challenge day): the rank of the day, the one each
   tap was told (``checkins.standing``: arrival order, voided check-ins left out); check-ins of
   eliminated or withdrawn members count;

@@ -72,15 +72,29 @@ def run(server: str, database: str, k: int) -> dict:
     return {"seconds": seconds, "badges": awarded}
 
 
+#: the arrival numbers taps would have drawn (standing.py), in the order of the instants: the
+#: riser badges rank by them
+NUMBER_ARRIVALS = """
+UPDATE check_ins SET arrival_no = numbered.no
+  FROM (SELECT id, row_number() OVER (PARTITION BY challenge_id, day_index
+                                      ORDER BY checked_in_at, enrollment_id) AS no
+          FROM check_ins) AS numbered
+ WHERE numbered.id = check_ins.id AND check_ins.arrival_no IS NULL
+"""
+
+
 def build(server: str, name: str, n: int, k: int) -> None:
     from bench import settle_day
     from habits.services.settlement import settle_due_days
 
     settle_day.build_template(server, name, n)
-    if k == 0:
-        return
     engine = settle_day.engine_for(server, name)
     with Session(engine) as session:
+        if k == 0:
+            session.execute(text(NUMBER_ARRIVALS))
+            session.commit()
+            engine.dispose()
+            return
         for day in range(1, k + 1):
             session.execute(
                 text(
@@ -92,6 +106,7 @@ def build(server: str, name: str, n: int, k: int) -> None:
                 ),
                 {"day": day},
             )
+        session.execute(text(NUMBER_ARRIVALS))
         session.commit()
         for day in range(k):
             result = settle_due_days(session, now=due_of(day), commit=session.commit)

@@ -6,13 +6,11 @@ challenge; a challenge day), and the database's unique key holds "once" however 
 
 When each is awarded:
 
-- at the check-in (the run it extends is known then): ``streak_7``, ``streak_21``, ``streak_66``
-  (once ever each, when a challenge streak reaches the number), and ``comeback`` (a check-in that
-  starts a new run after a miss in that challenge, once per challenge). Rare, so the wake-up tap
-  writes nothing more on almost every tap;
-- at the settlement of the day (a rank is final only once the day is due): ``earliest_riser``
-  (rank 1) and ``top_three`` (ranks 1-3), once per challenge day, and ``first_check_in`` (once
-  ever: set-based there, since at check-in it would be one more insert on every newcomer's tap);
+- at the settlement of the day (its check-ins, ranks and runs are final only once it is due):
+  ``streak_7``, ``streak_21``, ``streak_66`` (once ever each, when a challenge streak reaches the
+  number), ``comeback`` (a check-in that starts a new run after a miss in that challenge, once per
+  challenge), ``earliest_riser`` (rank 1) and ``top_three`` (ranks 1-3), once per challenge day,
+  and ``first_check_in`` (once ever); the wake-up tap writes nothing more;
 - when the challenge is finished (its last day settled): ``perfect_challenge``, a completed
   enrollment with a valid check-in on every day that was not a rest day or excused.
 """

@@ -24,7 +24,7 @@ from babel.numbers import format_currency, get_currency_precision
 from flask_babel import force_locale, gettext
 
 from habits.domain import currencies
-from habits.services.notifications.kinds import KINDS
+from habits.services.notifications.kinds import BADGE_NAMES, KINDS
 from habits.services.notifications.params import parse_instant
 
 SUPPORTED = ("en", "zh_Hans")
@@ -91,9 +91,19 @@ def words(params: dict, *, locale: str, zone: ZoneInfo) -> dict[str, str]:
             values[name.removesuffix("_at")] = date_and_time(parse_instant(item), zone, locale)
         elif name.endswith("_time") and isinstance(item, str):
             values[name] = clock(parse_instant(item), zone, locale)
+        elif name == "badges" and isinstance(item, str):
+            values[name] = _badge_names(item, locale)
         else:
             values[name] = "" if item is None else str(item)
     return values
+
+
+def _badge_names(values: str, locale: str) -> str:
+    """Comma-separated badge values as their names, in the table's order, in ``locale``."""
+    given = set(values.split(","))
+    with force_locale(locale):
+        names = [gettext(name) for value, name in BADGE_NAMES.items() if value in given]
+        return gettext(", ").join(names)
 
 
 class _Missing(dict):
@@ -111,7 +121,11 @@ def render(kind: str, params: dict | None, *, locale: str | None, timezone: str 
     chosen = reader_locale(locale)
     values = _Missing(words(params or {}, locale=chosen, zone=reader_zone(timezone)))
     with force_locale(chosen):
-        return Rendered(title=gettext(spec.title) % values, body=gettext(spec.body) % values)
+        body = gettext(spec.body) % values
+        if values.get("badges") and "%(badges)s" not in spec.title + spec.body:
+            # a notice of the day carries the day's badges (habits.services.settlement.notices)
+            body += " " + gettext("New badges: %(badges)s.") % values
+        return Rendered(title=gettext(spec.title) % values, body=body)
 
 
 def render_for(notification, member) -> Rendered:

@@ -9,13 +9,18 @@ hundred thousand is a few statements, never a loop over members); the unique key
 Rows go in member order, so two racing inserts take their key locks in the same order and
 wait for each other instead of deadlocking.
 
-- ``first_check_in`` and the streak badges (once ever), ``comeback`` (once per challenge): from
-  the run the day's valid check-in ends, counted over the member's valid check-ins of the
-  challenge, rest days and excused days bridging (neither breaking nor adding: SPEC);
-- ``earliest_riser`` and ``top_three`` (once per challenge day): the rank of the day, among its
-  valid check-ins by instant then enrollment id (SPEC); check-ins of eliminated or withdrawn
-  members count;
+- ``first_check_in`` (once ever): the day's valid check-ins;
+- the streak badges (once ever) and ``comeback`` (once per challenge): from each enrollment's
+  streak as the day's enrollment update left it (``enrollments.streak``, kept by
+  ``settlement.outcomes.DayWork.update_streaks``: one row a member, never the history);
+- ``earliest_riser`` and ``top_three`` (once per challenge day): the rank of the day, the one each
+  tap was told (``checkins.standing``: arrival order, voided check-ins left out); check-ins of
+  eliminated or withdrawn members count;
 - ``perfect_challenge`` (once per challenge): on the last day, the finishers without a miss.
+
+The day's badges are told on the member's notice of the day (its ``badges`` param,
+``settlement.notices``); members without one (eliminated or withdrawn earlier) get one
+notification of their own (``notices``).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     Integer,
+    Select,
     String,
     and_,
     case,
@@ -40,13 +46,17 @@ from sqlalchemy.orm import Session
 
 from habits.domain.levels import RISER_BADGES, STREAK_BADGES, Badge
 from habits.domain.lifecycle import EnrollmentStatus
-from habits.domain_sql import split as split_sql
-from habits.models import BadgeAward, Challenge, CheckIn, Enrollment, ExcusedDay, RestDay
-from habits.services.notifications import notify_from_select, sql
+from habits.models import BadgeAward, Challenge, CheckIn, Enrollment
+from habits.services.checkins import standing
+from habits.services.notifications import sql
 
 #: a badge's notification kind is this prefix and the badge (notifications.kinds)
 NOTICE_PREFIX = "badge_"
-NOTICE_KINDS = frozenset(NOTICE_PREFIX + badge.value for badge in Badge if badge != Badge.FIRST_CHECK_IN)
+#: the kind of one notification for several badges of a day (param ``badges``: their values)
+SEVERAL = "badges_earned"
+NOTICE_KINDS = frozenset(
+    {SEVERAL} | {NOTICE_PREFIX + badge.value for badge in Badge if badge != Badge.FIRST_CHECK_IN}
+)
 #: the columns every award select gives, in order
 COLUMNS = ("member_id", "kind", "scope", "challenge_id", "day_index", "awarded_at")
 
@@ -70,7 +80,50 @@ def award_day(session: Session, challenge: Challenge, k: int, *, now: datetime, 
         award.runs()
     if last_day:
         award.perfect()
-    award.tell(challenge)
+
+
+def earned_on(session: Session, challenge_id: int, k: int, *, now: datetime):
+    """The badges each member earned on day ``k`` that are told (the first check-in is not: every
+    member earns it on their first day, beside that day's own notice), as a subquery: member_id,
+    n, kind (one of them), names (all, comma-separated: the ``badges`` param). The rows with the
+    day's challenge, day and instant are this transaction's own (a racing settlement writes
+    another challenge's)."""
+    b = BadgeAward.__table__
+    return (
+        select(
+            b.c.member_id,
+            func.count().label("n"),
+            func.min(b.c.kind).label("kind"),
+            sql.joined(session, b.c.kind).label("names"),
+        )
+        .where(
+            b.c.challenge_id == challenge_id,
+            b.c.day_index == k,
+            b.c.awarded_at == now,
+            b.c.kind != Badge.FIRST_CHECK_IN.value,
+        )
+        .group_by(b.c.member_id)
+        .subquery("earned")
+    )
+
+
+def notices(session: Session, challenge: Challenge, k: int, earned, *, told) -> Select:
+    """The notification rows of the day's badges for the members who get no notice of the day
+    (``told``: a select of those who do; theirs carries the badges as its ``badges`` param):
+    members eliminated or withdrawn earlier, whose check-ins still count. One a member: the
+    badge's own kind for one badge, ``badges_earned`` naming them all for several (a last day's
+    finishers earn two each: docs/benchmarks.md, "Badges")."""
+    kind = case(
+        (earned.c.n == 1, literal(NOTICE_PREFIX, String) + earned.c.kind), else_=literal(SEVERAL, String)
+    )
+    return select(
+        earned.c.member_id.label("recipient_id"),
+        kind.label("kind"),
+        sql.text_key("badges", earned.c.member_id, challenge.id, k).label("dedupe_key"),
+        sql.json_object(
+            session, challenge_id=challenge.id, challenge=challenge.title, day_index=k, badges=earned.c.names
+        ).label("params"),
+    ).where(earned.c.member_id.not_in(told))
 
 
 class _Awards:
@@ -118,27 +171,6 @@ class _Awards:
         )
         self.session.execute(statement)
 
-    def tell(self, challenge: Challenge) -> None:
-        """One notification per badge this day awarded: the rows with its challenge, day and
-        instant are this transaction's own (a racing settlement writes another challenge's)."""
-        b = BadgeAward.__table__
-        rows = select(
-            b.c.member_id.label("recipient_id"),
-            (literal(NOTICE_PREFIX, String) + b.c.kind).label("kind"),
-            sql.text_key("badge", b.c.id).label("dedupe_key"),
-            sql.json_object(
-                self.session, challenge_id=self.ch, challenge=challenge.title, day_index=self.k
-            ).label("params"),
-        ).where(
-            b.c.challenge_id == self.ch,
-            b.c.day_index == self.k,
-            b.c.awarded_at == self.now,
-            # every member earns it on their first day, beside that day's own notice: telling it
-            # too would double day 0's notifications (docs/benchmarks.md, "Badges")
-            b.c.kind != Badge.FIRST_CHECK_IN.value,
-        )
-        notify_from_select(self.session, rows, kinds=NOTICE_KINDS, now=self.now)
-
     # -- the kinds --
 
     def first_check_in(self) -> None:
@@ -151,22 +183,10 @@ class _Awards:
         self._insert(rows)
 
     def risers(self) -> None:
-        """Ranks 1-3 of the day, exactly: the three earliest valid check-ins (a top-N, not a sort
-        of the day), numbered in SPEC order."""
-        c, e = CheckIn.__table__, Enrollment.__table__
-        first = (
-            select(c.c.enrollment_id, c.c.checked_in_at)
-            .where(self._today())
-            .order_by(c.c.checked_in_at, c.c.enrollment_id)
-            .limit(3)
-            .subquery("first")
-        )
-        ranked = select(
-            first.c.enrollment_id,
-            split_sql.winner_rank(
-                checked_in_at=first.c.checked_in_at, enrollment_id=first.c.enrollment_id
-            ).label("rank"),
-        ).subquery("ranked")
+        """Ranks 1-3 of the day, exactly: the three earliest valid check-ins by arrival (a top-N,
+        not a sort of the day), ranked as their taps were told (``standing.first_of_day``)."""
+        e = Enrollment.__table__
+        ranked = standing.first_of_day(self.ch, self.k, 3)
         selects = [
             select(*self._columns(e.c.member_id, badge))
             .select_from(ranked.join(e, e.c.id == ranked.c.enrollment_id))
@@ -176,74 +196,36 @@ class _Awards:
         self._insert(union_all(*selects))
 
     def runs(self) -> None:
-        """Streak badges and comebacks, from the run each of the day's valid check-ins ends.
+        """Streak badges and comebacks, from each enrollment's streak as this day's enrollment
+        update left it (``outcomes.DayWork.update_streaks``): one row a member, never the history.
 
-        Gaps and islands: the days of an enrollment that are covered (a valid check-in, a rest
-        day, an excused day), numbered in order; a run is a stretch where day - number is
-        constant. The run's length counts its check-ins only (neutral days bridge, not add).
+        A streak grows by one a day, so it equals a badge's number on the day it reaches it (rest
+        and excused days keep it: the award is then refused by ``_not_yet``). A comeback is a
+        streak of 1 begun today after an earlier valid check-in of the challenge (one probe of
+        the check-ins' key, for those few).
         """
-        c, e, r, x = CheckIn.__table__, Enrollment.__table__, RestDay.__table__, ExcusedDay.__table__
-        today = select(c.c.enrollment_id).where(self._today())
-        upto = self.k
-        covered = [
-            select(c.c.enrollment_id, c.c.day_index, literal(1, Integer).label("checked")).where(
-                c.c.challenge_id == self.ch,
-                c.c.day_index <= upto,
-                c.c.voided_at.is_(None),
-                c.c.enrollment_id.in_(today),
-            ),
-            select(r.c.enrollment_id, r.c.day_index, literal(0, Integer)).where(
-                r.c.challenge_id == self.ch, r.c.day_index <= upto, r.c.enrollment_id.in_(today)
-            ),
-            # the challenge's excused days (few), for each enrollment of the day
-            select(c.c.enrollment_id, x.c.day_index, literal(0, Integer))
-            .select_from(c.join(x, x.c.challenge_id == c.c.challenge_id))
-            .where(self._today(), x.c.day_index < upto),
-        ]
-        both = union_all(*covered).subquery("covered")
-        days = (
-            select(both.c.enrollment_id, both.c.day_index, func.max(both.c.checked).label("checked"))
-            .group_by(both.c.enrollment_id, both.c.day_index)
-            .subquery("days")
-        )
-        islands = select(
-            days.c.enrollment_id,
-            days.c.day_index,
-            days.c.checked,
-            (
-                days.c.day_index
-                - func.row_number().over(partition_by=days.c.enrollment_id, order_by=days.c.day_index)
-            ).label("island"),
-        ).cte("islands")
-        # the run ending today, and every valid check-in of the enrollment so far
-        ending = islands.alias("ending")
-        runs = (
-            select(
-                islands.c.enrollment_id,
-                func.sum(case((islands.c.island == ending.c.island, islands.c.checked), else_=0)).label(
-                    "run"
-                ),
-                func.sum(islands.c.checked).label("total"),
-            )
-            .select_from(
-                islands.join(
-                    ending,
-                    and_(ending.c.enrollment_id == islands.c.enrollment_id, ending.c.day_index == upto),
-                )
-            )
-            .group_by(islands.c.enrollment_id)
-            .cte("runs")
-        )
+        c, e = CheckIn.__table__, Enrollment.__table__
+        mine = e.c.challenge_id == self.ch
         selects = [
-            select(*self._columns(e.c.member_id, badge))
-            .select_from(runs.join(e, e.c.id == runs.c.enrollment_id))
-            .where(runs.c.run >= needed, self._not_yet(e.c.member_id, badge))
+            select(*self._columns(e.c.member_id, badge)).where(
+                mine, e.c.streak == needed, self._not_yet(e.c.member_id, badge)
+            )
             for needed, badge in STREAK_BADGES
         ]
+        today, earlier = c.alias("today"), c.alias("earlier")
         selects.append(
-            select(*self._columns(e.c.member_id, Badge.COMEBACK))
-            .select_from(runs.join(e, e.c.id == runs.c.enrollment_id))
-            .where(runs.c.run == 1, runs.c.total > 1)
+            select(*self._columns(e.c.member_id, Badge.COMEBACK)).where(
+                mine,
+                e.c.streak == 1,
+                exists().where(
+                    today.c.enrollment_id == e.c.id, today.c.day_index == self.k, today.c.voided_at.is_(None)
+                ),
+                exists().where(
+                    earlier.c.enrollment_id == e.c.id,
+                    earlier.c.day_index < self.k,
+                    earlier.c.voided_at.is_(None),
+                ),
+            )
         )
         self._insert(union_all(*selects))
 

@@ -99,6 +99,7 @@ SAMPLES = {
         for kind in ("appeal_accepted", "appeal_refused")
     },
     # a day's settlement awards badges (habits.services.badges)
+    "badges_earned": {"challenge_id": 1, "challenge": "Dawn", "day_index": 2, "badges": "top_three,streak_7"},
     **{
         f"badge_{badge}": {"challenge_id": 1, "challenge": "Dawn", "day_index": 2}
         for badge in (

@@ -45,11 +45,12 @@ def test_each_member_is_told_their_day_with_the_amounts_their_wallet_received(se
     before = {e.id: wallet(session, e) for e in (winner, rester, misser, other_winner)}
     settle(session, ch, 0)
     # pot 100 from the miss, fee 10, 90 split: 45 each
-    for enrollment, kind, returned, won, forfeited in [
-        (winner, "day_won", 100, 45, 0),
-        (other_winner, "day_won", 100, 45, 0),
-        (rester, "day_rested", 100, 0, 0),
-        (misser, "day_missed", 0, 0, 100),
+    # the day's badges ride on its notice (the risers'; the others earned none)
+    for enrollment, kind, returned, won, forfeited, badges in [
+        (winner, "day_won", 100, 45, 0, "earliest_riser,top_three"),
+        (other_winner, "day_won", 100, 45, 0, "top_three"),
+        (rester, "day_rested", 100, 0, 0, None),
+        (misser, "day_missed", 0, 0, 100, None),
     ]:
         (note,) = told(session, enrollment.member_id, kind)
         assert note.params["returned_minor"] == returned and note.params["won_minor"] == won
@@ -63,6 +64,7 @@ def test_each_member_is_told_their_day_with_the_amounts_their_wallet_received(se
             "returned_minor": 0,
             "won_minor": 0,
             "forfeited_minor": 0,
+            "badges": badges,
         }
         assert note.dedupe_key == f"settled:{enrollment.id}:0"
     # max_misses 1: the misser's next miss eliminates, and they are warned (pushed)
@@ -130,6 +132,7 @@ def test_a_day_is_told_once_however_often_the_sweep_runs(session):
     with travel(at_local(ch, 0, "07:30")):
         again = settle_due_days(session, now=at_local(ch, 0, "07:30"), commit=session.commit)
     assert again.settled == []
+    # the day's badges (earliest riser, top three) ride on its notice
     assert kinds_told(session, a.member_id) == ["day_won"]
 
 
@@ -150,5 +153,6 @@ def test_any_title_survives_the_json_the_database_writes(session):
     (a,) = enroll(session, ch, 1)
     make_checkin(session, a, 0)
     settle(session, ch, 0)
-    (note,) = told(session, a.member_id, kind="day_won")
+    (note,) = told(session, a.member_id, "day_won")
     assert note.params["challenge"] == title and note.params["returned_minor"] == 100
+    assert note.params["badges"] == "earliest_riser,top_three"

@@ -10,8 +10,10 @@ from sqlalchemy import select
 
 from habits.domain.levels import Badge
 from habits.domain.lifecycle import EnrollmentStatus
-from habits.models import BadgeAward, Challenge, ExcusedDay, Notification, RestDay
+from habits.models import BadgeAward, Challenge, CheckIn, ExcusedDay, Notification, RestDay
+from habits.notify.render import render
 from habits.services import badges as awarding
+from habits.services.checkins import standing
 from tests.factories import at_local, make_challenge, make_checkin, make_enrollment, make_member
 from tests.settlement.helpers import sweep
 from tests.timehelpers import travel
@@ -66,30 +68,40 @@ def test_first_check_in_once_ever_across_challenges(session):
     assert Badge.FIRST_CHECK_IN not in kinds(session, other)  # never checked in
 
 
-def test_risers_rank_the_days_valid_check_ins_by_instant_then_enrollment(session):
+def test_risers_are_the_ranks_the_taps_were_told(session):
+    """The rank of the day is the arrival order (standing.py), voided check-ins left out: the
+    badges go to the ranks the check-ins' standing gives, not to the earliest clocks."""
     ch = make_challenge(session, days=3, max_misses=0)
     members = [make_member(session) for _ in range(6)]
     es = enroll(session, ch, *members)
-    # es[0] was the earliest but voided: not a valid check-in, no rank
+    # es[0] arrived first but was voided: not a valid check-in, no rank
     make_checkin(session, es[0], 0, at=at_local(ch, 0, "05:00"), voided_at=at_local(ch, 0, "06:00"))
-    # es[1] and es[2] at the same instant: enrollment id decides
-    make_checkin(session, es[2], 0, at=at_local(ch, 0, "05:01"))
+    # es[2] arrived before es[1], though its clock read later: arrival decides
+    make_checkin(session, es[2], 0, at=at_local(ch, 0, "05:02"))
     make_checkin(session, es[1], 0, at=at_local(ch, 0, "05:01"))
     # es[3] eliminated earlier, still checking in (no money): its check-in counts for the rank
     es[3].status = S.ELIMINATED
     session.commit()
-    make_checkin(session, es[3], 0, at=at_local(ch, 0, "05:02"), counts_for_money=False)
+    make_checkin(session, es[3], 0, at=at_local(ch, 0, "05:03"), counts_for_money=False)
     make_checkin(session, es[4], 0, at=at_local(ch, 0, "05:03"))
     make_checkin(session, es[5], 0, at=at_local(ch, 0, "05:04"))
+    told = {
+        checkin.enrollment_id: standing.standing_of(
+            session, checkin, now=at_local(ch, 0, "06:30")
+        ).rank_of_day
+        for checkin in session.scalars(select(CheckIn).where(CheckIn.challenge_id == ch.id))
+    }
     settle(session, ch, 0)
     day = {(m, kind) for m, kind, c, k in badges(session) if kind in (Badge.EARLIEST_RISER, Badge.TOP_THREE)}
     ids = [m.id for m in members]
     assert day == {
-        (ids[1], Badge.EARLIEST_RISER),
-        (ids[1], Badge.TOP_THREE),
+        (ids[2], Badge.EARLIEST_RISER),
         (ids[2], Badge.TOP_THREE),
+        (ids[1], Badge.TOP_THREE),
         (ids[3], Badge.TOP_THREE),
     }
+    assert [told[e.id] for e in (es[2], es[1], es[3], es[4])] == [1, 2, 3, 4]
+    assert told[es[0].id] is None
     # the next day's risers are another day's badges
     make_checkin(session, es[5], 1, at=at_local(ch, 1, "05:00"))
     settle(session, ch, 1)
@@ -180,19 +192,36 @@ def test_settling_again_awards_nothing_twice(session):
     )
 
 
-def test_each_badge_is_told_once_to_its_member(session):
-    ch = make_challenge(session, days=2, max_misses=2)
-    m = make_member(session)
-    (e,) = enroll(session, ch, m)
+def test_a_days_badges_ride_on_the_days_notice(app, session):
+    ch = make_challenge(session, days=2, max_misses=0)
+    m, other, out = make_member(session), make_member(session), make_member(session)
+    e, eo, ex = enroll(session, ch, m, other, out)
     check_in_days(session, e, [0, 1])
-    settle(session, ch, 0)
+    check_in_days(session, eo, [0, 1], hhmm="05:40")
+    settle(session, ch, 0)  # ex missed: eliminated, checks in on day 1 without money
+    make_checkin(session, ex, 1, at=at_local(ch, 1, "05:50"), counts_for_money=False)
     settle(session, ch, 1)
-    told = session.execute(
-        select(Notification.kind, Notification.params).where(
-            Notification.recipient_id == m.id, Notification.kind.like("badge_%")
-        )
-    ).all()
-    assert sorted(kind for kind, _ in told) == sorted(
-        ["badge_perfect_challenge"] + ["badge_earliest_riser", "badge_top_three"] * 2
-    )
-    assert {params["challenge"] for _, params in told} == {ch.title}
+
+    def told(member):
+        return session.execute(
+            select(Notification.kind, Notification.params)
+            .where(Notification.recipient_id == member.id)
+            .order_by(Notification.id)
+        ).all()
+
+    assert [kind for kind, _ in told(m)] == ["day_won", "challenge_finished"]
+    assert [params["badges"] for _, params in told(m)] == [
+        "earliest_riser,top_three",
+        "earliest_riser,top_three,perfect_challenge",
+    ]
+    assert [params["badges"] for _, params in told(other)] == ["top_three", "top_three,perfect_challenge"]
+    # no notice of the day for the eliminated member: the badge is told on its own
+    assert told(out)[-1] == ("badge_top_three", {**told(out)[-1][1], "badges": "top_three"})
+    kind, params = told(m)[1]
+    with app.app_context():
+        words = render(kind, params, locale="en", timezone="UTC")
+        zh = render(kind, params, locale="zh-CN", timezone="UTC")
+        plain = render("day_won", {**told(m)[0][1], "badges": None}, locale="en", timezone="UTC")
+    assert words.body.endswith(" New badges: Earliest riser, Top three, Perfect challenge.")
+    assert zh.body.endswith("新徽章：最早起床、前三名、完美挑战。")
+    assert "badges" not in plain.body

@@ -100,6 +100,29 @@ def rank_expression(challenge_id, day_index, arrival_no) -> ColumnElement:
     return arrival_no - voided_before - holes_before
 
 
+def first_of_day(challenge_id: int, day_index: int, count: int):
+    """The ``count`` earliest valid check-ins of a challenge day, as a subquery (enrollment_id,
+    rank): by arrival number, and ranked by :func:`rank_expression`, the rank their taps were told
+    (the riser badges read it here, so a badge and a 201 never disagree)."""
+    c = _CHECK_INS
+    first = (
+        select(c.c.enrollment_id, c.c.challenge_id, c.c.day_index, c.c.arrival_no)
+        .where(
+            c.c.challenge_id == challenge_id,
+            c.c.day_index == day_index,
+            c.c.voided_at.is_(None),
+            c.c.arrival_no.is_not(None),
+        )
+        .order_by(c.c.arrival_no)
+        .limit(count)
+        .subquery("first")
+    )
+    return select(
+        first.c.enrollment_id,
+        rank_expression(first.c.challenge_id, first.c.day_index, first.c.arrival_no).label("rank"),
+    ).subquery("ranked")
+
+
 def streak_day_arrays(enrollment_id, challenge_id) -> tuple[ColumnElement, ColumnElement, ColumnElement]:
     """PostgreSQL: (days of valid check-ins, rest days, excused days) as arrays, for one statement."""
     return (

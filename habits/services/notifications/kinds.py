@@ -13,6 +13,8 @@ for a person by its name:
 - ``<name>_minor``         -> ``%(<name>)s``: money in the param ``currency``, in the reader's locale;
 - ``<name>_at`` (RFC 3339) -> ``%(<name>)s``: date and time in the reader's zone;
 - ``<name>_time`` (RFC 3339) -> ``%(<name>)s``: the wall-clock time in the reader's zone;
+- ``badges`` ("streak_7,perfect_challenge") -> the badges' names (``BADGE_NAMES``), in order; a
+  kind whose text does not name them (a notice of the day) gets "New badges: ..." after its body.
 - anything else            -> as it is (a challenge's title, a reason someone wrote).
 """
 
@@ -180,6 +182,21 @@ KINDS: dict[str, Kind] = {
         _l("You earned a badge: Perfect challenge"), _l("Not a single miss in %(challenge)s.")
     ),
     "badge_comeback": Kind(_l("You earned a badge: Comeback"), _l("Back on track in %(challenge)s.")),
+    # several badges of one day in one notification (``badges``: their names, see BADGE_NAMES)
+    "badges_earned": Kind(_l("You earned badges: %(badges)s"), _l("On Day %(day)s of %(challenge)s.")),
+}
+
+#: each badge's name (habits.domain.levels.Badge values), for a ``badges`` param: the renderer
+#: lists the names of the comma-separated values, in the reader's language
+BADGE_NAMES: dict[str, str] = {
+    "first_check_in": _l("First check-in"),
+    "streak_7": _l("7-day streak"),
+    "streak_21": _l("21-day streak"),
+    "streak_66": _l("66-day streak"),
+    "earliest_riser": _l("Earliest riser"),
+    "top_three": _l("Top three"),
+    "perfect_challenge": _l("Perfect challenge"),
+    "comeback": _l("Comeback"),
 }
 
 PUSHED = frozenset(name for name, kind in KINDS.items() if kind.push)

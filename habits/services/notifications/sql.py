@@ -98,3 +98,10 @@ def within_minutes(session: Session, instant, now: datetime, minutes) -> ColumnE
     # SQLite keeps instants as text: compare whole seconds since the epoch
     seconds = cast(func.strftime("%s", instant), Integer)
     return seconds - int(now.timestamp()) <= minutes * 60
+
+
+def joined(session: Session, column) -> ColumnElement:
+    """The aggregate of a text column's values joined by ',' (a group's badges, say)."""
+    if dialect(session) == "postgresql":
+        return func.string_agg(column, literal(",", Text))
+    return func.group_concat(column, ",")

@@ -11,7 +11,9 @@ The amounts are the expressions the day's ledger transactions move (``DayWork.wi
 - ``day_missed``: the stake that went to the pot; ``eliminated``: all that was left of it;
 - on the last day every finisher gets ``challenge_finished`` (stake and leftovers back, share of
   the day and of the last pot) instead;
-- ``last_chance`` besides, for a miss after which the next one eliminates.
+- ``last_chance`` besides, for a miss after which the next one eliminates;
+- the day's badges ride on each notice (param ``badges``, null when none: ``badges.earned_on``),
+  and members who earned some but get no notice of the day have a badge notification of their own.
 
 Each is exactly once because the day is (its ``day_settlements`` row is unique, in the same
 transaction); the dedupe keys (``settled:{enrollment}:{day}``, ``last_chance:{enrollment}:{day}``)
@@ -26,6 +28,7 @@ from sqlalchemy import and_, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from habits.models import Challenge
+from habits.services import badges
 from habits.services.notifications import notify_from_select, sql
 from habits.services.settlement import outcomes as o
 
@@ -71,6 +74,9 @@ def tell_members(
     else:
         kind = case(*((out.c.kind == outcome, literal(name)) for outcome, name in DAY_KINDS.items()))
     day = {"challenge_id": challenge.id, "challenge": challenge.title, "day_index": k}
+    # the day's badges ride on the member's notice of the day (param ``badges``)
+    earned = badges.earned_on(session, challenge.id, k, now=now)
+    source = source.outerjoin(earned, earned.c.member_id == out.c.member_id)
     rows = (
         select(
             out.c.member_id.label("recipient_id"),
@@ -83,12 +89,16 @@ def tell_members(
                 returned_minor=stake_back,
                 won_minor=won,
                 forfeited_minor=forfeited,
+                badges=earned.c.names,
             ).label("params"),
         )
         .select_from(source)
         .where(out.c.kind != o.WITHDRAWN)
     )
+    told = select(out.c.member_id).where(out.c.kind != o.WITHDRAWN)
+    parts = [rows, badges.notices(session, challenge, k, earned, told=told)]
     kinds = {DAY_KINDS[o.ELIMINATED], FINISHED} if last_day else set(DAY_KINDS.values())
+    kinds |= badges.NOTICE_KINDS
     if not last_day:
         # a miss after which the next one eliminates (misses are the day's before this one)
         warned = select(
@@ -97,7 +107,7 @@ def tell_members(
             sql.text_key(LAST_CHANCE, out.c.enrollment_id, k),
             sql.json_object(session, **day),
         ).where(out.c.kind == o.MISSED, out.c.misses + 1 == challenge.max_misses)
-        rows = union_all(rows, warned)
+        parts.append(warned)
         kinds.add(LAST_CHANCE)
     # the day is settled once (its day_settlements row is unique): so are its notices
-    notify_from_select(session, rows, kinds=kinds, now=now, once_by_caller=True)
+    notify_from_select(session, union_all(*parts), kinds=kinds, now=now, once_by_caller=True)

@@ -29,6 +29,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
     union_all,
     update,
 )
@@ -317,6 +318,55 @@ class DayWork:
             .values(misses=e.c.misses + 1, status=S.ELIMINATED, ended_day_index=self.k)
         )
         self.session.execute(update(e).where(e.c.id.in_(ids(WITHDRAWN))).values(ended_day_index=self.k))
+        self.update_streaks()
+
+    def update_streaks(self) -> None:
+        """Each enrollment's streak after the day (SPEC; ``habits.domain.streaks``): a valid
+        check-in adds one, a rest or excused day keeps it, anything else (a miss, a voided
+        check-in) resets it. Over the challenge's enrollments, not the outcomes: check-ins of
+        eliminated or withdrawn members count too. The day's check-ins are final here (voids and
+        appeals end when the day falls due), and only the rows whose streak changes are written.
+        On the last day the finishers' streaks are written with their completion
+        (:meth:`complete_enrollments`): one write a row, not two."""
+        e, r = Enrollment.__table__, RestDay.__table__
+        checked = self.checked_today()
+        adding = update(e).where(e.c.id.in_(checked))
+        if self.last_day:
+            adding = adding.where(~self.completing())
+        self.session.execute(adding.values(**self.streak_step(true())))
+        if self.excused:
+            return
+        rested = select(r.c.enrollment_id).where(
+            r.c.challenge_id == self.challenge.id, r.c.day_index == self.k
+        )
+        self.session.execute(
+            update(e)
+            .where(
+                e.c.challenge_id == self.challenge.id,
+                e.c.streak > 0,
+                e.c.id.not_in(checked),
+                e.c.id.not_in(rested),
+            )
+            .values(streak=0)
+        )
+
+    def checked_today(self):
+        """The ids of the enrollments with a valid check-in today (for money or not)."""
+        c = CheckIn.__table__
+        return select(c.c.enrollment_id).where(
+            c.c.challenge_id == self.challenge.id, c.c.day_index == self.k, c.c.voided_at.is_(None)
+        )
+
+    @staticmethod
+    def streak_step(checked) -> dict:
+        """The SET of a streak that grows by one where ``checked`` holds (SET reads the row's old
+        values on both databases: best is compared with streak + 1)."""
+        e = Enrollment.__table__
+        grown = e.c.streak + 1
+        return {
+            "streak": case((checked, grown), else_=e.c.streak),
+            "best_streak": case((and_(checked, e.c.best_streak < grown), grown), else_=e.c.best_streak),
+        }
 
     # -- the last day --
 
@@ -344,13 +394,17 @@ class DayWork:
             select(o.c.wallet_account_id, -left).where(*where),
         )
 
-    def complete_enrollments(self) -> int:
+    def completing(self):
+        """The enrollments the last day completes (the active finishers)."""
         e, o = Enrollment.__table__, self.o
-        finishers = select(o.c.enrollment_id).where(self.finishers())
+        return and_(e.c.id.in_(select(o.c.enrollment_id).where(self.finishers())), e.c.status == S.ACTIVE)
+
+    def complete_enrollments(self) -> int:
+        """Completed, with the day's streak step (``update_streaks`` leaves theirs to this)."""
+        e = Enrollment.__table__
+        streak = self.streak_step(e.c.id.in_(self.checked_today()))
         result = self.session.execute(
-            update(e)
-            .where(e.c.id.in_(finishers), e.c.status == S.ACTIVE)
-            .values(status=S.COMPLETED, ended_day_index=self.k)
+            update(e).where(self.completing()).values(status=S.COMPLETED, ended_day_index=self.k, **streak)
         )
         return result.rowcount
 

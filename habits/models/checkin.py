@@ -100,12 +100,14 @@ class CheckInArrivalHole(Base):
 #: so the wake-up spike's taps do not queue on a counter row; the only lock is the member's own.
 #: Given ``enrollment``, NULL (nothing drawn) when that enrollment already has the day's check-in.
 # (DDL formats its text with the table's names: a percent sign is written twice)
+#: the name of a challenge day's sequence, as format() writes it in SQL (challenge, day)
+ARRIVAL_SEQUENCE = "check_in_arrivals_%%s_%%s"
 ARRIVAL_FUNCTION = DDL(
-    """
+    f"""
 CREATE OR REPLACE FUNCTION check_in_arrival(challenge bigint, day integer, enrollment bigint)
 RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
-    seq text := format('check_in_arrivals_%%s_%%s', challenge, day);
+    seq text := format('{ARRIVAL_SEQUENCE}', challenge, day);
     taken bigint;
 BEGIN
     IF enrollment IS NOT NULL THEN
@@ -137,6 +139,21 @@ $$
 """
 )
 event.listen(CheckIn.__table__, "after_create", ARRIVAL_FUNCTION.execute_if(dialect="postgresql"))
+
+#: PostgreSQL: a settled day draws no more numbers (its windows closed, its appeals are over), so
+#: its settlement drops the day's sequence; a draw after it would make it again from the day's
+#: highest number, as the day's first draw does
+ARRIVALS_DONE_FUNCTION = DDL(
+    f"""
+CREATE OR REPLACE FUNCTION check_in_arrivals_done(challenge bigint, day integer)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format('DROP SEQUENCE IF EXISTS %%I', format('{ARRIVAL_SEQUENCE}', challenge, day));
+END
+$$
+"""
+)
+event.listen(CheckIn.__table__, "after_create", ARRIVALS_DONE_FUNCTION.execute_if(dialect="postgresql"))
 
 
 class RestDay(Base):

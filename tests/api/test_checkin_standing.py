@@ -125,3 +125,21 @@ def test_a_seeded_history_is_numbered_in_the_order_of_its_instants(session, worl
     standing.number_in_time_order(session, world.challenge.id)
     session.commit()
     assert standing.exact_ranks(session.connection(), world.challenge.id, 0) == {early.id: 1, late.id: 2}
+
+
+def test_a_settled_day_forgets_its_arrival_sequence(client, session, world):
+    """On PostgreSQL a day's first tap makes its sequence and the day's settlement drops it (no
+    sequence per challenge day forever); SQLite keeps none. A draw after it would start again
+    from the day's highest number."""
+    with travel(at_local(world.challenge, 0, "05:01")):
+        first = tap(client, world.owner_enrollment, world.as_("owner")).get_json()
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    name = f"check_in_arrivals_{world.challenge.id}_0"
+    exists = select(func.to_regclass(name).is_not(None)) if postgresql else None
+    if postgresql:
+        assert session.scalar(exists)
+    standing.forget_day_arrivals(session, world.challenge.id, 0)
+    if postgresql:
+        assert not session.scalar(exists)
+        again = session.scalar(select(func.check_in_arrival(world.challenge.id, 0, None)))
+        assert again == first["rank_of_day"] + 1  # made again after the day's highest number

@@ -73,6 +73,13 @@ def arrival_draw(
     )
 
 
+def forget_day_arrivals(session: Session, challenge_id: int, day_index: int) -> None:
+    """A settled day draws no more arrival numbers: its sequence goes (PostgreSQL; ``models/checkin.py``
+    says why that is safe). On SQLite there is no sequence to forget."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.check_in_arrivals_done(challenge_id, day_index)))
+
+
 def rank_expression(challenge_id, day_index, arrival_no) -> ColumnElement:
     """Rank of the check-in numbered ``arrival_no`` in its challenge day (the module's formula)."""
     voided = _CHECK_INS.alias("voided")  # never correlated with a check_ins row outside

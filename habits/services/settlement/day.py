@@ -24,6 +24,7 @@ from habits.domain.stakes import stake_for_day
 from habits.models import Challenge, ChallengeStatus, ExcusedDay, Split
 from habits.models.settlement import DaySettlement, DaySettlementStatus
 from habits.services import badges, daymarks
+from habits.services.checkins import standing
 from habits.services.settlement import notices
 from habits.services.settlement import outcomes as o
 from habits.services.settlement.errors import SettlementError
@@ -233,6 +234,7 @@ class DayInSettlement:
         # rest (and on PostgreSQL no statement may run in the failed transaction before it).
         self.work.drop()
         row, challenge = self.row, self.challenge
+        standing.forget_day_arrivals(self.session, challenge.id, self.k)
         self.session.add(row)
         challenge.settled_days = self.k + 1
         if self.last_day:

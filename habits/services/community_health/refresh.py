@@ -162,7 +162,6 @@ def refresh_squads_day(session: Session, community: Community, day: date, *, now
         .where(
             SquadMember.challenge_id.in_([challenge_id for challenge_id, _ in running]),
             Squad.created_at < end,
-            e.activated_at.is_not(None),
             taking_part,
             counting.member_at(end, m),
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from habits.domain.health import share
@@ -78,9 +78,10 @@ class SquadDay:
 
 
 def squad_days(session: Session, squad: Squad) -> list[SquadDay]:
-    """Each settled day of the squad's challenge, over the enrollments now in the squad: those
-    taking part in day k (activated, not ended before k), those of them with a valid check-in of
-    day k, and those eliminated (or whose quitting was settled) on k. An excused day has no rate."""
+    """Each settled day of the squad's challenge, over the enrollments now in the squad (all of
+    them active when placed): those taking part in day k (not ended before k), those of them with
+    a valid check-in of day k, and those eliminated (or whose quitting was settled) on k. An
+    excused day has no rate."""
     settled = session.execute(
         select(DaySettlement.day_index, DaySettlement.status)
         .where(DaySettlement.challenge_id == squad.challenge_id)
@@ -91,13 +92,18 @@ def squad_days(session: Session, squad: Squad) -> list[SquadDay]:
     ends = session.execute(
         select(Enrollment.ended_day_index, Enrollment.status)
         .join(SquadMember, SquadMember.enrollment_id == Enrollment.id)
-        .where(SquadMember.squad_id == squad.id, Enrollment.activated_at.is_not(None))
+        .where(SquadMember.squad_id == squad.id)
     ).all()
     checked = dict(
         session.execute(
             select(CheckIn.day_index, func.count(func.distinct(CheckIn.enrollment_id)))
             .join(SquadMember, SquadMember.enrollment_id == CheckIn.enrollment_id)
-            .where(SquadMember.squad_id == squad.id, CheckIn.voided_at.is_(None))
+            .join(Enrollment, Enrollment.id == CheckIn.enrollment_id)
+            .where(
+                SquadMember.squad_id == squad.id,
+                CheckIn.voided_at.is_(None),
+                or_(Enrollment.ended_day_index.is_(None), Enrollment.ended_day_index >= CheckIn.day_index),
+            )
             .group_by(CheckIn.day_index)
         ).all()
     )

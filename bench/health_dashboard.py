@@ -15,8 +15,9 @@ ten settled days as ``day_settlements`` rows, and the challenge's enrollments in
    (``refresh_day``) and all the squads' rows (``refresh_squads_day``) timed apart, alternating,
    3 rounds, medians;
 2. gunicorn in production settings serves the tree, and one warm keep-alive client, the
-   organizer, times ``GET /api/v1/communities/1/health`` (the default 30 days) and the same for
-   a whole 61-day period, alternating, --requests each; median and p95 are printed.
+   organizer, times ``GET /api/v1/communities/1/health`` (the default 30 days), the same for
+   a whole 61-day period, and one squad's (``?squad=``, 30 days), alternating, --requests each;
+   median and p95 are printed.
 """
 
 from __future__ import annotations
@@ -175,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     subprocess.run(["redis-cli", "-n", str(REDIS_DB), "FLUSHDB"], check=True, capture_output=True)
     process = start_server(args, env, ROOT, args.port)
-    periods = {"30 days": "/api/v1/communities/1/health", "61 days": None}
+    periods = {"30 days": "/api/v1/communities/1/health", "61 days": None, "squad": None}
     try:
         wait_for(args.port, process)
         client = Client(args.port, token)
@@ -183,6 +184,15 @@ def main(argv: list[str] | None = None) -> int:
         end = date.fromisoformat(body["to"])
         periods["61 days"] = f"/api/v1/communities/1/health?from={end - timedelta(days=60)}&to={end}"
         _, whole = client.get(periods["61 days"])
+        middle = body["squads"][len(body["squads"]) // 2]["id"]
+        periods["squad"] = f"/api/v1/communities/1/health?squad={middle}"
+        _, squad = client.get(periods["squad"])
+        squad_last = squad["days"][-2]
+        print(
+            f"  squad {squad['squad']['number']}: {len(squad['days'])} days, the day before the last:"
+            f" {squad_last['members']} members, active {squad_last['active_share']};"
+            f" {len(squad['challenges'][0]['settled_days'])} settled days"
+        )
         last = body["days"][-1]
         print(
             f"  {len(body['days'])} days, last: {last['members']} members, active {last['active_share']}, "

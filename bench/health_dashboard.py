@@ -5,15 +5,19 @@
 PostgreSQL only, in its own database (``streakpot_bench_health``, dropped at the end unless
 ``--keep``). The data is bench/feed_page.py's (100,000 active members of one community in one
 challenge, ten days of check-ins each: 1,000,000), with the joins spread over the 60 days before
-(a tenth of the members left since), the community created 61 days ago in Asia/Shanghai, and the
-ten settled days as ``day_settlements`` rows. Then:
+(a tenth of the members left since), the community created 61 days ago in Asia/Shanghai, the
+ten settled days as ``day_settlements`` rows, and the challenge's enrollments in squads of 150
+(667 squads, by enrollment id). Then:
 
 1. the health refresh (``habits.services.community_health.refresh``) in this process: the first
    one (every date since the community began, and every cohort week), then an incremental one
-   (the trailing dates), each timed;
+   (the trailing dates), each timed; then, per trailing date, the community's row
+   (``refresh_day``) and all the squads' rows (``refresh_squads_day``) timed apart, alternating,
+   3 rounds, medians;
 2. gunicorn in production settings serves the tree, and one warm keep-alive client, the
-   organizer, times ``GET /api/v1/communities/1/health`` (the default 30 days) and the same for
-   a whole 61-day period, alternating, --requests each; median and p95 are printed.
+   organizer, times ``GET /api/v1/communities/1/health`` (the default 30 days), the same for
+   a whole 61-day period, and one squad's (``?squad=``, 30 days), alternating, --requests each;
+   median and p95 are printed.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from bench.checkin_wakeup import REDIS_DB, environment  # noqa: E402
 from bench.feed_page import Client, build, psql_url, start_server, summary, wait_for  # noqa: E402
 
 ORGANIZER = 1
+SQUAD_SIZE = 150
 
 
 def shape(database: str) -> None:
@@ -71,15 +76,31 @@ def shape(database: str) -> None:
             FROM generate_series(0, 9) d
             """
         )
+        conn.execute(
+            "INSERT INTO squads (challenge_id, number, created_at)"
+            " SELECT 1, n, (SELECT day_zero_opens_at FROM challenges WHERE id = 1)"
+            " FROM generate_series(1, (SELECT (count(*) + %(s)s - 1) / %(s)s FROM enrollments"
+            " WHERE challenge_id = 1)) n",
+            {"s": SQUAD_SIZE},
+        )
+        conn.execute(
+            "INSERT INTO squad_members (challenge_id, enrollment_id, squad_id)"
+            " SELECT 1, e.id, s.id FROM (SELECT id, (row_number() OVER (ORDER BY id) - 1) / %(s)s + 1 AS n"
+            " FROM enrollments WHERE challenge_id = 1) e"
+            " JOIN squads s ON s.challenge_id = 1 AND s.number = e.n",
+            {"s": SQUAD_SIZE},
+        )
     with psycopg.connect(psql_url(database), autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
 
 
 def refresh_timed() -> tuple[float, int, float, int]:
     """The first refresh and an incremental one: seconds and dates of each."""
+    from sqlalchemy import func, select
+
     from app import create_app
     from habits.extensions import db
-    from habits.models import Community, HealthRefresh
+    from habits.models import Community, CommunityDailyHealth, HealthRefresh
     from habits.services.community_health import refresh
 
     app = create_app()
@@ -96,6 +117,24 @@ def refresh_timed() -> tuple[float, int, float, int]:
         again = refresh.refresh_community(session, community, now=now, refreshed_through=dates[-1])
         session.commit()
         incremental = time.perf_counter() - started
+        rounds = {"community row": [], "squads' rows": []}
+        steps = {"community row": refresh.refresh_day, "squads' rows": refresh.refresh_squads_day}
+        for number in range(3):
+            for name in steps if number % 2 == 0 else reversed(list(steps)):
+                for day in again:
+                    started = time.perf_counter()
+                    steps[name](session, community, day, now=now)
+                    session.commit()
+                    rounds[name].append(time.perf_counter() - started)
+        for name, values in rounds.items():
+            values.sort()
+            print(f"  per date, {name}: median {values[len(values) // 2]:.2f} s, max {values[-1]:.2f} s")
+        squad_rows = session.scalar(
+            select(func.count()).where(
+                CommunityDailyHealth.community_id == 1, CommunityDailyHealth.squad_id != 0
+            )
+        )
+        print(f"  {squad_rows} squad rows written")
         session.remove()
         db.engine.dispose()
     return first, len(dates), incremental, len(again)
@@ -137,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     subprocess.run(["redis-cli", "-n", str(REDIS_DB), "FLUSHDB"], check=True, capture_output=True)
     process = start_server(args, env, ROOT, args.port)
-    periods = {"30 days": "/api/v1/communities/1/health", "61 days": None}
+    periods = {"30 days": "/api/v1/communities/1/health", "61 days": None, "squad": None}
     try:
         wait_for(args.port, process)
         client = Client(args.port, token)
@@ -145,6 +184,15 @@ def main(argv: list[str] | None = None) -> int:
         end = date.fromisoformat(body["to"])
         periods["61 days"] = f"/api/v1/communities/1/health?from={end - timedelta(days=60)}&to={end}"
         _, whole = client.get(periods["61 days"])
+        middle = body["squads"][len(body["squads"]) // 2]["id"]
+        periods["squad"] = f"/api/v1/communities/1/health?squad={middle}"
+        _, squad = client.get(periods["squad"])
+        squad_last = squad["days"][-2]
+        print(
+            f"  squad {squad['squad']['number']}: {len(squad['days'])} days, the day before the last:"
+            f" {squad_last['members']} members, active {squad_last['active_share']};"
+            f" {len(squad['challenges'][0]['settled_days'])} settled days"
+        )
         last = body["days"][-1]
         print(
             f"  {len(body['days'])} days, last: {last['members']} members, active {last['active_share']}, "

@@ -25,10 +25,13 @@ community_health_bp = Blueprint(
 @community_health_bp.arguments(HealthArgsSchema, location="query", as_kwargs=True)
 @community_health_bp.response(200, HealthSchema)
 @problems(404, 422)
-def community_health(community_id, start=None, end=None):
+def community_health(community_id, start=None, end=None, squad_id=None):
     """Daily members, active share, 7/30-day survival, check-in rate and eliminations per
-    challenge day, cohorts, pot and payouts, from the aggregates the scheduler keeps."""
-    return read(figures.community_health, community_id, current_member(), start=start, end=end)
+    challenge day, cohorts, pot and payouts, from the aggregates the scheduler keeps; with
+    ``squad``, one squad's (404 for a squad not in the community)."""
+    return read(
+        figures.community_health, community_id, current_member(), start=start, end=end, squad_id=squad_id
+    )
 
 
 @community_health_bp.route(

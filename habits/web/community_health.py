@@ -158,7 +158,7 @@ def challenge_chart(challenge: ChallengeFigures) -> hc.Chart:
 
 
 def _render(community, health: Health, form: HealthSettingsForm, status: int = 200):
-    charts = [active_chart(health), survival_chart(health)]
+    charts = [active_chart(health)] + ([] if health.squad else [survival_chart(health)])
     charts += [challenge_chart(c) for c in health.challenges[-CHALLENGE_CHARTS:] if c.settled]
     latest = health.days[-1] if health.days else None
     return (
@@ -178,14 +178,26 @@ def _render(community, health: Health, form: HealthSettingsForm, status: int = 2
     )
 
 
+def _squad_arg() -> int | None:
+    """``?squad=`` as an id (anything else: the whole community)."""
+    text = request.args.get("squad", "")
+    return int(text) if text.isdecimal() and 0 < int(text) < 2**63 else None
+
+
 def _health(community_id: int):
+    squad_id = _squad_arg()
     try:
         return read(
-            figures.community_health, community_id, me(), start=_date_arg("from"), end=_date_arg("to")
+            figures.community_health,
+            community_id,
+            me(),
+            start=_date_arg("from"),
+            end=_date_arg("to"),
+            squad_id=squad_id,
         )
     except InvalidInput:
         flash(gettext("That period cannot be shown: the last 30 days are shown instead."), "error")
-        return read(figures.community_health, community_id, me(), start=None, end=None)
+        return read(figures.community_health, community_id, me(), start=None, end=None, squad_id=squad_id)
 
 
 @web_bp.get("/communities/<id:community_id>/health")

@@ -1,6 +1,6 @@
 """The community health dashboard on a phone, 360 and 390 px wide, in English and Chinese: the
-organizer reads the charts (server-drawn SVG) and a chart's table, and sets the alert threshold;
-axe-core checks the page."""
+organizer reads the charts (server-drawn SVG) and a chart's table, picks a squad, and sets the
+alert threshold; axe-core checks the page."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from habits.extensions import db
-from habits.models import Community, Member
+from habits.models import Challenge, Community, Enrollment, Member, Squad, SquadMember
 from habits.services.community_health import refresh
 from tests.browser.test_flows import PASSWORD, A11y, follow, rival_checks_in, seed_world, sweep
 
@@ -24,6 +24,14 @@ def _community_id(live_server, world, language: str) -> int:
         session = db.session
         community = session.scalar(select(Community).where(Community.name == world.community_name))
         session.scalar(select(Member).where(Member.email == world.organizer_email)).locale = language
+        # one squad of everyone in the community's challenge, made when day 0 opened
+        challenge = session.scalar(select(Challenge).where(Challenge.community_id == community.id))
+        squad = Squad(challenge_id=challenge.id, number=1, created_at=world.opens_at)
+        session.add(squad)
+        session.flush()
+        enrolled = session.scalars(select(Enrollment.id).where(Enrollment.challenge_id == challenge.id))
+        for placed in enrolled:
+            session.add(SquadMember(challenge_id=challenge.id, enrollment_id=placed, squad_id=squad.id))
         refresh.refresh_community(session, community, now=world.opens_at + timedelta(minutes=2))
         session.commit()
         community_id = community.id
@@ -62,6 +70,15 @@ def test_the_organizer_reads_the_health_charts_and_sets_the_alert(live_server, p
     page.locator("#active-share summary").click()
     assert page.locator("#active-share table tbody tr").count() >= 1
     a11y.check(page, f"health table ({language}, {width} px)")
+
+    page.locator("select[name=squad]").select_option(index=1)
+    follow(page, page.locator("form.period button[type=submit]"))
+    assert "squad=" in page.url
+    assert page.locator("p.lead").count() == 1  # which squad is shown
+    assert page.locator("#active-share svg polyline").count() == 1
+    assert page.locator("#survival").count() == 0  # no survival for a squad
+    a11y.check(page, f"health of a squad ({language}, {width} px)")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
 
     page.locator("input[name=alert_percent]").fill("5")
     follow(page, page.locator("form[action$='/health/settings'] button[type=submit]"))

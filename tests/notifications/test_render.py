@@ -17,6 +17,15 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 #: params as the code that records each kind writes them
 SAMPLES = {
     "health_alert": {"community_id": 1, "community": "Dawn", "threshold": "7.5", "since": "2026-03-01"},
+    "health_alert_squad": {
+        "community_id": 1,
+        "community": "Dawn",
+        "threshold": "7.5",
+        "since": "2026-03-01",
+        "squad_id": 4,
+        "squad": 2,
+        "challenge": "Early rising",
+    },
     "checkin_voided": {
         "challenge_id": 1,
         "challenge": "Dawn",

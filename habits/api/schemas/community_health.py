@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from habits.api.schemas.common import UTCInstant
 
@@ -11,6 +11,8 @@ class HealthArgsSchema(Schema):
     #: the first and last local dates (the community's zone); default: the last 30 days
     start = fields.Date(data_key="from")
     end = fields.Date(data_key="to")
+    #: one of the community's squads instead of the whole community
+    squad_id = fields.Integer(data_key="squad", validate=validate.Range(min=1, max=2**63 - 1))
 
 
 class HealthDaySchema(Schema):
@@ -53,6 +55,13 @@ class HealthCohortSchema(Schema):
     retention = fields.List(fields.Float(allow_none=True), required=True)
 
 
+class HealthSquadSchema(Schema):
+    id = fields.Integer(required=True)
+    number = fields.Integer(required=True)
+    challenge_id = fields.Integer(required=True)
+    challenge_title = fields.String(required=True)
+
+
 class HealthSchema(Schema):
     community_id = fields.Integer(required=True)
     timezone = fields.String(required=True)
@@ -64,3 +73,8 @@ class HealthSchema(Schema):
     alert_bps = fields.Integer(required=True, allow_none=True)
     #: when the figures were last brought up to date (null: not yet)
     refreshed_at = UTCInstant(required=True, allow_none=True)
+    #: the squad these figures count (null: the whole community); a squad has no survival and
+    #: no cohorts, and its challenge's settled days count its own enrollments
+    squad = fields.Nested(HealthSquadSchema, required=True, allow_none=True)
+    #: the community's squads (not dissolved), for ``?squad=``
+    squads = fields.List(fields.Nested(HealthSquadSchema), required=True)

@@ -8,6 +8,10 @@
   ``day_settlements`` rows, one per settled day), the pot and what was paid out;
 - the cohort table: retention by join week.
 
+With a squad (``squad=``): its own dates (members and active share; no survival: nobody joins a
+squad), its challenge's settled days counted over its enrollments
+(``community_health.squads``), and its challenge's pot (money stays per challenge); no cohorts.
+
 An excused day has no check-in rate (everyone was on a rest day). The elimination curve counts a
 member who quit among the eliminated of the day their quitting was settled (SPEC: "treated as
 eliminated").
@@ -15,7 +19,7 @@ eliminated").
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -32,7 +36,9 @@ from habits.models import (
     HealthRefresh,
     Member,
 )
+from habits.services.community_health import squads
 from habits.services.community_health.counting import local_date
+from habits.services.community_health.squads import SquadChoice
 from habits.services.errors import FieldError, InvalidInput
 from habits.services.visibility import Audience, visible_community
 
@@ -99,6 +105,10 @@ class Health:
     cohorts: list[CohortRow]
     alert_bps: int | None
     refreshed_at: datetime | None
+    #: the squad shown (None: the whole community)
+    squad: SquadChoice | None = None
+    #: the community's squads one may pick
+    squads: tuple[SquadChoice, ...] = ()
 
 
 def period(timezone: str, start: date | None, end: date | None, *, now: datetime) -> tuple[date, date]:
@@ -232,6 +242,17 @@ def cohort_rows(
     return rows
 
 
+def squad_challenge(session: Session, squad, challenge: Challenge, start: date, end: date):
+    """The squad's challenge's figures with its settled days counted over the squad."""
+    found = challenge_figures(session, challenge.community_id, start, end)
+    found = [figures for figures in found if figures.id == challenge.id]
+    settled, so_far = [], 0
+    for day in squads.squad_days(session, squad):
+        so_far += day.eliminated
+        settled.append(ChallengeDay(**vars(day), eliminated_so_far=so_far))
+    return [replace(figures, settled=settled) for figures in found]
+
+
 def community_health(
     session: Session,
     community_id: int,
@@ -240,13 +261,33 @@ def community_health(
     start: date | None,
     end: date | None,
     now: datetime,
+    squad_id: int | None = None,
 ) -> Health:
-    """The health of a community over a period, for its organizers (NotFound for anyone else)."""
+    """The health of a community (or of one of its squads) over a period, for its organizers
+    (NotFound for anyone else, and for a squad not in the community)."""
     community = visible_community(session, community_id, viewer, Audience.ORGANIZERS)
+    choices = tuple(squads.community_squads(session, community.id))
+    squad = None
+    if squad_id is not None:
+        squad, challenge = squads.squad_of_community(session, community, squad_id)
     start, end = period(community.timezone, start, end, now=now)
     refreshed_at = session.scalar(
         select(HealthRefresh.refreshed_at).where(HealthRefresh.community_id == community.id)
     )
+    if squad is not None:
+        return Health(
+            community_id=community.id,
+            timezone=community.timezone,
+            start=start,
+            end=end,
+            days=day_figures(session, community.id, start, end, squad.id),
+            challenges=squad_challenge(session, squad, challenge, start, end),
+            cohorts=[],
+            alert_bps=community.health_alert_bps,
+            refreshed_at=refreshed_at,
+            squad=SquadChoice(squad.id, squad.number, challenge.id, challenge.title),
+            squads=choices,
+        )
     return Health(
         community_id=community.id,
         timezone=community.timezone,
@@ -257,4 +298,5 @@ def community_health(
         cohorts=cohort_rows(session, community.id, end),
         alert_bps=community.health_alert_bps,
         refreshed_at=refreshed_at,
+        squads=choices,
     )

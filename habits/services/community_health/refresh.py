@@ -1,5 +1,6 @@
 """Keeping the health aggregates up to date, set-based: one INSERT ... SELECT ... ON CONFLICT DO
-UPDATE per (community, date) and one per week of cohort cells, never one Python object per member or check-in.
+UPDATE per (community, date), one per date for all the community's squads together, and one per
+week of cohort cells, never one Python object per member or check-in.
 
 What a date's figures count is final once the check-ins of that date can no longer change (an
 organizer may void, or record an appeal, until the day is due: its window's close plus the review
@@ -24,11 +25,16 @@ from sqlalchemy.orm import Session, aliased
 from habits.domain.health import SURVIVAL_DAYS, SURVIVAL_WINDOW_DAYS, week_start
 from habits.models import (
     WHOLE_COMMUNITY,
+    Challenge,
+    CheckIn,
     Community,
     CommunityCohortWeek,
     CommunityDailyHealth,
     CommunityMembership,
+    Enrollment,
     HealthRefresh,
+    Squad,
+    SquadMember,
 )
 from habits.services.community_health import counting
 from habits.services.community_health.counting import insert_for, start_of
@@ -41,6 +47,12 @@ REFRESH_EVERY = timedelta(minutes=5)
 LEASE = timedelta(minutes=10)
 #: communities one run claims at most
 BATCH = 20
+
+
+DAY_COLUMNS = [
+    "community_id", "squad_id", "day", "members", "active", "joined",
+    "cohort7_joined", "cohort7_kept", "cohort30_joined", "cohort30_kept", "refreshed_at",
+]  # fmt: skip
 
 
 def _upsert(session: Session, table, columns: list[str], rows, keys: list[str]) -> None:
@@ -83,15 +95,79 @@ def refresh_day(session: Session, community: Community, day: date, *, now: datet
             ),
         )
         cohorts += [_count(cohort, m), _count(and_(cohort, counting.checked_in(c, window_start, end, m)), m)]
-    columns = [
-        "community_id", "squad_id", "day", "members", "active", "joined",
-        "cohort7_joined", "cohort7_kept", "cohort30_joined", "cohort30_kept", "refreshed_at",
-    ]  # fmt: skip
     row = select(
         literal(c, Integer), literal(WHOLE_COMMUNITY, Integer), literal(day, Date), members, active, joined,
         *cohorts, literal(now, CommunityDailyHealth.refreshed_at.type),
     )  # fmt: skip
-    _upsert(session, CommunityDailyHealth.__table__, columns, row, ["community_id", "squad_id", "day"])
+    _upsert(session, CommunityDailyHealth.__table__, DAY_COLUMNS, row, ["community_id", "squad_id", "day"])
+
+
+def challenges_running(session: Session, community: Community, day: date) -> list[tuple[int, int]]:
+    """The community's challenges with squads whose days include local date ``day``, each with
+    the day index ``day`` is in it: ``(challenge id, k)``. (A challenge's dates are taken as the
+    community's: the two zones are the organizer's unless changed.)"""
+    has_squads = select(Squad.id).where(Squad.challenge_id == Challenge.id).exists()
+    rows = session.execute(
+        select(Challenge.id, Challenge.start_date, Challenge.days).where(
+            Challenge.community_id == community.id, Challenge.start_date <= day, has_squads
+        )
+    ).all()
+    return [(ch, (day - start).days) for ch, start, length in rows if (day - start).days < length]
+
+
+def refresh_squads_day(session: Session, community: Community, day: date, *, now: datetime) -> None:
+    """Every squad's row of local date ``day``, in one INSERT ... SELECT grouped by squad (see
+    docs/community-health.md): the squad's members are the enrollments now assigned to it that
+    still take part in the day (not ended before it) and whose member belongs to the community
+    at the end of ``day``; its active ones have a valid check-in stamped on ``day`` in it.
+    Survival has no meaning for a squad (nobody joins one), so its cohort columns stay 0."""
+    running = challenges_running(session, community, day)
+    if not running:
+        return
+    zone, c = community.timezone, community.id
+    start, end = start_of(zone, day), start_of(zone, day + timedelta(days=1))
+    e, m = aliased(Enrollment), aliased(CommunityMembership)
+    taking_part = or_(
+        *(
+            and_(Squad.challenge_id == challenge_id, or_(e.ended_day_index.is_(None), e.ended_day_index >= k))
+            for challenge_id, k in running
+        )
+    )
+    active = (
+        select(CheckIn.enrollment_id)
+        .where(
+            CheckIn.challenge_id.in_([challenge_id for challenge_id, _ in running]),
+            CheckIn.voided_at.is_(None),
+            CheckIn.checked_in_at >= start,
+            CheckIn.checked_in_at < end,
+        )
+        .distinct()
+        .subquery("active")
+    )
+    row = (
+        select(
+            literal(c, Integer),
+            SquadMember.squad_id,
+            literal(day, Date),
+            func.count(),
+            func.count(active.c.enrollment_id),
+            *(literal(0, Integer) for _ in range(5)),
+            literal(now, CommunityDailyHealth.refreshed_at.type),
+        )
+        .select_from(SquadMember)
+        .join(Squad, Squad.id == SquadMember.squad_id)
+        .join(e, e.id == SquadMember.enrollment_id)
+        .join(m, and_(m.community_id == c, m.member_id == e.member_id))
+        .outerjoin(active, active.c.enrollment_id == SquadMember.enrollment_id)
+        .where(
+            SquadMember.challenge_id.in_([challenge_id for challenge_id, _ in running]),
+            Squad.created_at < end,
+            taking_part,
+            counting.member_at(end, m),
+        )
+        .group_by(SquadMember.squad_id)
+    )
+    _upsert(session, CommunityDailyHealth.__table__, DAY_COLUMNS, row, ["community_id", "squad_id", "day"])
 
 
 def refresh_week(
@@ -188,6 +264,7 @@ def refresh_community(
     dates = dates_to_refresh(community, refreshed_through, now=now)
     for day in dates:
         refresh_day(session, community, day, now=now)
+        refresh_squads_day(session, community, day, now=now)
     first_week = week_start(counting.local_date(community.timezone, community.created_at))
     for week in sorted({week_start(day) for day in dates}):
         refresh_week(session, community, week, first_week=first_week, now=now)

@@ -167,6 +167,15 @@ KINDS: dict[str, Kind] = {
         ),
         push=True,
     ),
+    # the same, for one squad of a challenge of theirs (its own episodes)
+    "health_alert_squad": Kind(
+        _l("%(community)s, squad %(squad)s of %(challenge)s: activity below your alert threshold"),
+        _l(
+            "The share of the squad's members who checked in has stayed below %(threshold)s%% since "
+            "%(since)s (two dates running)."
+        ),
+        push=True,
+    ),
     # badges, awarded by a day's settlement (habits.services.badges): "badge_" + the badge (not
     # the first check-in's: everyone earns it on their first day, told by that day's notice)
     "badge_streak_7": Kind(_l("You earned a badge: 7-day streak"), _l("In %(challenge)s.")),

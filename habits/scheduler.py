@@ -119,30 +119,36 @@ def count_sweep(result) -> None:
         SETTLEMENT_SECONDS.observe(seconds)
 
 
-def run_mail_relay(app) -> dict:
-    """The relay as a job: batches of due mail until none is left (each batch claims, sends and
-    records in its own commits; mail_relay says how several processes share the work)."""
-    transport = transport_for(app.config)
-    totals = {"sent": 0, "retrying": 0, "failed": 0}
+def relay_batches(app, relay, transport, batches: int, outcomes: tuple[str, ...]) -> dict:
+    """A relay as a job: batches of due rows until none is left (each batch claims, sends and
+    records in its own commits; the relay's module says how several processes share the work),
+    then the abandoned claims given up and the delivered rows purged. The count of each outcome."""
+    totals = dict.fromkeys(outcomes, 0)
     with app.app_context():
         session = db.session
         try:
-            for _ in range(MAIL_BATCHES_PER_RUN):
+            for _ in range(batches):
                 now = datetime.now(UTC)
-                result = mail_relay.relay_due(session, transport, now=now, commit=session.commit)
+                result = relay.relay_due(session, transport, now=now, commit=session.commit)
                 for name in totals:
                     totals[name] += len(getattr(result, name))
-                if len(result.claimed) < mail_relay.BATCH:
+                if len(result.claimed) < relay.BATCH:
                     break
             now = datetime.now(UTC)
-            mail_relay.give_up_abandoned(session, now=now)
-            mail_relay.purge_delivered(session, now=now)
+            relay.give_up_abandoned(session, now=now)
+            relay.purge_delivered(session, now=now)
             session.commit()
             if any(totals.values()):
-                log.info("mail relay: sent %(sent)s, retrying %(retrying)s, failed %(failed)s", totals)
+                log.info("%s: %s", relay.__name__, ", ".join(f"{k} {v}" for k, v in totals.items()))
             return totals
         finally:
             session.remove()
+
+
+def run_mail_relay(app) -> dict:
+    """The mail outbox's relay (habits/services/mail_relay.py)."""
+    outcomes = ("sent", "retrying", "failed")
+    return relay_batches(app, mail_relay, transport_for(app.config), MAIL_BATCHES_PER_RUN, outcomes)
 
 
 def run_reminders(app) -> None:
@@ -158,33 +164,11 @@ def run_reminders(app) -> None:
 
 
 def run_push_relay(app) -> dict:
-    """The push relay as a job: batches of due pushes until none is left (push_relay says how
-    several processes share the work)."""
+    """The push queue's relay (habits/services/notifications/push_relay.py); ``removed``: devices
+    whose subscription expired."""
     transport = WebPushTransport.from_config(app.config)
-    totals = {"sent": 0, "retrying": 0, "failed": 0, "skipped": 0, "removed": 0}
-    with app.app_context():
-        session = db.session
-        try:
-            for _ in range(PUSH_BATCHES_PER_RUN):
-                now = datetime.now(UTC)
-                result = push_relay.relay_due(session, transport, now=now, commit=session.commit)
-                for name in totals:
-                    totals[name] += len(getattr(result, name))
-                if len(result.claimed) < push_relay.BATCH:
-                    break
-            now = datetime.now(UTC)
-            push_relay.give_up_abandoned(session, now=now)
-            push_relay.purge_delivered(session, now=now)
-            session.commit()
-            if any(totals.values()):
-                log.info(
-                    "push relay: sent %(sent)s, retrying %(retrying)s, failed %(failed)s, "
-                    "skipped %(skipped)s, devices removed %(removed)s",
-                    totals,
-                )
-            return totals
-        finally:
-            session.remove()
+    outcomes = ("sent", "retrying", "failed", "skipped", "removed")
+    return relay_batches(app, push_relay, transport, PUSH_BATCHES_PER_RUN, outcomes)
 
 
 def run_daily_notices(app) -> dict:
@@ -216,29 +200,10 @@ def run_chat_summaries(app) -> dict:
 
 
 def run_chat_relay(app) -> dict:
-    """The chat relay as a job: batches of due messages until none is left (chat_relay says how
-    several processes share the work)."""
+    """The chat outbox's relay (habits/services/chat_relay.py)."""
     transport = ChatWebhookTransport.from_config(app.config)
-    totals = {"sent": 0, "retrying": 0, "failed": 0}
-    with app.app_context():
-        session = db.session
-        try:
-            for _ in range(CHAT_BATCHES_PER_RUN):
-                now = datetime.now(UTC)
-                result = chat_relay.relay_due(session, transport, now=now, commit=session.commit)
-                for name in totals:
-                    totals[name] += len(getattr(result, name))
-                if len(result.claimed) < chat_relay.BATCH:
-                    break
-            now = datetime.now(UTC)
-            chat_relay.give_up_abandoned(session, now=now)
-            chat_relay.purge_delivered(session, now=now)
-            session.commit()
-            if any(totals.values()):
-                log.info("chat relay: sent %(sent)s, retrying %(retrying)s, failed %(failed)s", totals)
-            return totals
-        finally:
-            session.remove()
+    outcomes = ("sent", "retrying", "failed")
+    return relay_batches(app, chat_relay, transport, CHAT_BATCHES_PER_RUN, outcomes)
 
 
 def run_community_health(app) -> dict:

@@ -228,7 +228,8 @@ def validate_config(config: dict) -> None:
     if config["PHOTO_STORAGE"] == "s3" and not config.get("S3_BUCKET"):
         raise ConfigError("STREAKPOT_S3_BUCKET is missing: PHOTO_STORAGE=s3 needs the bucket's name.")
     token = config.get("METRICS_TOKEN")
-    if token is not None and (not isinstance(token, str) or len(token) < 16):
+    # empty is unset (the environment file's blank line): no /metrics, as the route reads it
+    if token not in (None, "") and (not isinstance(token, str) or len(token) < 16):
         raise ConfigError("STREAKPOT_METRICS_TOKEN must be a random string of at least 16 characters.")
     if config["STREAKPOT_ENV"] == "production":
         _validate_production(config)

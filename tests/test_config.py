@@ -140,3 +140,16 @@ def test_production_refuses_cookies_that_are_not_secure(settings):
     settings.update(STREAKPOT_ENV="production", STAGING=True, REMEMBER_COOKIE_SECURE=False)
     with pytest.raises(ConfigError, match="STREAKPOT_REMEMBER_COOKIE_SECURE is false"):
         create_app(settings)
+
+
+def test_a_blank_metrics_token_in_the_environment_file_means_no_metrics(settings, monkeypatch):
+    # deploy/streakpot.env.example leaves it blank: start-up goes on, /metrics is a 404
+    monkeypatch.setenv("STREAKPOT_METRICS_TOKEN", "")
+    app = create_app(settings)
+    assert app.test_client().get("/metrics").status_code == 404
+
+
+def test_a_short_metrics_token_is_refused(settings, monkeypatch):
+    monkeypatch.setenv("STREAKPOT_METRICS_TOKEN", "short")
+    with pytest.raises(ConfigError, match="STREAKPOT_METRICS_TOKEN must be a random string"):
+        create_app(settings)

@@ -83,7 +83,7 @@ def load(
     ids = session.execute(
         text("SELECT id, member_id FROM enrollments WHERE challenge_id = :ch ORDER BY id"), params
     ).all()
-    chunk = 50_000
+    chunk = 5_000  # a 100,000-code IN list is planned badly on a fresh cluster (minutes, not seconds)
     for i in range(0, len(ids), chunk):
         specs = []
         for enrollment_id, member_id in ids[i : i + chunk]:

@@ -240,6 +240,12 @@ def load_settlement_day(database_url: str, n: int) -> Schedule:
     return schedule
 
 
+def wait_for_settlement(process: subprocess.Popen, settled: dict) -> None:
+    """Note when the settling process ends (the spike goes on meanwhile) and what it said."""
+    settled["output"] = process.communicate()[0]
+    settled["ended"] = time.monotonic()
+
+
 def spike(args, folder: Path, pg: OwnPostgres, redis: OwnRedis) -> dict:
     topology = Topology(folder / "topology", pg, redis)
     topology.run("start", "--database", DATABASE, "--workers", str(args.workers), "--schedulers", "0")
@@ -268,13 +274,17 @@ def spike(args, folder: Path, pg: OwnPostgres, redis: OwnRedis) -> dict:
                     command, cwd=ROOT, env=topology.app_env(), stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT, text=True,
                 )  # fmt: skip
-                settle_started = time.monotonic()
+                settled: dict = {"started": time.monotonic()}
+                # when the settlement ends, while the spike goes on
+                waiter = threading.Thread(target=wait_for_settlement, args=(settling, settled))
+                waiter.start()
             run = open_loop(nodes, tokens, times, args.threads)
             if settling is not None:
-                output = settling.communicate()[0]
+                waiter.join()
+                output = settled["output"]
                 run["settlement"] = {
                     "enrollments": args.settle,
-                    "seconds": round(time.monotonic() - settle_started, 1),
+                    "seconds": round(settled["ended"] - settled["started"], 1),
                     "exit": settling.returncode,
                     "output": output.strip().splitlines()[-1:] if output else [],
                 }

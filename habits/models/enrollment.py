@@ -53,8 +53,10 @@ class Enrollment(Base):
     #: the member's streak in the challenge as of its last settled day, and the best so far
     #: (SPEC, "Streaks, rank and levels"; habits.domain.streaks.challenge_streak): kept by each
     #: day's settlement (settlement/outcomes.py ``update_streaks``) so badges read one row a member
-    streak: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
-    best_streak: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    #: (the database's default only: an insert names neither, so the migrations' tests that write
+    #: rows as of older revisions with this table still can)
+    streak: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    best_streak: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     #: the challenge's deposit and currency when this member joined (rules freeze at day 0)
     deposit_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))

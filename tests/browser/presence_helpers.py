@@ -8,11 +8,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from habits.domain.lifecycle import EnrollmentStatus
 from habits.extensions import db
 from habits.models import Challenge, CheckIn, Enrollment, Member
-from tests.api.helpers import enrollment_row
 from tests.browser.test_flows import PASSWORD, follow, rival_checks_in, seed_world, sweep
-from tests.factories import make_member
+from tests.factories import make_enrollment, make_member
 
 LANGUAGES = {"en": ("en-US", "en"), "zh_Hans": ("zh-CN", "zh-Hans")}
 MEASURE = (Path(__file__).parent / "measure_targets.js").read_text()
@@ -35,12 +35,15 @@ def checked_in_world(live_server):
 
 
 def add_participant(live_server, world, name: str) -> int:
-    """Another member enrolled in the world's challenge (no money moved); their member id."""
+    """Another member enrolled in the world's challenge, deposit held as a paid one is (the
+    sweeps of later tests on this server settle the challenge: every enrollment needs its
+    accounts); their member id."""
     with live_server.app.app_context():
         member = make_member(
             db.session, display_name=name, email=f"p{world.challenge_id}-{name}@browser.test"
         )
-        enrollment_row(db.session, db.session.get(Challenge, world.challenge_id), member)
+        challenge = db.session.get(Challenge, world.challenge_id)
+        make_enrollment(db.session, challenge, member, status=EnrollmentStatus.ACTIVE)
         member_id = member.id
         db.session.remove()
     return member_id

@@ -116,14 +116,23 @@ def get_community(session: Session, community_id: int) -> Community:
 
 
 def list_communities(
-    session: Session, *, page: int, per_page: int, theme: str | None = None, now: datetime | None = None
+    session: Session,
+    *,
+    page: int,
+    per_page: int,
+    theme: str | None = None,
+    now: datetime | None = None,
+    newest_first: bool = False,
 ) -> tuple[list[Community], int]:
-    """One page of communities, oldest first (a stable order), and the total."""
+    """One page of communities and the total. Oldest first for the API (a new community never
+    moves the pages a client has read); ``newest_first`` for people, whose pages say "Newer" and
+    "Older" and who look for the community they were just told about."""
     query = select(Community)
     if theme:
         query = query.where(Community.theme == Theme(theme))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = session.scalars(query.order_by(Community.id).limit(per_page).offset((page - 1) * per_page)).all()
+    ordered = query.order_by(Community.id.desc() if newest_first else Community.id)
+    items = session.scalars(ordered.limit(per_page).offset((page - 1) * per_page)).all()
     return list(items), total
 
 

@@ -33,7 +33,7 @@ PER_PAGE = 20
 @login_required
 def communities_page():
     page = page_arg()
-    items, total = communities.list_communities(db.session, page=page, per_page=PER_PAGE)
+    items, total = communities.list_communities(db.session, page=page, per_page=PER_PAGE, newest_first=True)
     counts = communities.member_counts(db.session, [c.id for c in items])
     mine = communities.roles_of(db.session, current_user.id, [c.id for c in items])
     return render_template(

@@ -36,6 +36,15 @@ def test_signed_in_members_browse_communities_and_members_see_their_challenges(c
     assert "Rise by seven" in text_of(client.get(f"/communities/{world.community.id}"))
 
 
+def test_the_list_shows_the_newest_communities_first(client, session, world):
+    """People look for the community they were just told about: newest first, "Older" beyond."""
+    names = [make_community(session, name=f"Club {n:02d}").name for n in range(25)]
+    log_in(client, world.outsider)
+    first, second = text_of(client.get("/communities")), text_of(client.get("/communities?page=2"))
+    assert "Club 24" in first and "Club 05" in first and "Club 04" not in first
+    assert "Older" in first and "Club 04" in second and names[0] in second
+
+
 def test_joining_by_invitation_needs_the_code_and_the_answers(client, session, world):
     club = make_community(
         session,
